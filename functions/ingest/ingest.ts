@@ -1,0 +1,87 @@
+import type {
+  DescribeInferenceRecommendationsJobResponse,
+  InferenceRecommendationsJobStep,
+} from '@aws-sdk/client-sagemaker';
+import { isTerminal, type RecordedDetail, type StateChangeDetail } from '../../shared/events.js';
+import type { StoredJob } from '../../shared/db/items.js';
+import type { PutJobResult } from '../../shared/db/job-store.js';
+import { normalizeJob } from '../../shared/model/normalize.js';
+import type { Job, JobSnapshot } from '../../shared/model/types.js';
+
+export interface IngestDeps {
+  /** The job's description, or undefined when SageMaker answers ResourceNotFound. */
+  describeJob(jobName: string): Promise<DescribeInferenceRecommendationsJobResponse | undefined>;
+  /** Every page of the job's benchmark steps. */
+  listSteps(jobName: string): Promise<InferenceRecommendationsJobStep[]>;
+  /** Recommendations, steps and performances, BatchWriteItem 25 a call. */
+  putChildren(snapshot: JobSnapshot): Promise<void>;
+  putJob(job: Job): Promise<PutJobResult>;
+  markPublished(jobName: string, version: number): Promise<void>;
+  markNotFound(jobName: string): Promise<void>;
+  publishRecorded(detail: RecordedDetail): Promise<void>;
+}
+
+export type IngestOutcome =
+  | { outcome: 'recorded'; detail: RecordedDetail }
+  /** The stored state was already this new; the Recorded event of an earlier try is resent. */
+  | { outcome: 'republished'; detail: RecordedDetail }
+  | { outcome: 'unchanged'; status: string | undefined }
+  | { outcome: 'not-found' };
+
+export function recordedDetail(job: StoredJob): RecordedDetail {
+  return {
+    jobName: job.jobName,
+    jobArn: job.jobArn,
+    jobType: job.jobType,
+    status: job.status,
+    previousStatus: job.previousStatus ?? null,
+    modelName: job.modelName,
+    modelPackageVersionArn: job.modelPackageVersionArn,
+    creationTime: job.creationTime,
+    completionTime: job.completionTime,
+    failureReason: job.failureReason,
+    recommendationCount: job.recommendationCount,
+    failedBenchmarkCount: job.failedBenchmarkCount,
+    best: job.best,
+    version: job.version,
+  };
+}
+
+/**
+ * Describes the job named by a state-change event and stores what SageMaker says now. The event
+ * only says "look": Describe is the truth, so duplicated and reordered events converge on the
+ * newest description, and the conditional job write keeps a stored job from moving backwards.
+ */
+export async function ingestStateChange(
+  event: StateChangeDetail,
+  deps: IngestDeps,
+): Promise<IngestOutcome> {
+  const response = await deps.describeJob(event.jobName);
+  if (!response) {
+    await deps.markNotFound(event.jobName);
+    return { outcome: 'not-found' };
+  }
+  const finished = typeof response.Status === 'string' && isTerminal(response.Status);
+  const steps = finished ? await deps.listSteps(event.jobName) : [];
+  const snapshot = normalizeJob(response, steps, { jobName: event.jobName, status: event.status });
+
+  // Children first: once the job record says COMPLETED, its recommendations are all there.
+  await deps.putChildren(snapshot);
+  const result = await deps.putJob(snapshot.job);
+
+  let stored: StoredJob;
+  let outcome: 'recorded' | 'republished';
+  if (result.changed) {
+    stored = result.job;
+    outcome = 'recorded';
+  } else if (result.job && result.job.version !== result.job.publishedVersion) {
+    stored = result.job;
+    outcome = 'republished';
+  } else {
+    return { outcome: 'unchanged', status: result.job?.status };
+  }
+  const detail = recordedDetail(stored);
+  await deps.publishRecorded(detail);
+  await deps.markPublished(stored.jobName, stored.version);
+  return { outcome, detail };
+}

@@ -1,0 +1,83 @@
+import {
+  PutEventsCommand,
+  type EventBridgeClient,
+  type PutEventsRequestEntry,
+} from '@aws-sdk/client-eventbridge';
+import { backoffDelay, sleep, type RetryOptions } from './db/batch-write.js';
+import { EVENT_SOURCE } from './events.js';
+
+export const PUT_EVENTS_LIMIT = 10;
+
+export interface BusEntry {
+  detailType: string;
+  detail: unknown;
+  /** The ARNs the event concerns (the job's), as EventBridge's `resources`. */
+  resources?: string[];
+}
+
+export class PutEventsError extends Error {
+  override name = 'PutEventsError';
+  constructor(
+    message: string,
+    /** Indexes (into the entries given) that were never accepted. */
+    readonly unaccepted: number[],
+  ) {
+    super(message);
+  }
+}
+
+export interface PutEventsResult {
+  calls: number;
+  resent: number;
+}
+
+/**
+ * Puts entries on the bus 10 a call. PutEvents reports failures per entry: those entries are
+ * resent with backoff, never dropped; if some are still refused after the attempts, it throws
+ * naming how many, so the caller does not advance past them.
+ */
+export async function putBusEvents(
+  client: EventBridgeClient,
+  busName: string,
+  entries: readonly BusEntry[],
+  options: RetryOptions = {},
+): Promise<PutEventsResult> {
+  const maxAttempts = options.maxAttempts ?? 6;
+  const wait = options.sleep ?? sleep;
+  const toRequest = (entry: BusEntry): PutEventsRequestEntry => ({
+    EventBusName: busName,
+    Source: EVENT_SOURCE,
+    DetailType: entry.detailType,
+    Detail: JSON.stringify(entry.detail),
+    Resources: entry.resources?.filter(Boolean),
+  });
+  let calls = 0;
+  let resent = 0;
+  let pending = entries.map((_, index) => index);
+  for (let attempt = 0; pending.length > 0; attempt += 1) {
+    if (attempt >= maxAttempts) {
+      throw new PutEventsError(
+        `${pending.length} event(s) not accepted by bus ${busName} after ${maxAttempts} attempts`,
+        pending,
+      );
+    }
+    if (attempt > 0) {
+      resent += pending.length;
+      await wait(backoffDelay(attempt, options));
+    }
+    const failed: number[] = [];
+    for (let start = 0; start < pending.length; start += PUT_EVENTS_LIMIT) {
+      const chunk = pending.slice(start, start + PUT_EVENTS_LIMIT);
+      const result = await client.send(
+        new PutEventsCommand({ Entries: chunk.map((index) => toRequest(entries[index]!)) }),
+      );
+      calls += 1;
+      if (!result.FailedEntryCount) continue;
+      (result.Entries ?? []).forEach((entry, position) => {
+        if (entry.ErrorCode || !entry.EventId) failed.push(chunk[position]!);
+      });
+    }
+    pending = failed;
+  }
+  return { calls, resent };
+}

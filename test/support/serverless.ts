@@ -1,0 +1,71 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+export const repoRoot = resolve(import.meta.dirname, '../..');
+const osls = join(repoRoot, 'node_modules/.bin/osls');
+
+export interface CfnResource {
+  Type: string;
+  Properties?: Record<string, unknown>;
+  DependsOn?: string | string[];
+  DeletionPolicy?: string;
+}
+export interface CfnTemplate {
+  Resources: Record<string, CfnResource>;
+  Outputs?: Record<string, unknown>;
+}
+
+/**
+ * osls with no network and no credentials: any outbound request would go to a dead proxy and
+ * fail, so a passing package proves it needs neither.
+ */
+function offlineEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (!name.startsWith('AWS_')) env[name] = value;
+  }
+  return {
+    ...env,
+    HTTP_PROXY: 'http://127.0.0.1:9',
+    HTTPS_PROXY: 'http://127.0.0.1:9',
+    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+    AWS_CONFIG_FILE: '/nonexistent',
+    SLS_TELEMETRY_DISABLED: '1',
+    SLS_NOTIFICATIONS_MODE: 'off',
+  };
+}
+
+/** Runs `osls package` into a fresh folder and returns the generated update-stack template. */
+export async function packageService(
+  stage = 'dev',
+  cwd = repoRoot,
+): Promise<{ template: CfnTemplate; dir: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'irwatch-package-'));
+  await run(osls, ['package', '--stage', stage, '--package', dir], {
+    cwd,
+    env: offlineEnv(),
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  const template = JSON.parse(
+    await readFile(join(dir, 'cloudformation-template-update-stack.json'), 'utf8'),
+  ) as CfnTemplate;
+  return { template, dir };
+}
+
+/** `osls print`: the configuration with every variable resolved, without bundling. */
+export async function printService(cwd = repoRoot): Promise<Record<string, unknown>> {
+  const { stdout } = await run(osls, ['print', '--format', 'json'], {
+    cwd,
+    env: offlineEnv(),
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  return JSON.parse(stdout) as Record<string, unknown>;
+}
+
+export function resourcesOfType(template: CfnTemplate, type: string): Array<[string, CfnResource]> {
+  return Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
+}
