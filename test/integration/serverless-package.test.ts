@@ -98,6 +98,7 @@ describe('the one table definition', () => {
     const dir = await mkdtemp(join(tmpdir(), 'irwatch-renamed-'));
     await mkdir(join(dir, 'shared/db'), { recursive: true });
     await cp(join(repoRoot, 'serverless.yml'), join(dir, 'serverless.yml'));
+    await cp(join(repoRoot, 'functions'), join(dir, 'functions'), { recursive: true });
     await writeFile(join(dir, 'shared/db/table-definition.json'), JSON.stringify(renamed));
     await symlink(join(repoRoot, 'node_modules'), join(dir, 'node_modules'));
     const config = (await printService(dir)) as {
