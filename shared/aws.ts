@@ -11,14 +11,15 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
  * Each function's deps.ts calls these once, at module scope.
  */
 export interface ClientOptions {
-  /** Total attempts per call in the SDK's standard retry mode (throttling, 5xx, timeouts). */
+  /**
+   * Total attempts per call (throttling, 5xx, timeouts) in the SDK's standard retry mode.
+   * Unset, the SDK reads its own AWS_MAX_ATTEMPTS (serverless.yml sets it) or uses 3.
+   */
   maxAttempts?: number;
 }
 
-const common = (options: ClientOptions) => ({
-  retryMode: 'standard' as const,
-  maxAttempts: options.maxAttempts ?? 5,
-});
+const common = (options: ClientOptions) =>
+  options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts };
 
 export const createSageMakerClient = (options: ClientOptions = {}) =>
   new SageMakerClient(common(options));

@@ -20,12 +20,16 @@ export function fitItem<T extends { trimmed?: string[] }>(
 ): T {
   let current = item;
   const trimmed: string[] = [];
+  let size = estimateItemSize(current);
   for (const [name, trim] of trimmers) {
-    if (estimateItemSize(current) <= limit) break;
+    if (size <= limit) break;
     current = trim(current);
-    trimmed.push(name);
+    const trimmedSize = estimateItemSize(current);
+    // Only what actually shrank the item is reported as cut.
+    if (trimmedSize < size && !trimmed.includes(name)) trimmed.push(name);
+    size = trimmedSize;
   }
-  if (estimateItemSize(current) > limit) {
+  if (size > limit) {
     throw new Error(`Item still exceeds ${limit} bytes after trimming ${trimmed.join(', ')}`);
   }
   return trimmed.length > 0 ? { ...current, trimmed } : current;

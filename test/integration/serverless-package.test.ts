@@ -81,6 +81,61 @@ describe('osls package (offline, no credentials)', () => {
   });
 });
 
+describe('ingest in the template', () => {
+  const statements = (role: string) =>
+    (
+      props(role).Policies as Array<{
+        PolicyDocument: { Statement: Array<{ Action: string | string[]; Resource: unknown }> };
+      }>
+    ).flatMap((policy) => policy.PolicyDocument.Statement);
+  const actions = (role: string) =>
+    statements(role).flatMap((statement) => [statement.Action].flat());
+
+  it('has its own role with only the actions it uses', () => {
+    expect(props('IngestLambdaFunction').Role).toEqual({ 'Fn::GetAtt': ['IngestRole', 'Arn'] });
+    expect(actions('IngestRole').sort()).toEqual(
+      [
+        'dynamodb:BatchWriteItem',
+        'dynamodb:GetItem',
+        'dynamodb:UpdateItem',
+        'events:PutEvents',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'sagemaker:DescribeInferenceRecommendationsJob',
+        'sagemaker:ListInferenceRecommendationsJobSteps',
+        'sqs:SendMessage',
+        'xray:PutTelemetryRecords',
+        'xray:PutTraceSegments',
+      ].sort(),
+    );
+    const wildcard = statements('IngestRole').filter((s) => s.Resource === '*');
+    expect(wildcard.flatMap((s) => [s.Action].flat()).every((a) => a.startsWith('xray:'))).toBe(
+      true,
+    );
+  });
+
+  it('retries and keeps failed events in its dead-letter queue, on delivery and in the function', () => {
+    const [, rule] =
+      resourcesOfType(template, 'AWS::Events::Rule').find(([, r]) =>
+        JSON.stringify(r.Properties?.Targets).includes('IngestLambdaFunction'),
+      ) ?? [];
+    const [target] = rule?.Properties?.Targets as Array<Record<string, unknown>>;
+    expect(target?.RetryPolicy).toEqual({
+      MaximumEventAgeInSeconds: 21600,
+      MaximumRetryAttempts: 20,
+    });
+    expect(target?.DeadLetterConfig).toEqual({
+      Arn: { 'Fn::GetAtt': ['IngestDeadLetterQueue', 'Arn'] },
+    });
+    const invokeConfig = props('IngestLambdaEvConf');
+    expect(invokeConfig.MaximumRetryAttempts).toBe(2);
+    expect(invokeConfig.DestinationConfig).toEqual({
+      OnFailure: { Destination: { 'Fn::GetAtt': ['IngestDeadLetterQueue', 'Arn'] } },
+    });
+    expect(props('IngestDeadLetterQueueAlarm').AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
+  });
+});
+
 describe('the one table definition', () => {
   it('drives both the generated CloudFormation and the code when a key attribute is renamed', async () => {
     const renamed = JSON.parse(

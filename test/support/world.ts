@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { Context } from 'aws-lambda';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import {
@@ -128,4 +129,4 @@ export const lambdaContext = (functionName: string) =>
     done: () => undefined,
     fail: () => undefined,
     succeed: () => undefined,
-  }) as unknown as import('aws-lambda').Context;
+  }) as unknown as Context;

@@ -1,0 +1,422 @@
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import fc from 'fast-check';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createDynamoDbProxy, type DynamoDbProxy } from '../../local/dynamodb-proxy.js';
+import type { LocalServer } from '../../local/http-server.js';
+import { cloneJob, everyNth, type SimulatedJob } from '../../local/sagemaker-simulator.js';
+import type { createHandler as CreateIngestHandler } from '../../functions/ingest/handler.js';
+import { RECORDED, recordedDetailSchema, type JobStatus } from '../../shared/events.js';
+import { keyValues, layout } from '../../shared/db/table.js';
+import {
+  lambdaContext,
+  sampleJob,
+  sampleJobs,
+  stateChangeEvent,
+  useLocalWorld,
+} from '../support/world.js';
+
+let clock = Date.parse('2026-11-01T00:00:00Z');
+const world = useLocalWorld({ now: () => clock });
+let proxy: DynamoDbProxy;
+let proxyServer: LocalServer;
+let handler: ReturnType<typeof CreateIngestHandler>;
+
+beforeAll(async () => {
+  proxy = createDynamoDbProxy(world.table.endpoint);
+  proxyServer = await proxy.listen();
+  process.env.AWS_ENDPOINT_URL_DYNAMODB = proxyServer.url;
+  ({ handler } = await import('../../functions/ingest/handler.js'));
+  for (const job of sampleJobs) world.simulator.addJob(job);
+  return () => proxyServer.close();
+});
+
+beforeEach(() => {
+  world.simulator.setFaults(undefined);
+  proxy.setUnprocessedBatch(undefined);
+});
+
+const ingest = (jobName: string, status: JobStatus = 'COMPLETED') =>
+  handler(stateChangeEvent({ jobName, status }) as never, lambdaContext('ingest'));
+
+async function partition(jobName: string): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await world.table.doc.send(
+      new QueryCommand({
+        TableName: world.table.tableName,
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': layout.primary.pk },
+        ExpressionAttributeValues: { ':pk': keyValues.jobPk(jobName) },
+        ExclusiveStartKey,
+        ConsistentRead: true,
+      }),
+    );
+    items.push(...(page.Items ?? []));
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return items;
+}
+
+const bySk = (items: Record<string, unknown>[], prefix: string) =>
+  items.filter((item) => String(item[layout.primary.sk]).startsWith(prefix));
+
+const recordedFor = (jobName: string) =>
+  world
+    .busEvents(RECORDED)
+    .filter((event) => (event.detail as { jobName: string }).jobName === jobName);
+
+/** The wire JSON of the samples: loosely typed on purpose, read as the service sends it. */
+type Wire = Record<string, unknown>;
+
+/** Reads a wire metric as the design says it must be stored: non-finite or missing → null. */
+const wireMetric = (value: unknown) => (typeof value === 'number' ? value : null);
+const wireTime = (value: unknown) =>
+  typeof value === 'number' ? new Date(Math.round(value * 1000)).toISOString() : null;
+
+describe('ingest: every sample stores exactly the expected items', () => {
+  it.each(sampleJobs.map((job) => [job.describe.JobName as string, job] as const))(
+    '%s',
+    async (jobName, job) => {
+      const describe = job.describe as Wire;
+      const result = await ingest(jobName, describe.Status as JobStatus);
+      expect(result.outcome).toBe('recorded');
+      const items = await partition(jobName);
+      const [jobItem] = bySk(items, 'JOB');
+      const recs = bySk(items, keyValues.recommendationPrefix);
+      const steps = bySk(items, keyValues.stepPrefix);
+      const perfs = bySk(items, keyValues.performancePrefix);
+      const wireRecs = (describe.InferenceRecommendations ?? []) as Wire[];
+
+      expect(jobItem).toMatchObject({
+        jobName,
+        jobArn: describe.JobArn,
+        jobType: describe.JobType,
+        status: describe.Status,
+        creationTime: wireTime(describe.CreationTime),
+        lastModifiedTime: wireTime(describe.LastModifiedTime),
+        completionTime: wireTime(describe.CompletionTime),
+        failureReason: describe.FailureReason ?? null,
+        modelName: (describe.InputConfig as Wire).ModelName ?? null,
+        recommendationCount: wireRecs.length,
+        benchmarkCount: (job.steps ?? []).length,
+        failedBenchmarkCount: (job.steps ?? []).filter((s) => s.Status === 'FAILED').length,
+        version: 1,
+        publishedVersion: 1,
+        [layout.byStatus.pk]: `STATUS#${describe.Status}`,
+      });
+      expect(recs).toHaveLength(wireRecs.length);
+      expect(steps).toHaveLength((job.steps ?? []).length);
+      expect(perfs).toHaveLength(((describe.EndpointPerformances ?? []) as unknown[]).length);
+
+      for (const wire of wireRecs) {
+        const endpoint = wire.EndpointConfiguration as Wire;
+        const stored = recs.find((r) =>
+          wire.RecommendationId
+            ? r.recommendationId === wire.RecommendationId
+            : r.recommendationIdDerived === true &&
+              r.instanceType === (endpoint.InstanceType ?? null),
+        );
+        expect(
+          stored,
+          `recommendation ${wire.RecommendationId ?? endpoint.InstanceType}`,
+        ).toBeDefined();
+        const metrics = wire.Metrics as Wire;
+        expect(stored?.metrics).toEqual({
+          costPerHour: wireMetric(metrics.CostPerHour),
+          costPerInference: wireMetric(metrics.CostPerInference),
+          maxInvocations: wireMetric(metrics.MaxInvocations),
+          modelLatency: wireMetric(metrics.ModelLatency),
+          cpuUtilization: wireMetric(metrics.CpuUtilization),
+          memoryUtilization: wireMetric(metrics.MemoryUtilization),
+          modelSetupTime: wireMetric(metrics.ModelSetupTime),
+        });
+        const serverless = endpoint.ServerlessConfig as Record<string, number> | undefined;
+        expect(stored).toMatchObject({
+          jobName,
+          endpointType: serverless ? 'Serverless' : 'RealTime',
+          instanceType: serverless ? null : endpoint.InstanceType,
+          initialInstanceCount: serverless ? null : endpoint.InitialInstanceCount,
+          endpointName: endpoint.EndpointName,
+          variantName: endpoint.VariantName,
+          invocationStartTime: wireTime(wire.InvocationStartTime),
+          invocationEndTime: wireTime(wire.InvocationEndTime),
+        });
+        if (serverless) {
+          expect(stored?.serverless).toEqual({
+            memorySizeInMB: serverless.MemorySizeInMB,
+            maxConcurrency: serverless.MaxConcurrency ?? null,
+            provisionedConcurrency: serverless.ProvisionedConcurrency ?? null,
+          });
+        }
+      }
+      expect(JSON.stringify(items)).not.toMatch(/NaN|Infinity/);
+      const recorded = recordedFor(jobName);
+      expect(recorded).toHaveLength(1);
+      expect(recordedDetailSchema.parse(recorded[0]?.detail)).toMatchObject({
+        jobName,
+        status: describe.Status,
+        previousStatus: null,
+        recommendationCount: wireRecs.length,
+        version: 1,
+      });
+    },
+  );
+
+  it('keeps what the design singles out: CPU above 100, NaN as null, Pareto set, derived ids', async () => {
+    const xgboost = await partition('xgboost-churn-default');
+    const pareto = bySk(xgboost, 'REC#')
+      .filter((r) => (r.derived as { paretoOptimal: boolean }).paretoOptimal)
+      .map((r) => r.recommendationId)
+      .sort();
+    expect(pareto).toEqual([
+      'xgboost-churn-default/a9e3s7gw',
+      'xgboost-churn-default/k3v9x2qa',
+      'xgboost-churn-default/x6d4r8mv',
+    ]);
+    const hot = bySk(xgboost, 'REC#').find(
+      (r) => r.recommendationId === 'xgboost-churn-default/p7m2c4td',
+    );
+    expect((hot?.metrics as { cpuUtilization: number }).cpuUtilization).toBeCloseTo(187.5, 3);
+
+    const bert = bySk(await partition('bert-qa-advanced'), 'REC#');
+    const nanCost = bert.find((r) => r.recommendationId === 'bert-qa-advanced/m9s3h6ty');
+    expect((nanCost?.metrics as { costPerInference: unknown }).costPerInference).toBeNull();
+    expect((nanCost?.derived as { paretoOptimal: boolean }).paretoOptimal).toBe(false);
+    const derived = bert.filter((r) => r.recommendationIdDerived === true);
+    expect(derived).toHaveLength(1);
+    expect(derived[0]?.recommendationId).toMatch(/^bert-qa-advanced\/[0-9a-f]{8}$/);
+
+    const [advanced] = bySk(await partition('bert-qa-advanced'), 'JOB');
+    expect(advanced?.inputConfig).toMatchObject({ trafficPattern: { trafficType: 'PHASES' } });
+    expect(advanced?.stoppingConditions).toMatchObject({
+      modelLatencyThresholds: [
+        expect.objectContaining({ valueInMilliseconds: expect.any(Number) }),
+      ],
+    });
+  });
+});
+
+describe('ingest: duplicates and order', () => {
+  const lifecycle: JobStatus[] = ['PENDING', 'IN_PROGRESS', 'COMPLETED'];
+  let counter = 0;
+
+  /** A clone of a sample that is PENDING at t+0, IN_PROGRESS at t+60 s, COMPLETED at t+600 s. */
+  function movingJob(template: SimulatedJob): { name: string; times: number[] } {
+    counter += 1;
+    const name = `order-${counter}`;
+    // Same times for every clone, so their stored items differ only by name.
+    const start = Date.parse('2026-10-01T00:00:00Z');
+    const times = [start, start + 60_000, start + 600_000];
+    world.simulator.addJob(
+      cloneJob(template, {
+        jobName: name,
+        start,
+        timeline: lifecycle.map((status, i) => ({ status, afterMs: times[i]! - start })),
+      }),
+    );
+    return { name, times };
+  }
+
+  const contentOf = (items: Record<string, unknown>[]) =>
+    items
+      .map((item) => {
+        const {
+          recordedAt: _r,
+          version: _v,
+          previousStatus: _p,
+          publishedVersion: _pv,
+          ...rest
+        } = item;
+        return rest;
+      })
+      .sort((a, b) => String(a[layout.primary.sk]).localeCompare(String(b[layout.primary.sk])));
+
+  it('the same event three times stores once and emits Recorded once', async () => {
+    const { name, times } = movingJob(sampleJob('xgboost-churn-default'));
+    clock = times[2]! + 1;
+    const outcomes = [];
+    for (let i = 0; i < 3; i += 1) outcomes.push((await ingest(name)).outcome);
+    expect(outcomes).toEqual(['recorded', 'unchanged', 'unchanged']);
+    expect(recordedFor(name)).toHaveLength(1);
+  });
+
+  it('converges on the newest description whatever the order and duplication of deliveries', async () => {
+    const template = sampleJob('resnet-serverless');
+    const reference = movingJob(template);
+    clock = reference.times[2]! + 1;
+    await ingest(reference.name);
+    const expected = contentOf(await partition(reference.name)).map((item) =>
+      JSON.parse(JSON.stringify(item).replaceAll(reference.name, 'JOBNAME')),
+    );
+
+    await fc.assert(
+      fc.asyncProperty(
+        // Each delivery: which lifecycle moment SageMaker is at when ingest describes the job.
+        fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 1, maxLength: 8 }),
+        async (moments) => {
+          const job = movingJob(template);
+          const deliveries = moments.includes(2) ? moments : [...moments, 2];
+          for (const moment of deliveries) {
+            clock = job.times[moment]! + 1;
+            await ingest(job.name, lifecycle[moment]);
+          }
+          const items = contentOf(await partition(job.name)).map((item) =>
+            JSON.parse(JSON.stringify(item).replaceAll(job.name, 'JOBNAME')),
+          );
+          expect(items).toEqual(expected);
+          // One Recorded per state the stored job actually moved to, in forward order.
+          const statuses = recordedFor(job.name).map(
+            (e) => (e.detail as { status: string }).status,
+          );
+          const advances: number[] = [];
+          for (const moment of deliveries) {
+            if (advances.length === 0 || moment > advances[advances.length - 1]!)
+              advances.push(moment);
+          }
+          expect(statuses).toEqual(advances.map((m) => lifecycle[m]));
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+});
+
+describe('ingest: DynamoDB work and faults', () => {
+  it('stores the 250-recommendation job with ceil(items/25) BatchWriteItem calls and two other writes', async () => {
+    const template = sampleJob('large-sweep-250');
+    world.simulator.addJob(
+      cloneJob(template, { jobName: 'sweep-count', start: Date.parse('2026-09-01T00:00:00Z') }),
+    );
+    clock = Date.parse('2026-11-01T00:00:00Z');
+    proxy.reset();
+    await ingest('sweep-count');
+    const items = 250 + (template.steps ?? []).length;
+    expect(proxy.count('BatchWriteItem')).toBe(Math.ceil(items / 25));
+    expect(proxy.count('UpdateItem')).toBe(2); // the conditional job write and the published mark
+    expect(proxy.operations.filter((op) => !['BatchWriteItem', 'UpdateItem'].includes(op))).toEqual(
+      [],
+    );
+  });
+
+  it('completes the job through throttles on every second SageMaker call and half-unprocessed batches', async () => {
+    const template = sampleJob('large-sweep-250');
+    world.simulator.addJob(
+      cloneJob(template, { jobName: 'sweep-faults', start: Date.parse('2026-09-01T00:00:00Z') }),
+    );
+    world.simulator.setFaults(everyNth(2, 'throttle'));
+    proxy.setUnprocessedBatch((index) => index % 2 === 0);
+    const result = await ingest('sweep-faults');
+    expect(result.outcome).toBe('recorded');
+    const items = await partition('sweep-faults');
+    expect(bySk(items, 'REC#')).toHaveLength(250);
+    expect(bySk(items, 'STEP#')).toHaveLength((template.steps ?? []).length);
+    expect(world.simulator.calls.some((call) => call.fault === 'throttle')).toBe(true);
+  });
+
+  it('throws when SageMaker throttles without end, so EventBridge retries', async () => {
+    world.simulator.setFaults(() => 'throttle');
+    await expect(ingest('xgboost-churn-default')).rejects.toThrow(/throttl|Rate exceeded/i);
+  });
+
+  it('records a job SageMaker no longer knows and does not throw', async () => {
+    const result = await ingest('gone-job');
+    expect(result.outcome).toBe('not-found');
+    const [item] = await partition('gone-job');
+    expect(item).toMatchObject({ jobName: 'gone-job', notFound: true });
+    expect(recordedFor('gone-job')).toHaveLength(0);
+  });
+});
+
+describe('ingest: nothing lost', () => {
+  it('resends the Recorded event on the next delivery when the bus refused it', async () => {
+    world.simulator.addJob(
+      cloneJob(sampleJob('tabular-stopped'), {
+        jobName: 'bus-down',
+        start: Date.parse('2026-09-01T00:00:00Z'),
+      }),
+    );
+    world.eventBridge.setFailEntry(() => ({
+      ErrorCode: 'InternalFailure',
+      ErrorMessage: 'bus down',
+    }));
+    await expect(ingest('bus-down', 'STOPPED')).rejects.toThrow(/not accepted/);
+    expect(recordedFor('bus-down')).toHaveLength(0);
+    world.eventBridge.setFailEntry(undefined);
+    const retried = await ingest('bus-down', 'STOPPED');
+    expect(retried.outcome).toBe('republished');
+    expect((await ingest('bus-down', 'STOPPED')).outcome).toBe('unchanged');
+    expect(recordedFor('bus-down')).toHaveLength(1);
+  });
+
+  it('stores a job whose items would pass the 400 KB limit, trimmed and marked', async () => {
+    const template = sampleJob('xgboost-churn-default');
+    const huge = cloneJob(template, {
+      jobName: 'huge-job',
+      start: Date.parse('2026-09-01T00:00:00Z'),
+    });
+    const describe = huge.describe as Record<string, unknown>;
+    const big = 'x'.repeat(1_000);
+    describe.InputConfig = {
+      ...(describe.InputConfig as object),
+      EndpointConfigurations: Array.from({ length: 10 }, (_, i) => ({
+        InstanceType: `ml.c5.${i}xlarge`,
+        EnvironmentParameterRanges: {
+          CategoricalParameterRanges: Array.from({ length: 60 }, (_, j) => ({
+            Name: `P${j}`,
+            Value: [big],
+          })),
+        },
+      })),
+    };
+    const [first, ...rest] = describe.InferenceRecommendations as Array<Record<string, unknown>>;
+    describe.InferenceRecommendations = [
+      {
+        ...first,
+        ModelConfiguration: {
+          EnvironmentParameters: Array.from({ length: 600 }, (_, i) => ({
+            Key: `K${i}`,
+            ValueType: 'string',
+            Value: big,
+          })),
+        },
+      },
+      ...rest,
+    ];
+    world.simulator.addJob(huge);
+    expect((await ingest('huge-job')).outcome).toBe('recorded');
+    const items = await partition('huge-job');
+    const [jobItem] = bySk(items, 'JOB');
+    expect(jobItem?.trimmed).toEqual(['inputConfig.endpointConfigurations']);
+    expect((jobItem?.inputConfig as Record<string, unknown>).endpointConfigurations).toBeNull();
+    const trimmedRec = bySk(items, 'REC#').find(
+      (r) => r.recommendationId === first?.RecommendationId,
+    );
+    expect(trimmedRec?.trimmed).toEqual(['environmentParameters']);
+    expect((trimmedRec?.environmentParameters as unknown[]).length).toBe(20);
+    expect(bySk(items, 'REC#')).toHaveLength(6);
+  });
+});
+
+describe('ingest: bad input', () => {
+  it.each([
+    ['no jobName', { status: 'COMPLETED' }, /jobName/],
+    ['an unknown status', { jobName: 'a-job', status: 'EXPLODED' }, /status/],
+    ['a wrong type', { jobName: 42, status: 'COMPLETED' }, /jobName/],
+    ['a name SageMaker would refuse', { jobName: 'bad_name!', status: 'COMPLETED' }, /jobName/],
+  ])('rejects %s, naming the field, and writes nothing', async (_label, detail, message) => {
+    const before = proxy.operations.length;
+    const event = {
+      ...stateChangeEvent({ jobName: 'x' }),
+      detail: {
+        detectedBy: 'poll',
+        jobArn: null,
+        previousStatus: null,
+        lastModifiedTime: null,
+        ...detail,
+      },
+    };
+    await expect(handler(event as never, lambdaContext('ingest'))).rejects.toThrow(message);
+    expect(proxy.operations.slice(before)).toEqual([]);
+  });
+});
