@@ -1,0 +1,234 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ApiError, apiGet, localApiUrl } from './api-client.js';
+import { EventPatternError, matchesEventPattern, parseEventPattern } from './event-pattern.js';
+import { ServerlessConfigError } from './serverless-config.js';
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+const USAGE = `irwatch — watch SageMaker Inference Recommender jobs
+
+Usage:
+  irwatch start [--port 3000] [--data-dir .irwatch] [--poll-interval 5] [--webhook URL]
+  irwatch jobs [--status STATUS] [--model NAME] [--api-url URL]
+  irwatch recs <job> [--max-latency MS] [--sort METRIC] [--pareto] [--api-url URL]
+  irwatch backfill [--data-dir .irwatch]
+  irwatch replay <event.json> [--data-dir .irwatch]
+  irwatch redrive [--data-dir .irwatch]
+  irwatch test-event-pattern --event-pattern <json|@file> --event <json|@file>
+
+Without --api-url, commands talk to the local stack (npm start). With --api-url, to a deployed
+API, signing requests with SigV4 from your AWS credentials.`;
+
+type Options = Record<string, string | boolean | undefined>;
+
+const str = (options: Options, name: string): string | undefined => {
+  const value = options[name];
+  return typeof value === 'string' ? value : undefined;
+};
+
+async function readJsonArgument(value: string | undefined, name: string): Promise<unknown> {
+  if (value === undefined) throw new UsageError(`--${name} is required`);
+  const text = value.startsWith('@') ? await readFile(value.slice(1), 'utf8') : value;
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`--${name} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+const ENVELOPE_FIELDS = ['id', 'account', 'source', 'time', 'region', 'resources', 'detail-type'];
+
+/** Like `aws events test-event-pattern`: the event must carry EventBridge's envelope fields. */
+export async function testEventPattern(options: Options): Promise<boolean> {
+  const pattern = await readJsonArgument(str(options, 'event-pattern'), 'event-pattern');
+  const event = await readJsonArgument(str(options, 'event'), 'event');
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) {
+    throw new UsageError('--event must be a JSON object');
+  }
+  const missing = ENVELOPE_FIELDS.filter((field) => !(field in event));
+  if (missing.length > 0) {
+    throw new UsageError(`--event lacks the EventBridge field(s): ${missing.join(', ')}`);
+  }
+  return matchesEventPattern(parseEventPattern(pattern), event);
+}
+
+function table(rows: Array<Record<string, unknown>>, columns: Array<[string, string]>): string {
+  const cells = rows.map((row) => columns.map(([key]) => format(row[key])));
+  const widths = columns.map(([, title], i) =>
+    Math.max(title.length, ...cells.map((cell) => cell[i]!.length)),
+  );
+  const line = (values: string[]) =>
+    values
+      .map((v, i) => v.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
+  return [
+    line(columns.map(([, title]) => title)),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...cells.map(line),
+  ].join('\n');
+}
+
+function format(value: unknown): string {
+  if (value === null || value === undefined) return '-';
+  if (typeof value === 'number') {
+    if (Number.isInteger(value)) return String(value);
+    return Math.abs(value) < 0.001 ? value.toExponential(3) : value.toFixed(4).replace(/0+$/, '');
+  }
+  if (typeof value === 'boolean') return value ? 'yes' : '';
+  return String(value);
+}
+
+const itemsOf = (body: unknown): Array<Record<string, unknown>> =>
+  ((body as { items?: unknown[] }).items ?? []) as Array<Record<string, unknown>>;
+
+async function api(options: Options, path: string): Promise<unknown> {
+  const apiUrl = str(options, 'api-url');
+  return apiGet(apiUrl ?? localApiUrl(resolve(str(options, 'data-dir') ?? '.irwatch')), path, {
+    signed: apiUrl !== undefined,
+  });
+}
+
+async function listJobs(options: Options): Promise<string> {
+  const query = new URLSearchParams();
+  const status = str(options, 'status');
+  const model = str(options, 'model');
+  if (status) query.set('status', status.toUpperCase());
+  if (model) query.set('modelName', model);
+  const body = await api(options, `jobs${query.size ? `?${query}` : ''}`);
+  const rows = itemsOf(body);
+  if (rows.length === 0) return 'No jobs.';
+  return table(rows, [
+    ['jobName', 'JOB'],
+    ['status', 'STATUS'],
+    ['jobType', 'TYPE'],
+    ['modelName', 'MODEL'],
+    ['creationTime', 'CREATED'],
+    ['recommendationCount', 'RECS'],
+    ['failedBenchmarkCount', 'FAILED BENCHMARKS'],
+  ]);
+}
+
+async function listRecommendations(job: string | undefined, options: Options): Promise<string> {
+  if (!job) throw new UsageError('recs needs a job name: irwatch recs <job>');
+  const query = new URLSearchParams();
+  const maxLatency = str(options, 'max-latency');
+  if (maxLatency) query.set('maxModelLatency', maxLatency);
+  query.set('sortBy', str(options, 'sort') ?? 'costPerInference');
+  if (options.pareto) query.set('paretoOnly', 'true');
+  query.set('limit', '500');
+  const body = await api(options, `jobs/${encodeURIComponent(job)}/recommendations?${query}`);
+  const rows = itemsOf(body).map((rec) => {
+    const metrics = (rec.metrics ?? {}) as Record<string, unknown>;
+    const serverless = rec.serverless as { memorySizeInMB?: number } | null;
+    return {
+      id: String(rec.recommendationId).split('/').pop(),
+      config: serverless
+        ? `serverless ${serverless.memorySizeInMB} MB`
+        : `${rec.instanceType} x${rec.initialInstanceCount ?? 1}`,
+      ...metrics,
+      pareto: (rec.derived as { paretoOptimal?: boolean } | undefined)?.paretoOptimal,
+    };
+  });
+  if (rows.length === 0) return `No recommendations for ${job} match.`;
+  return table(rows, [
+    ['id', 'ID'],
+    ['config', 'CONFIGURATION'],
+    ['costPerHour', '$/HOUR'],
+    ['costPerInference', '$/INFERENCE'],
+    ['modelLatency', 'LATENCY ms'],
+    ['maxInvocations', 'MAX INV/min'],
+    ['cpuUtilization', 'CPU %'],
+    ['memoryUtilization', 'MEM %'],
+    ['pareto', 'PARETO'],
+  ]);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      port: { type: 'string' },
+      'data-dir': { type: 'string' },
+      'poll-interval': { type: 'string' },
+      webhook: { type: 'string' },
+      status: { type: 'string' },
+      model: { type: 'string' },
+      'api-url': { type: 'string' },
+      'max-latency': { type: 'string' },
+      sort: { type: 'string' },
+      pareto: { type: 'boolean' },
+      'event-pattern': { type: 'string' },
+      event: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const options = values as Options;
+  switch (command) {
+    case 'start': {
+      const { runStart } = await import('./commands.js');
+      return runStart(options);
+    }
+    case 'jobs':
+      console.log(await listJobs(options));
+      return 0;
+    case 'recs':
+      console.log(await listRecommendations(positionals[0], options));
+      return 0;
+    case 'backfill': {
+      const { runBackfill } = await import('./commands.js');
+      return runBackfill(options);
+    }
+    case 'replay': {
+      const { runReplay } = await import('./commands.js');
+      return runReplay(positionals[0], options);
+    }
+    case 'redrive': {
+      const { runRedrive } = await import('./commands.js');
+      return runRedrive(options);
+    }
+    case 'test-event-pattern':
+      console.log(String(await testEventPattern(options)));
+      return 0;
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(USAGE);
+      return 0;
+    default:
+      throw new UsageError(`Unknown command "${command}"\n\n${USAGE}`);
+  }
+}
+
+/** One clear line and a non-zero exit for what a user can fix; a stack trace only for bugs. */
+export async function run(argv: string[]): Promise<void> {
+  try {
+    process.exitCode = await main(argv);
+  } catch (error) {
+    const known =
+      error instanceof UsageError ||
+      error instanceof ApiError ||
+      error instanceof EventPatternError ||
+      error instanceof ServerlessConfigError ||
+      (error instanceof Error &&
+        [
+          'StackStartError',
+          'ConfigError',
+          'ERR_PARSE_ARGS_UNKNOWN_OPTION',
+          'ERR_PARSE_ARGS_INVALID_OPTION_VALUE',
+          'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL',
+        ].some((name) => error.name === name || (error as NodeJS.ErrnoException).code === name));
+    console.error(
+      `irwatch: ${known ? (error as Error).message : ((error as Error).stack ?? String(error))}`,
+    );
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,223 @@
+import { existsSync } from 'node:fs';
+import { appendFile, readFile, rename, unlink } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { rulesOf, type DeadLetter } from './bus.js';
+import { matchesEventPattern } from './event-pattern.js';
+import { readServerlessConfig } from './serverless-config.js';
+import { startStack, StackStartError } from './stack.js';
+
+type Options = Record<string, string | boolean | undefined>;
+
+const str = (options: Options, name: string) =>
+  typeof options[name] === 'string' ? options[name] : undefined;
+
+const dataDirOf = (options: Options) => resolve(str(options, 'data-dir') ?? '.irwatch');
+
+function positiveNumber(options: Options, name: string, fallback: number): number {
+  const raw = str(options, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new StackStartError(`--${name} must be a positive number, got "${raw}"`);
+  }
+  return value;
+}
+
+export async function runStart(options: Options): Promise<number> {
+  const port = positiveNumber(options, 'port', 3000);
+  const pollIntervalSeconds = positiveNumber(options, 'poll-interval', 5);
+  const stack = await startStack({
+    dataDir: dataDirOf(options),
+    port,
+    pollIntervalSeconds,
+    webhook: str(options, 'webhook'),
+  });
+  const external = process.env.IRWATCH_EXTERNAL_SAGEMAKER === '1';
+  console.log(
+    [
+      // performance.now() counts from this process's start, so this is the whole start-up.
+      `irwatch local stack up in ${Math.round(performance.now())} ms`,
+      `  API and dashboard  ${stack.url.replace('127.0.0.1', 'localhost')}   (try: curl ${stack.url.replace('127.0.0.1', 'localhost')}/jobs)`,
+      `  DynamoDB           ${stack.endpoints.dynamodb}   (dynalite, data in ${stack.dataDir})`,
+      `  SageMaker          ${stack.endpoints.sagemaker}${external ? '' : '   (simulator with scenario jobs)'}`,
+      `  EventBridge        ${stack.endpoints.eventbridge}   (bus irwatch-local)`,
+      `  SNS                ${stack.endpoints.sns}   (outbox: ${join(stack.dataDir, 'outbox.jsonl')})`,
+      `  detector           every ${pollIntervalSeconds} s`,
+      'Ctrl-C stops.',
+    ].join('\n'),
+  );
+  await new Promise<void>((resolveStop) => {
+    const stop = () => resolveStop();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  console.log('Stopping…');
+  await stack.stop();
+  return 0;
+}
+
+interface StackInfo {
+  api: string;
+  dynamodb: string;
+  sagemaker: string;
+  eventbridge: string;
+  sns: string;
+  tableName: string;
+  busName: string;
+  topicArn: string;
+}
+
+async function runningStack(options: Options): Promise<StackInfo> {
+  const file = join(dataDirOf(options), 'stack.json');
+  if (!existsSync(file)) {
+    throw new StackStartError(`No local stack found (${file} is missing): run npm start first`);
+  }
+  const info = JSON.parse(await readFile(file, 'utf8')) as StackInfo;
+  try {
+    await fetch(info.eventbridge, { method: 'POST' });
+  } catch {
+    throw new StackStartError(
+      `The local stack in ${dataDirOf(options)} is not running: run npm start`,
+    );
+  }
+  return info;
+}
+
+/** Points this process's SDK clients and handlers at the running local stack. */
+function useStack(info: StackInfo): void {
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_DYNAMODB: info.dynamodb,
+    AWS_ENDPOINT_URL_SAGEMAKER: info.sagemaker,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: info.eventbridge,
+    AWS_ENDPOINT_URL_SNS: info.sns,
+    TABLE_NAME: info.tableName,
+    EVENT_BUS_NAME: info.busName,
+    TOPIC_ARN: info.topicArn,
+    AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
+    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'ERROR',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+  });
+  process.env.AWS_ACCESS_KEY_ID ??= 'local';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
+}
+
+/** Backfill through the real detect handler, against the running local stack. */
+export async function runBackfill(options: Options): Promise<number> {
+  useStack(await runningStack(options));
+  const { handler } = await import('../functions/detect/handler.js');
+  const started = Date.now();
+  const ticker = setInterval(() => {
+    process.stderr.write(
+      `\rbackfill: listing and emitting… ${Math.round((Date.now() - started) / 1000)} s`,
+    );
+  }, 1000);
+  try {
+    const report = await handler({ backfill: true } as never, {} as never);
+    process.stderr.write('\r');
+    console.log(`backfill: ${JSON.stringify(report)}`);
+    return 0;
+  } finally {
+    clearInterval(ticker);
+  }
+}
+
+const busClient = (info: StackInfo) =>
+  new EventBridgeClient({
+    endpoint: info.eventbridge,
+    region: process.env.AWS_REGION ?? 'us-east-1',
+  });
+
+/** Puts an event (an EventBridge event as a target receives it) on the local irwatch bus. */
+export async function runReplay(file: string | undefined, options: Options): Promise<number> {
+  if (!file) throw new StackStartError('replay needs an event file: irwatch replay <event.json>');
+  const info = await runningStack(options);
+  useStack(info);
+  const event = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+  const rules = rulesOf(readServerlessConfig(resolve('serverless.yml')).functions);
+  const matching = rules.filter(
+    (rule) => rule.bus === 'irwatch' && matchesEventPattern(rule.pattern, event),
+  );
+  const result = await busClient(info).send(
+    new PutEventsCommand({
+      Entries: [
+        {
+          EventBusName: info.busName,
+          Source: String(event.source),
+          DetailType: String(event['detail-type']),
+          Detail: JSON.stringify(event.detail ?? {}),
+          Resources: Array.isArray(event.resources) ? event.resources.map(String) : [],
+        },
+      ],
+    }),
+  );
+  const entry = result.Entries?.[0];
+  if (entry?.ErrorCode) {
+    console.error(`replay: the bus refused the event: ${entry.ErrorCode} ${entry.ErrorMessage}`);
+    return 1;
+  }
+  console.log(
+    matching.length > 0
+      ? `replay: event ${entry?.EventId} sent to ${matching.map((rule) => rule.functionName).join(', ')}`
+      : `replay: event ${entry?.EventId} accepted, but no rule on ${info.busName} matches it`,
+  );
+  return 0;
+}
+
+/**
+ * Puts every dead letter back on the irwatch bus. Handlers are idempotent, so a letter that was in
+ * fact processed changes nothing. Letters sent move to dead-letter.redriven.jsonl, so a second
+ * redrive does not send them again; letters the bus refuses stay. Schedule and CloudTrail events
+ * (sources `aws.*`) are not put back: nobody may send those, and the next poll catches up anyway.
+ */
+export async function runRedrive(options: Options): Promise<number> {
+  const info = await runningStack(options);
+  const dir = dataDirOf(options);
+  const file = join(dir, 'dead-letter.jsonl');
+  if (!existsSync(file)) {
+    console.log('redrive: no dead letters');
+    return 0;
+  }
+  // Taken aside first: the stack may append new dead letters while this runs.
+  const working = join(dir, `dead-letter.redriving-${process.pid}.jsonl`);
+  await rename(file, working);
+  const letters = (await readFile(working, 'utf8'))
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as DeadLetter);
+  const client = busClient(info);
+  const kept: DeadLetter[] = [];
+  let sent = 0;
+  let skipped = 0;
+  for (const letter of letters) {
+    if (letter.event.source.startsWith('aws.')) {
+      skipped += 1;
+    } else {
+      const result = await client.send(
+        new PutEventsCommand({
+          Entries: [
+            {
+              EventBusName: info.busName,
+              Source: letter.event.source,
+              DetailType: letter.event['detail-type'],
+              Detail: JSON.stringify(letter.event.detail),
+              Resources: letter.event.resources,
+            },
+          ],
+        }),
+      );
+      if (result.FailedEntryCount) {
+        kept.push(letter);
+        continue;
+      }
+      sent += 1;
+    }
+    await appendFile(join(dir, 'dead-letter.redriven.jsonl'), `${JSON.stringify(letter)}\n`);
+  }
+  if (kept.length > 0) await appendFile(file, kept.map((l) => `${JSON.stringify(l)}\n`).join(''));
+  await unlink(working);
+  console.log(
+    `redrive: ${sent} put back on the bus, ${skipped} schedule/CloudTrail events skipped, ${kept.length} refused and kept`,
+  );
+  return kept.length > 0 ? 1 : 0;
+}

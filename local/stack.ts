@@ -1,0 +1,254 @@
+import { appendFile, mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { toApiGatewayEvent, writeApiGatewayResult } from './api-adapter.js';
+import { createLocalBus, type LocalBus } from './bus.js';
+import { startDynalite } from './dynamodb.js';
+import { createEventBridgeEndpoint, type BusEvent } from './eventbridge-endpoint.js';
+import { listen, type LocalServer } from './http-server.js';
+import { createLambdaRuntime } from './lambda.js';
+import { createSageMakerSimulator, loadSampleJobs } from './sagemaker-simulator.js';
+import { scenarioJobs } from './scenario.js';
+import { readServerlessConfig } from './serverless-config.js';
+import { createSnsEndpoint, type PublishedMessage } from './sns-endpoint.js';
+import { createTableInput } from '../shared/db/table.js';
+
+export interface StackOptions {
+  root?: string;
+  dataDir?: string;
+  port?: number;
+  host?: string;
+  pollIntervalSeconds?: number;
+  webhook?: string;
+  /** Delay before a failed delivery is retried; doubles per attempt. */
+  retryDelayMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface LocalStack {
+  url: string;
+  dataDir: string;
+  bus: LocalBus;
+  endpoints: Record<'dynamodb' | 'sagemaker' | 'eventbridge' | 'sns', string>;
+  /** Runs the detector once, as its schedule does. */
+  poll(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export class StackStartError extends Error {
+  override name = 'StackStartError';
+}
+
+const STAGE = 'local';
+const REGION = process.env.AWS_REGION ?? 'us-east-1';
+const ACCOUNT = '000000000000';
+
+async function ensureTable(endpoint: string, tableName: string): Promise<void> {
+  // dynalite accepts any signature; the stack's own credentials may not exist yet.
+  const client = new DynamoDBClient({
+    endpoint,
+    region: REGION,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  try {
+    await client.send(new DescribeTableCommand({ TableName: tableName }));
+  } catch (error) {
+    if ((error as Error).name !== 'ResourceNotFoundException') throw error;
+    await client.send(new CreateTableCommand(createTableInput(tableName)));
+  } finally {
+    client.destroy();
+  }
+}
+
+/**
+ * irwatch on one machine, in one process: dynalite persisted in the data folder, the SageMaker
+ * simulator with scenario jobs (unless AWS_ENDPOINT_URL_SAGEMAKER points elsewhere), the irwatch
+ * bus routing by the rules of serverless.yml, SNS as an outbox, the detector on a timer and the
+ * HTTP API. The handlers run unchanged; the SDK finds every local server through its own
+ * AWS_ENDPOINT_URL_* variables.
+ */
+export async function startStack(options: StackOptions = {}): Promise<LocalStack> {
+  const root = resolve(options.root ?? process.cwd());
+  const dataDir = resolve(options.dataDir ?? join(root, '.irwatch'));
+  const log = options.log ?? ((line: string) => console.log(line));
+  const service = readServerlessConfig(join(root, 'serverless.yml'), STAGE);
+
+  try {
+    await mkdir(dataDir, { recursive: true });
+    await writeFile(join(dataDir, '.write-check'), '');
+  } catch (error) {
+    throw new StackStartError(
+      `Data folder ${dataDir} is not writable: ${(error as Error).message}`,
+    );
+  }
+
+  const servers: LocalServer[] = [];
+  const tableName = `irwatch-${STAGE}`;
+  const topicArn = `arn:aws:sns:${REGION}:${ACCOUNT}:irwatch-${STAGE}`;
+  const outbox = join(dataDir, 'outbox.jsonl');
+
+  const dynamo = await startDynalite({ path: join(dataDir, 'dynamodb') });
+  await ensureTable(dynamo.url, tableName);
+
+  const externalSageMaker = process.env.AWS_ENDPOINT_URL_SAGEMAKER;
+  let sagemakerUrl = externalSageMaker;
+  if (!externalSageMaker) {
+    const simulator = createSageMakerSimulator();
+    for (const job of scenarioJobs(loadSampleJobs(join(root, 'events/sagemaker/jobs')), dataDir)) {
+      simulator.addJob(job);
+    }
+    const server = await simulator.listen();
+    servers.push(server);
+    sagemakerUrl = server.url;
+  }
+
+  const runtime = createLambdaRuntime(root, service.functions, REGION);
+  const bus = createLocalBus({
+    functions: service.functions,
+    invoke: runtime.invoke,
+    deadLetterFile: join(dataDir, 'dead-letter.jsonl'),
+    retryDelayMs: options.retryDelayMs ?? 1_000,
+    onUnmatched: (event) =>
+      log(`bus: no rule matched ${event['detail-type']} from ${event.source}`),
+    onRetry: (name, attempt, error) =>
+      log(`bus: ${name} failed (attempt ${attempt}), retrying: ${(error as Error).message}`),
+    onDeadLetter: (letter) =>
+      log(
+        `bus: ${letter.functionName} gave up after ${letter.attempts} attempts -> dead-letter.jsonl`,
+      ),
+  });
+
+  const eventBridge = createEventBridgeEndpoint({
+    account: ACCOUNT,
+    region: REGION,
+    onEvents: (_events, records) => {
+      for (const record of records) {
+        bus.publish(record.busName === `irwatch-${STAGE}` ? 'irwatch' : 'default', [record.event]);
+      }
+    },
+  });
+  const sns = createSnsEndpoint({
+    account: ACCOUNT,
+    region: REGION,
+    topics: [topicArn],
+    onPublish: async (message: PublishedMessage) => {
+      const line = {
+        time: message.receivedAt,
+        messageId: message.messageId,
+        subject: message.subject,
+        message: message.message,
+        attributes: Object.fromEntries(
+          Object.entries(message.messageAttributes).map(([name, value]) => [
+            name,
+            value.stringValue,
+          ]),
+        ),
+      };
+      await appendFile(outbox, `${JSON.stringify(line)}\n`);
+      log(`notify: ${message.subject ?? '(no subject)'}`);
+      if (options.webhook) {
+        try {
+          await fetch(options.webhook, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(line),
+          });
+        } catch (error) {
+          log(`notify: webhook ${options.webhook} failed: ${(error as Error).message}`);
+        }
+      }
+    },
+  });
+  const [eventsServer, snsServer] = await Promise.all([eventBridge.listen(), sns.listen()]);
+  servers.push(eventsServer, snsServer);
+
+  Object.assign(process.env, {
+    AWS_REGION: REGION,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.url,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: eventsServer.url,
+    AWS_ENDPOINT_URL_SNS: snsServer.url,
+    AWS_ENDPOINT_URL_SAGEMAKER: sagemakerUrl,
+    TABLE_NAME: tableName,
+    EVENT_BUS_NAME: `irwatch-${STAGE}`,
+    TOPIC_ARN: topicArn,
+    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+  });
+  // Local servers accept any signature; the SDK still needs credentials to sign with.
+  if (!externalSageMaker && !process.env.AWS_ACCESS_KEY_ID && !process.env.AWS_PROFILE) {
+    process.env.AWS_ACCESS_KEY_ID = 'local';
+    process.env.AWS_SECRET_ACCESS_KEY = 'local';
+  }
+
+  const api = service.functions.find((fn) => fn.httpApi.length > 0);
+  const apiServer = await listen(
+    async (req, res) => {
+      if (!api) {
+        res.writeHead(503, { 'content-type': 'application/problem+json' });
+        res.end(JSON.stringify({ title: 'No HTTP API function in serverless.yml', status: 503 }));
+        return;
+      }
+      writeApiGatewayResult(res, await runtime.invoke(api.name, await toApiGatewayEvent(req)));
+    },
+    { port: options.port ?? 3000, host: options.host ?? '127.0.0.1' },
+  ).catch((error: NodeJS.ErrnoException) => {
+    throw new StackStartError(
+      error.code === 'EADDRINUSE'
+        ? `Port ${options.port ?? 3000} is in use: stop what runs there or pass --port`
+        : `Cannot serve the API: ${error.message}`,
+    );
+  });
+  servers.push(apiServer);
+
+  const scheduled = service.functions.filter((fn) => fn.eventBridge.some((rule) => rule.schedule));
+  const poll = async () => {
+    const event: BusEvent = {
+      version: '0',
+      id: crypto.randomUUID(),
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      account: ACCOUNT,
+      time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      region: REGION,
+      resources: [`arn:aws:events:${REGION}:${ACCOUNT}:rule/irwatch-${STAGE}-poll`],
+      detail: {},
+    };
+    await Promise.all(
+      scheduled.map((fn) =>
+        runtime.invoke(fn.name, event).catch((error: Error) => log(`${fn.name}: ${error.message}`)),
+      ),
+    );
+  };
+  const interval = (options.pollIntervalSeconds ?? 5) * 1000;
+  let polling = Promise.resolve();
+  const timer = setInterval(() => {
+    polling = polling.then(poll);
+  }, interval);
+  polling = polling.then(poll);
+
+  const endpoints = {
+    dynamodb: dynamo.url,
+    sagemaker: sagemakerUrl ?? '',
+    eventbridge: eventsServer.url,
+    sns: snsServer.url,
+  };
+  await writeFile(
+    join(dataDir, 'stack.json'),
+    `${JSON.stringify({ api: apiServer.url, ...endpoints, tableName, busName: `irwatch-${STAGE}`, topicArn, pid: process.pid }, null, 2)}\n`,
+  );
+
+  return {
+    url: apiServer.url,
+    dataDir,
+    bus,
+    endpoints,
+    poll,
+    async stop() {
+      clearInterval(timer);
+      await polling;
+      await bus.idle();
+      await Promise.all(servers.map((server) => server.close()));
+      await dynamo.close();
+    },
+  };
+}
