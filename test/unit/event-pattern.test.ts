@@ -1,14 +1,56 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   EventPatternError,
   matchesEventPattern,
   parseEventPattern,
 } from '../../local/event-pattern.js';
+import { testEventPattern } from '../../local/cli.js';
 
 type Case = [name: string, pattern: unknown, event: unknown, expected: boolean];
 
-const check = (_name: string, pattern: unknown, event: unknown, expected: boolean): void => {
+const ENVELOPE = {
+  version: '0',
+  id: '00000000-0000-0000-0000-000000000000',
+  'detail-type': 'Example',
+  source: 'example.source',
+  account: '111122223333',
+  time: '2026-01-01T00:00:00Z',
+  region: 'us-east-1',
+  resources: [],
+};
+
+/**
+ * `aws events test-event-pattern` needs the envelope fields; the doc examples often leave out the
+ * ones their pattern does not look at, so those are filled in for the CLI's run.
+ */
+const withEnvelope = (event: Record<string, unknown>, pattern: unknown) => {
+  const named = JSON.stringify(pattern);
+  const filled = Object.entries(ENVELOPE).filter(
+    ([field]) => !(field in event) && !named.includes(`"${field}"`),
+  );
+  return { ...Object.fromEntries(filled), ...event };
+};
+
+let cliChecked = 0;
+
+const check = async (
+  _name: string,
+  pattern: unknown,
+  event: unknown,
+  expected: boolean,
+): Promise<void> => {
   expect(matchesEventPattern(pattern, event)).toBe(expected);
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) return;
+  const complete = withEnvelope(event as Record<string, unknown>, pattern);
+  if (Object.keys(ENVELOPE).some((field) => field !== 'version' && !(field in complete))) return;
+  // `irwatch test-event-pattern` must print what `aws events test-event-pattern` prints.
+  cliChecked += 1;
+  expect(
+    await testEventPattern({
+      'event-pattern': JSON.stringify(pattern),
+      event: JSON.stringify(complete),
+    }),
+  ).toBe(expected);
 };
 
 // Doc: "Amazon EventBridge event patterns" — the EC2 state-change example.
@@ -1114,4 +1156,9 @@ describe('parseEventPattern', () => {
     expect(matchesEventPattern({ source: [{ exists: false }] }, ['aws.ec2'])).toBe(false);
     expect(matchesEventPattern({ source: [{ exists: false }] }, { id: '1' })).toBe(true);
   });
+});
+
+afterAll(() => {
+  // Nearly every documented example is also run through the CLI (a few test non-object events).
+  expect(cliChecked).toBeGreaterThanOrEqual(155);
 });
