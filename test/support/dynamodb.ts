@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { startDynalite, type LocalDynamoDb } from '../../local/dynamodb.js';
 import { createTableInput } from '../../shared/db/table.js';
+import type {} from '../conformance/global-setup.js';
 
 export interface LocalTable {
   tableName: string;
@@ -24,15 +25,16 @@ export function assertLocalEndpoint(url: string): void {
 }
 
 /**
- * One fresh table per test file: a dynalite server of its own (or the DynamoDB Local given by
- * IRWATCH_TEST_DYNAMODB_ENDPOINT for the conformance run), created before the file's tests.
+ * One fresh table per test file: a dynalite server of its own, or, in the conformance run, the
+ * DynamoDB Local that test/conformance/global-setup.ts started (IRWATCH_TEST_DYNAMODB_ENDPOINT
+ * points at any other local DynamoDB).
  */
 export function useLocalTable(): LocalTable {
   const table = {} as LocalTable;
   let server: LocalDynamoDb | undefined;
 
   beforeAll(async () => {
-    const shared = process.env.IRWATCH_TEST_DYNAMODB_ENDPOINT;
+    const shared = inject('dynamoDbEndpoint') ?? process.env.IRWATCH_TEST_DYNAMODB_ENDPOINT;
     if (!shared) server = await startDynalite();
     const endpoint = shared ?? (server as LocalDynamoDb).url;
     assertLocalEndpoint(endpoint);
