@@ -1,18 +1,17 @@
-import { defineConfig, mergeConfig } from 'vitest/config';
+import { defineConfig } from 'vitest/config';
 import base from './vitest.config.js';
 
-export default mergeConfig(
-  base,
-  defineConfig({
-    test: {
-      include: ['test/integration/**/*.test.ts'],
-      // These read no table: the template checks and the endpoints' own protocol tests.
-      exclude: [
-        'test/integration/serverless-package.test.ts',
-        'test/integration/template.test.ts',
-        'test/integration/local-endpoints.test.ts',
-      ],
-      globalSetup: ['test/conformance/global-setup.ts'],
-    },
-  }),
-);
+export default defineConfig({
+  test: {
+    ...base.test,
+    include: ['test/integration/**/*.test.ts'],
+    // These read no table: the template checks and the endpoints' own protocol tests.
+    exclude: [
+      'test/integration/serverless-package.test.ts',
+      'test/integration/notify-package.test.ts',
+      'test/integration/template.test.ts',
+      'test/integration/local-endpoints.test.ts',
+    ],
+    globalSetup: ['test/conformance/global-setup.ts'],
+  },
+});

@@ -9,7 +9,7 @@ import {
   type TableDefinition,
 } from '../../shared/db/table.js';
 import {
-  packageService,
+  packagedTemplate,
   printService,
   repoRoot,
   resourcesOfType,
@@ -20,10 +20,9 @@ let template: CfnTemplate;
 let prod: CfnTemplate;
 
 beforeAll(async () => {
-  // One after the other: serverless-esbuild builds in the service's own .esbuild folder.
-  ({ template } = await packageService('dev'));
-  ({ template: prod } = await packageService('prod'));
-}, 120_000);
+  ({ template } = await packagedTemplate('dev'));
+  ({ template: prod } = await packagedTemplate('prod'));
+});
 
 const props = (name: string) => template.Resources[name]?.Properties ?? {};
 

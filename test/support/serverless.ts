@@ -3,6 +3,8 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { inject } from 'vitest';
+import type {} from './package-setup.js';
 
 const run = promisify(execFile);
 export const repoRoot = resolve(import.meta.dirname, '../..');
@@ -68,4 +70,15 @@ export async function printService(cwd = repoRoot): Promise<Record<string, unkno
 
 export function resourcesOfType(template: CfnTemplate, type: string): Array<[string, CfnResource]> {
   return Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
+}
+
+/** The template `osls package` made for a stage in this test run (see package-setup.ts). */
+export async function packagedTemplate(
+  stage: 'dev' | 'prod',
+): Promise<{ template: CfnTemplate; dir: string }> {
+  const dir = inject('packagedServices')[stage];
+  const template = JSON.parse(
+    await readFile(join(dir, 'cloudformation-template-update-stack.json'), 'utf8'),
+  ) as CfnTemplate;
+  return { template, dir };
 }

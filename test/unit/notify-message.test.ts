@@ -191,6 +191,14 @@ describe('renderSubject', () => {
       'irwatch STOPPED my-job: no recommendations',
     );
   });
+
+  it('begins the failure reason when a job failed before any benchmark', () => {
+    const failureReason =
+      'ClientError: Could not find the sample payload at s3://bucket/payload.tar.gz. Check the S3 URI.';
+    expect(renderSubject(input({ status: 'FAILED', failureReason }))).toBe(
+      'irwatch FAILED my-job: ClientError: Could not find the sample payload...',
+    );
+  });
 });
 
 describe('numbers as people read them', () => {
@@ -272,6 +280,16 @@ describe('renderNotification: size', () => {
     expect(email).toMatch(/… and \d+ more benchmarks/);
     expect(email).toMatch(/… \[[\d,]+ more characters\]/);
     expect(JSON.parse(sqs!)).toMatchObject({ jobName: 'my-job', status: 'FAILED' });
+  });
+
+  it('never cuts a reason in the middle of a surrogate pair', () => {
+    const steps = [failedStep(0, '😀'.repeat(1_000))];
+    const text = renderText(
+      { ...input({ status: 'FAILED', failedBenchmarkCount: 1 }), steps },
+      { ...LIST_LIMITS[0]!, reasonLength: 301 },
+    );
+    expect(text).toContain(`FAILED: ${'😀'.repeat(150)}… [1,700 more characters]`);
+    expect(text).not.toMatch(/[\ud800-\udbff](?![\udc00-\udfff])/);
   });
 
   it('uses the first, most generous limits whenever they fit', () => {

@@ -1,0 +1,33 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { EventBridgeEnvelope } from '@aws-lambda-powertools/parser/envelopes/eventbridge';
+import { parser } from '@aws-lambda-powertools/parser/middleware';
+import middy from '@middy/core';
+import { recordedDetailSchema, type RecordedDetail } from '../../shared/events.js';
+import { logger } from '../../shared/observability.js';
+import { notifyDeps } from './deps.js';
+import {
+  NotificationInProgressError,
+  notifyRecorded,
+  type NotifyDeps,
+  type NotifyOutcome,
+} from './notify.js';
+
+export const createHandler = (deps: NotifyDeps = notifyDeps) =>
+  middy<RecordedDetail, NotifyOutcome>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(parser({ schema: recordedDetailSchema, envelope: EventBridgeEnvelope }))
+    .handler(async (detail) => {
+      logger.appendKeys({ jobName: detail.jobName, status: detail.status });
+      try {
+        const result = await notifyRecorded(detail, deps);
+        logger.info('Notification handled', { ...result });
+        return result;
+      } catch (error) {
+        // Rethrown so Lambda's async retries and then the dead-letter queue keep the event.
+        if (error instanceof NotificationInProgressError) logger.info(error.message);
+        else logger.error('Notify failed', error as Error);
+        throw error;
+      }
+    });
+
+export const handler = createHandler();
