@@ -13,6 +13,7 @@ const USAGE = `irwatch — watch SageMaker Inference Recommender jobs
 
 Usage:
   irwatch start [--port 3000] [--data-dir .irwatch] [--poll-interval 5] [--webhook URL]
+                [--scenario-speed 1] [--config serverless.yml] [--verbose]
   irwatch jobs [--status STATUS] [--model NAME] [--api-url URL]
   irwatch recs <job> [--max-latency MS] [--sort METRIC] [--pareto] [--api-url URL]
   irwatch backfill [--data-dir .irwatch]
@@ -158,6 +159,9 @@ export async function main(argv: string[]): Promise<number> {
       port: { type: 'string' },
       'data-dir': { type: 'string' },
       'poll-interval': { type: 'string' },
+      'scenario-speed': { type: 'string' },
+      config: { type: 'string' },
+      verbose: { type: 'boolean' },
       webhook: { type: 'string' },
       status: { type: 'string' },
       model: { type: 'string' },

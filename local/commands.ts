@@ -29,18 +29,20 @@ export async function runStart(options: Options): Promise<number> {
   const pollIntervalSeconds = positiveNumber(options, 'poll-interval', 5);
   const stack = await startStack({
     dataDir: dataDirOf(options),
+    config: str(options, 'config'),
     port,
     pollIntervalSeconds,
     webhook: str(options, 'webhook'),
+    scenarioSpeed: positiveNumber(options, 'scenario-speed', 1),
+    verbose: options.verbose === true,
   });
-  const external = process.env.IRWATCH_EXTERNAL_SAGEMAKER === '1';
   console.log(
     [
       // performance.now() counts from this process's start, so this is the whole start-up.
       `irwatch local stack up in ${Math.round(performance.now())} ms`,
       `  API and dashboard  ${stack.url.replace('127.0.0.1', 'localhost')}   (try: curl ${stack.url.replace('127.0.0.1', 'localhost')}/jobs)`,
       `  DynamoDB           ${stack.endpoints.dynamodb}   (dynalite, data in ${stack.dataDir})`,
-      `  SageMaker          ${stack.endpoints.sagemaker}${external ? '' : '   (simulator with scenario jobs)'}`,
+      `  SageMaker          ${stack.endpoints.sagemaker}${stack.simulated ? '   (simulator with scenario jobs)' : '   (from AWS_ENDPOINT_URL_SAGEMAKER)'}`,
       `  EventBridge        ${stack.endpoints.eventbridge}   (bus irwatch-local)`,
       `  SNS                ${stack.endpoints.sns}   (outbox: ${join(stack.dataDir, 'outbox.jsonl')})`,
       `  detector           every ${pollIntervalSeconds} s`,
@@ -134,7 +136,10 @@ export async function runReplay(file: string | undefined, options: Options): Pro
   const info = await runningStack(options);
   useStack(info);
   const event = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
-  const rules = rulesOf(readServerlessConfig(resolve('serverless.yml')).functions);
+  const rules = rulesOf(
+    readServerlessConfig(resolve(str(options, 'config') ?? join(import.meta.dirname, '../serverless.yml')))
+      .functions,
+  );
   const matching = rules.filter(
     (rule) => rule.bus === 'irwatch' && matchesEventPattern(rule.pattern, event),
   );

@@ -53,13 +53,16 @@ export const SCENARIO_SECONDS = Math.max(
 
 /**
  * The scenario's jobs move through their states over a minute or two after the stack's first
- * start. The start is kept in the data folder, so a restart finds the same jobs where they are.
+ * start (`speed` compresses that for demos and tests). The start is kept in the data folder, so a
+ * restart finds the same jobs where they are.
  */
 export function scenarioJobs(
   samples: SimulatedJob[],
   dataDir: string,
-  now = Date.now(),
+  options: { now?: number; speed?: number } = {},
 ): SimulatedJob[] {
+  const now = options.now ?? Date.now();
+  const speed = options.speed ?? 1;
   const file = join(dataDir, 'scenario.json');
   let start = now;
   if (existsSync(file)) {
@@ -75,7 +78,7 @@ export function scenarioJobs(
       cloneJob(sample, {
         jobName,
         start,
-        timeline: timeline.map(([status, seconds]) => ({ status, afterMs: seconds * 1000 })),
+        timeline: timeline.map(([status, seconds]) => ({ status, afterMs: (seconds * 1000) / speed })),
       }),
     ];
   });

@@ -14,20 +14,29 @@ import { createSnsEndpoint, type PublishedMessage } from './sns-endpoint.js';
 import { createTableInput } from '../shared/db/table.js';
 
 export interface StackOptions {
+  /** The irwatch checkout whose handlers and samples run; this package by default. */
   root?: string;
+  /** The serverless.yml whose functions and rules the stack runs; `<root>/serverless.yml` by default. */
+  config?: string;
   dataDir?: string;
   port?: number;
   host?: string;
   pollIntervalSeconds?: number;
+  /** How many times faster than real time the scenario jobs move (1 = over about two minutes). */
+  scenarioSpeed?: number;
   webhook?: string;
   /** Delay before a failed delivery is retried; doubles per attempt. */
   retryDelayMs?: number;
   log?: (line: string) => void;
+  /** Logs every detector round, not only those that found changes. */
+  verbose?: boolean;
 }
 
 export interface LocalStack {
   url: string;
   dataDir: string;
+  /** False when AWS_ENDPOINT_URL_SAGEMAKER named a SageMaker to use instead of the simulator. */
+  simulated: boolean;
   bus: LocalBus;
   endpoints: Record<'dynamodb' | 'sagemaker' | 'eventbridge' | 'sns', string>;
   /** Runs the detector once, as its schedule does. */
@@ -68,10 +77,10 @@ async function ensureTable(endpoint: string, tableName: string): Promise<void> {
  * AWS_ENDPOINT_URL_* variables.
  */
 export async function startStack(options: StackOptions = {}): Promise<LocalStack> {
-  const root = resolve(options.root ?? process.cwd());
+  const root = resolve(options.root ?? join(import.meta.dirname, '..'));
   const dataDir = resolve(options.dataDir ?? join(root, '.irwatch'));
   const log = options.log ?? ((line: string) => console.log(line));
-  const service = readServerlessConfig(join(root, 'serverless.yml'), STAGE);
+  const service = readServerlessConfig(resolve(options.config ?? join(root, 'serverless.yml')), STAGE);
 
   try {
     await mkdir(dataDir, { recursive: true });
@@ -94,7 +103,9 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
   let sagemakerUrl = externalSageMaker;
   if (!externalSageMaker) {
     const simulator = createSageMakerSimulator();
-    for (const job of scenarioJobs(loadSampleJobs(join(root, 'events/sagemaker/jobs')), dataDir)) {
+    for (const job of scenarioJobs(loadSampleJobs(join(root, 'events/sagemaker/jobs')), dataDir, {
+      speed: options.scenarioSpeed,
+    })) {
       simulator.addJob(job);
     }
     const server = await simulator.listen();
@@ -214,9 +225,20 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
       detail: {},
     };
     await Promise.all(
-      scheduled.map((fn) =>
-        runtime.invoke(fn.name, event).catch((error: Error) => log(`${fn.name}: ${error.message}`)),
-      ),
+      scheduled.map(async (fn) => {
+        try {
+          const report = (await runtime.invoke(fn.name, event)) as
+            | { jobsListed?: number; stateChanges?: number }
+            | undefined;
+          if (options.verbose || report?.stateChanges) {
+            log(
+              `${fn.name}: poll listed ${report?.jobsListed ?? 0} job(s), ${report?.stateChanges ?? 0} state change(s)`,
+            );
+          }
+        } catch (error) {
+          log(`${fn.name}: poll failed: ${(error as Error).message}`);
+        }
+      }),
     );
   };
   const interval = (options.pollIntervalSeconds ?? 5) * 1000;
@@ -240,6 +262,7 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
   return {
     url: apiServer.url,
     dataDir,
+    simulated: !externalSageMaker,
     bus,
     endpoints,
     poll,

@@ -1,0 +1,136 @@
+import {
+  DescribeInferenceRecommendationsJobCommand,
+  ListInferenceRecommendationsJobsCommand,
+  ResourceNotFound,
+} from '@aws-sdk/client-sagemaker';
+import {
+  createDocumentClient,
+  createEventBridgeClient,
+  createSageMakerClient,
+} from '../../shared/aws.js';
+import { PutEventsError, putBusEvents } from '../../shared/bus.js';
+import { readEnv, readNumberEnv } from '../../shared/config.js';
+import type { RetryOptions } from '../../shared/db/batch-write.js';
+import { STATE_CHANGE } from '../../shared/events.js';
+import type { DetectConfig, DetectDeps, JobSummary } from './detect.js';
+import {
+  readSeenStatuses,
+  readWatermark,
+  writeSeenStatuses,
+  writeWatermark,
+} from './detector-store.js';
+
+const env = readEnv(['TABLE_NAME', 'EVENT_BUS_NAME']);
+const config: DetectConfig = {
+  overlapMs: readNumberEnv('DETECT_OVERLAP_SECONDS', 300) * 1000,
+  lookbackMs: readNumberEnv('DETECT_LOOKBACK_HOURS', 24) * 3_600_000,
+};
+const sagemaker = createSageMakerClient();
+const doc = createDocumentClient();
+const eventBridge = createEventBridgeClient();
+
+/** ListInferenceRecommendationsJobs' largest page. */
+export const LIST_PAGE_SIZE = 100;
+
+// putBusEvents reports its calls only when it succeeds; counting at the client also covers the
+// runs where it throws, so a failed run's report still says how many calls it made.
+const putEventsTally = { calls: 0, entries: 0 };
+eventBridge.middlewareStack.add(
+  (next) => async (args) => {
+    putEventsTally.calls += 1;
+    putEventsTally.entries += (args.input as { Entries?: unknown[] }).Entries?.length ?? 0;
+    return next(args);
+  },
+  { step: 'initialize', name: 'irwatchPutEventsTally' },
+);
+
+interface SageMakerJob {
+  JobName?: string | undefined;
+  JobArn?: string | undefined;
+  Status?: string | undefined;
+  LastModifiedTime?: Date | undefined;
+}
+
+const toJobSummary = (job: SageMakerJob): JobSummary => ({
+  jobName: job.JobName ?? '',
+  jobArn: job.JobArn ?? null,
+  status: job.Status ?? '',
+  lastModifiedTime: job.LastModifiedTime?.toISOString() ?? null,
+});
+
+export interface DetectDepsOptions {
+  now?: () => Date;
+  /** Backoff of the PutEvents, BatchGetItem and BatchWriteItem resends (tests pass a no-op sleep). */
+  retry?: RetryOptions;
+  config?: Partial<DetectConfig>;
+}
+
+export function createDetectDeps(options: DetectDepsOptions = {}): DetectDeps {
+  const now = options.now ?? (() => new Date());
+  const retry = options.retry ?? {};
+  const tableName = env.TABLE_NAME;
+  return {
+    config: { ...config, ...options.config },
+    now,
+    async listJobs({ modifiedAfter, nextToken }) {
+      const page = await sagemaker.send(
+        new ListInferenceRecommendationsJobsCommand({
+          LastModifiedTimeAfter: modifiedAfter,
+          // Ascending creation keeps pages steady while jobs are being created.
+          SortBy: 'CreationTime',
+          SortOrder: 'Ascending',
+          MaxResults: LIST_PAGE_SIZE,
+          NextToken: nextToken,
+        }),
+      );
+      return {
+        jobs: (page.InferenceRecommendationsJobs ?? []).map(toJobSummary),
+        nextToken: page.NextToken,
+      };
+    },
+    async describeJob(jobName) {
+      try {
+        return toJobSummary(
+          await sagemaker.send(
+            new DescribeInferenceRecommendationsJobCommand({ JobName: jobName }),
+          ),
+        );
+      } catch (error) {
+        if (error instanceof ResourceNotFound) return undefined;
+        throw error;
+      }
+    },
+    readWatermark: () => readWatermark(doc, tableName),
+    writeWatermark: (watermark) => writeWatermark(doc, tableName, watermark, now()),
+    readSeenStatuses: (jobNames) => readSeenStatuses(doc, tableName, jobNames, retry),
+    async writeSeenStatuses(statuses) {
+      return { calls: await writeSeenStatuses(doc, tableName, statuses, now(), retry) };
+    },
+    async publishStateChanges(details) {
+      const before = { ...putEventsTally };
+      let unaccepted: number[] = [];
+      try {
+        await putBusEvents(
+          eventBridge,
+          env.EVENT_BUS_NAME,
+          details.map((detail) => ({
+            detailType: STATE_CHANGE,
+            detail,
+            resources: detail.jobArn ? [detail.jobArn] : [],
+          })),
+          retry,
+        );
+      } catch (error) {
+        if (!(error instanceof PutEventsError)) throw error;
+        unaccepted = error.unaccepted;
+      }
+      return {
+        calls: putEventsTally.calls - before.calls,
+        resent: putEventsTally.entries - before.entries - details.length,
+        unaccepted,
+      };
+    },
+  };
+}
+
+export const detectDeps = createDetectDeps();

@@ -1,0 +1,124 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { keyValues } from '../../shared/db/table.js';
+import { packagedTemplate, resourcesOfType, type CfnTemplate } from '../support/serverless.js';
+
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+}
+
+let template: CfnTemplate;
+
+beforeAll(async () => {
+  ({ template } = await packagedTemplate('dev'));
+});
+
+const props = (name: string) => template.Resources[name]?.Properties ?? {};
+const getAtt = (resource: string, attribute: string) => ({
+  'Fn::GetAtt': [resource, attribute],
+});
+const actions = (statement: Statement) => [statement.Action].flat();
+
+function rulesTargeting(functionResource: string) {
+  return resourcesOfType(template, 'AWS::Events::Rule')
+    .map(([, rule]) => rule.Properties ?? {})
+    .filter((rule) => JSON.stringify(rule.Targets).includes(functionResource));
+}
+
+function detectStatements(): Statement[] {
+  const policies = props('DetectRole').Policies as Array<{
+    PolicyDocument: { Statement: Statement[] };
+  }>;
+  return policies.flatMap((policy) => policy.PolicyDocument.Statement);
+}
+
+describe('detect in the packaged template', () => {
+  it('runs with its own role and the detector settings', () => {
+    const fn = props('DetectLambdaFunction');
+    expect(fn.Role).toEqual(getAtt('DetectRole', 'Arn'));
+    const variables = (fn.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(variables).toMatchObject({
+      DETECT_OVERLAP_SECONDS: '300',
+      DETECT_LOOKBACK_HOURS: '24',
+      TABLE_NAME: { Ref: 'Table' },
+      EVENT_BUS_NAME: { Ref: 'EventBus' },
+    });
+  });
+
+  it('is triggered by the poll schedule and by CloudTrail calls, on the default bus', () => {
+    const rules = rulesTargeting('DetectLambdaFunction');
+    expect(rules).toHaveLength(2);
+    const schedule = rules.find((rule) => rule.ScheduleExpression);
+    const cloudTrail = rules.find((rule) => rule.EventPattern);
+    expect(schedule?.ScheduleExpression).toBe('rate(1 minute)');
+    expect(cloudTrail?.EventPattern).toEqual({
+      source: ['aws.sagemaker'],
+      'detail-type': ['AWS API Call via CloudTrail'],
+      detail: {
+        eventSource: ['sagemaker.amazonaws.com'],
+        eventName: ['CreateInferenceRecommendationsJob', 'StopInferenceRecommendationsJob'],
+      },
+    });
+    for (const rule of rules) {
+      // AWS events (schedules, CloudTrail) only arrive on the default bus.
+      expect(rule.EventBusName).toBeUndefined();
+      for (const target of rule.Targets as Array<Record<string, unknown>>) {
+        expect(target.RetryPolicy).toBeDefined();
+        expect(target.DeadLetterConfig).toEqual({ Arn: getAtt('DetectDeadLetterQueue', 'Arn') });
+      }
+    }
+  });
+
+  it('sends what fails inside the function to its dead-letter queue, which raises an alarm', () => {
+    const [, config] =
+      resourcesOfType(template, 'AWS::Lambda::EventInvokeConfig').find(([, c]) =>
+        JSON.stringify(c.Properties?.FunctionName).includes('DetectLambdaFunction'),
+      ) ?? [];
+    expect(config?.Properties?.MaximumRetryAttempts).toBe(2);
+    expect(config?.Properties?.DestinationConfig).toEqual({
+      OnFailure: { Destination: getAtt('DetectDeadLetterQueue', 'Arn') },
+    });
+    expect(props('DetectDeadLetterQueueAlarm').AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
+    expect(JSON.stringify(props('DetectDeadLetterQueuePolicy'))).toContain('events.amazonaws.com');
+  });
+
+  it('grants only what detect uses', () => {
+    const statements = detectStatements();
+    expect(statements.every((s) => s.Effect === 'Allow')).toBe(true);
+    expect(statements.flatMap(actions).some((action) => action.includes('*'))).toBe(false);
+
+    const unscoped = statements.filter((s) => s.Resource === '*').flatMap(actions);
+    expect(unscoped.sort()).toEqual([
+      'sagemaker:ListInferenceRecommendationsJobs',
+      'xray:PutTelemetryRecords',
+      'xray:PutTraceSegments',
+    ]);
+
+    const describe = statements.find((s) =>
+      actions(s).includes('sagemaker:DescribeInferenceRecommendationsJob'),
+    );
+    expect(JSON.stringify(describe?.Resource)).toContain(':inference-recommendations-job/*');
+
+    const table = statements.find((s) => actions(s).some((a) => a.startsWith('dynamodb:')));
+    expect(actions(table!).sort()).toEqual([
+      'dynamodb:BatchGetItem',
+      'dynamodb:BatchWriteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+    ]);
+    expect(table?.Resource).toEqual(getAtt('Table', 'Arn'));
+    // The one partition the detector's items live in, as the code builds it.
+    expect(table?.Condition).toEqual({
+      'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [keyValues.detectorPk] },
+    });
+
+    const putEvents = statements.find((s) => actions(s).includes('events:PutEvents'));
+    expect(putEvents?.Resource).toEqual(getAtt('EventBus', 'Arn'));
+    const logs = statements.find((s) => actions(s).includes('logs:PutLogEvents'));
+    expect(JSON.stringify(logs?.Resource)).toContain('DetectLogGroup.Arn');
+    const sqs = statements.find((s) => actions(s).includes('sqs:SendMessage'));
+    expect(sqs?.Resource).toEqual(getAtt('DetectDeadLetterQueue', 'Arn'));
+  });
+});
