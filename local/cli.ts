@@ -84,8 +84,8 @@ function format(value: unknown): string {
   return String(value);
 }
 
-const itemsOf = (body: unknown): Array<Record<string, unknown>> =>
-  ((body as { items?: unknown[] }).items ?? []) as Array<Record<string, unknown>>;
+const listOf = (body: unknown, key: 'jobs' | 'recommendations'): Array<Record<string, unknown>> =>
+  ((body as Record<string, unknown[] | undefined>)[key] ?? []) as Array<Record<string, unknown>>;
 
 async function api(options: Options, path: string): Promise<unknown> {
   const apiUrl = str(options, 'api-url');
@@ -101,7 +101,7 @@ async function listJobs(options: Options): Promise<string> {
   if (status) query.set('status', status.toUpperCase());
   if (model) query.set('modelName', model);
   const body = await api(options, `jobs${query.size ? `?${query}` : ''}`);
-  const rows = itemsOf(body);
+  const rows = listOf(body, 'jobs');
   if (rows.length === 0) return 'No jobs.';
   return table(rows, [
     ['jobName', 'JOB'],
@@ -123,7 +123,7 @@ async function listRecommendations(job: string | undefined, options: Options): P
   if (options.pareto) query.set('paretoOnly', 'true');
   query.set('limit', '500');
   const body = await api(options, `jobs/${encodeURIComponent(job)}/recommendations?${query}`);
-  const rows = itemsOf(body).map((rec) => {
+  const rows = listOf(body, 'recommendations').map((rec) => {
     const metrics = (rec.metrics ?? {}) as Record<string, unknown>;
     const serverless = rec.serverless as { memorySizeInMB?: number } | null;
     return {

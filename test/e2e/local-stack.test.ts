@@ -1,0 +1,134 @@
+import { mkdtemp, readFile, writeFile, chmod } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { eventually, freePort, runCli, type CliProcess } from '../support/cli-process.js';
+
+const SCENARIO_JOBS = 8;
+const TERMINAL = ['COMPLETED', 'FAILED', 'STOPPED'];
+const running: CliProcess[] = [];
+
+afterAll(async () => {
+  for (const cli of running) {
+    if (cli.child.exitCode === null) {
+      cli.child.kill('SIGKILL');
+      await cli.exited;
+    }
+  }
+});
+
+interface JobsPage {
+  jobs: Array<{ jobName: string; status: string }>;
+}
+
+const getJobs = async (port: number): Promise<JobsPage> => {
+  const response = await fetch(`http://localhost:${port}/jobs?limit=100`);
+  if (!response.ok) throw new Error(`GET /jobs answered ${response.status}`);
+  return (await response.json()) as JobsPage;
+};
+
+const outboxLines = async (dataDir: string) =>
+  (await readFile(join(dataDir, 'outbox.jsonl'), 'utf8').catch(() => ''))
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { subject: string; attributes: Record<string, string> });
+
+async function startCli(dataDir: string, port: number): Promise<CliProcess> {
+  const cli = runCli([
+    'start',
+    '--data-dir',
+    dataDir,
+    '--port',
+    String(port),
+    '--poll-interval',
+    '1',
+    '--scenario-speed',
+    '8',
+    '--verbose',
+  ]);
+  running.push(cli);
+  await cli.waitFor(/local stack up in \d+ ms/);
+  return cli;
+}
+
+describe('npm start: the local stack from the command line', () => {
+  it('runs the scenario to the end, notifies each terminal job once, and keeps it all across a restart', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'irwatch-e2e-'));
+    const port = await freePort();
+    const first = await startCli(dataDir, port);
+
+    const finished = await eventually(
+      async () => {
+        const { jobs } = await getJobs(port);
+        const done = jobs.filter((job) => TERMINAL.includes(job.status));
+        return done.length === SCENARIO_JOBS ? jobs : undefined;
+      },
+      90_000,
+      'every scenario job in a terminal state',
+    );
+    expect(new Set(finished.map((job) => job.status))).toEqual(new Set(TERMINAL));
+    const outbox = await eventually(
+      async () => {
+        const lines = await outboxLines(dataDir);
+        return lines.length >= SCENARIO_JOBS ? lines : undefined;
+      },
+      30_000,
+      'one message per terminal job in the outbox',
+    );
+    expect(outbox.map((line) => line.attributes.jobName).sort()).toEqual(
+      finished.map((job) => job.jobName).sort(),
+    );
+
+    first.child.kill('SIGINT');
+    expect(await first.exited).toBe(0);
+
+    const second = await startCli(dataDir, port);
+    const { jobs } = await getJobs(port);
+    expect(jobs.map((job) => `${job.jobName}:${job.status}`).sort()).toEqual(
+      finished.map((job) => `${job.jobName}:${job.status}`).sort(),
+    );
+    // A few detector rounds after the restart: nothing is notified a second time.
+    const polls = (second.output().match(/detect: poll listed/g) ?? []).length;
+    await second.waitFor(new RegExp(`(?:[\\s\\S]*?detect: poll listed){${polls + 3}}`), 30_000);
+    expect(await outboxLines(dataDir)).toHaveLength(SCENARIO_JOBS);
+    second.child.kill('SIGINT');
+    expect(await second.exited).toBe(0);
+  }, 180_000);
+
+  it('says in one line that the port is taken, and exits non-zero', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'irwatch-e2e-'));
+    const port = await freePort();
+    const holder = await startCli(dataDir, port);
+    const second = runCli(['start', '--data-dir', await mkdtemp(join(tmpdir(), 'irwatch-e2e-')), '--port', String(port)]);
+    running.push(second);
+    expect(await second.exited).toBe(1);
+    expect(second.output().trim().split('\n').filter((l) => l.startsWith('irwatch:'))).toEqual([
+      `irwatch: Port ${port} is in use: stop what runs there or pass --port`,
+    ]);
+    expect(second.output()).not.toMatch(/\n\s+at /);
+    holder.child.kill('SIGINT');
+    await holder.exited;
+  }, 60_000);
+
+  it('says in one line that the data folder cannot be written or serverless.yml does not parse', async () => {
+    const readOnly = await mkdtemp(join(tmpdir(), 'irwatch-e2e-'));
+    await chmod(readOnly, 0o500);
+    const unwritable = runCli(['start', '--data-dir', join(readOnly, 'data'), '--port', String(await freePort())]);
+    running.push(unwritable);
+    const broken = join(await mkdtemp(join(tmpdir(), 'irwatch-e2e-')), 'serverless.yml');
+    await writeFile(broken, 'functions: [unclosed\n');
+    const unparsable = runCli(['start', '--config', broken, '--port', String(await freePort())]);
+    running.push(unparsable);
+    const [unwritableCode, unparsableCode] = await Promise.all([unwritable.exited, unparsable.exited]);
+    // Root may write anywhere; then the folder is simply used.
+    if (process.getuid?.() !== 0) {
+      expect(unwritableCode).toBe(1);
+      expect(unwritable.output()).toMatch(/^irwatch: Data folder .* is not writable/m);
+    } else {
+      unwritable.child.kill('SIGINT');
+    }
+    expect(unparsableCode).toBe(1);
+    expect(unparsable.output().trim()).toMatch(/^irwatch: .*serverless\.yml does not parse: /m);
+    expect(unparsable.output()).not.toMatch(/\n\s+at /);
+  }, 60_000);
+});
