@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { readdirSync } from 'node:fs';
 
@@ -68,7 +69,8 @@ export async function startDynamoDbLocal(): Promise<DynamoDbLocal> {
       '-port',
       String(port),
     ],
-    { stdio: 'ignore' },
+    // DynamoDB Local writes a metadata file into its working folder: keep it out of the checkout.
+    { stdio: 'ignore', cwd: tmpdir() },
   );
   const url = `http://127.0.0.1:${port}`;
   await waitUntilReady(url, child, 60_000);
