@@ -1,0 +1,165 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Context } from 'aws-lambda';
+import { startDynalite, type LocalDynamoDb } from '../local/dynamodb.js';
+import {
+  createEventBridgeEndpoint,
+  type EventBridgeEndpoint,
+} from '../local/eventbridge-endpoint.js';
+import type { LocalServer } from '../local/http-server.js';
+import {
+  createSageMakerSimulator,
+  loadSampleJobs,
+  type SageMakerSimulator,
+  type SimulatedJob,
+} from '../local/sagemaker-simulator.js';
+import { createSnsEndpoint, type SnsEndpoint } from '../local/sns-endpoint.js';
+import { createTableInput } from '../shared/db/table.js';
+import { EVENT_SOURCE, STATE_CHANGE, type StateChangeDetail } from '../shared/events.js';
+import { createCapacityProxy, type CapacityProxy } from './capacity-proxy.js';
+import { repoRoot } from './paths.js';
+
+export const ACCOUNT = '111122223333';
+export const REGION = 'us-east-1';
+export const BUS_NAME = 'irwatch-bench';
+export const TABLE_NAME = 'irwatch-bench';
+export const TOPIC_ARN = `arn:aws:sns:${REGION}:${ACCOUNT}:irwatch-bench`;
+
+export const sampleJobs: SimulatedJob[] = loadSampleJobs(join(repoRoot, 'events/sagemaker/jobs'));
+
+export function sampleJob(name: string): SimulatedJob {
+  const job = sampleJobs.find((j) => j.describe.JobName === name);
+  if (!job) throw new Error(`No sample job ${name} under events/sagemaker/jobs`);
+  return job;
+}
+
+export const readEventFile = <T = unknown>(path: string): T =>
+  JSON.parse(readFileSync(join(repoRoot, 'events', path), 'utf8')) as T;
+
+export interface BenchWorld {
+  dynamo: LocalDynamoDb;
+  /** Counts DynamoDB requests and capacity when the world was started with `countDynamoDb`. */
+  proxy: CapacityProxy | undefined;
+  /** A client straight to the local DynamoDB (never through the proxy). */
+  client: DynamoDBClient;
+  doc: DynamoDBDocumentClient;
+  simulator: SageMakerSimulator;
+  eventBridge: EventBridgeEndpoint;
+  sns: SnsEndpoint;
+  close(): Promise<void>;
+}
+
+/**
+ * What test/support/world.ts gives the tests, as a plain async start and close: dynalite, the
+ * SageMaker simulator, EventBridge and SNS on this machine, reached by the real SDK clients
+ * through AWS_ENDPOINT_URL_*, and the variables serverless.yml gives the functions. Handlers
+ * read their environment at import: import them after this resolves.
+ */
+export async function startBenchWorld(
+  options: { now?: () => number; countDynamoDb?: boolean } = {},
+): Promise<BenchWorld> {
+  Object.assign(process.env, {
+    AWS_REGION: REGION,
+    AWS_ACCESS_KEY_ID: 'bench',
+    AWS_SECRET_ACCESS_KEY: 'bench',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_MAX_ATTEMPTS: '5',
+    POWERTOOLS_SERVICE_NAME: 'irwatch',
+    POWERTOOLS_METRICS_NAMESPACE: 'irwatch',
+    // Logs and metrics would go to stdout, in the middle of the tables.
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    POWERTOOLS_TRACE_ENABLED: 'false',
+  });
+  delete process.env.AWS_PROFILE;
+  delete process.env.AWS_SESSION_TOKEN;
+
+  const dynamo = await startDynalite();
+  const client = new DynamoDBClient({ endpoint: dynamo.url });
+  const doc = DynamoDBDocumentClient.from(client, {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  await client.send(new CreateTableCommand(createTableInput(TABLE_NAME)));
+
+  const servers: LocalServer[] = [];
+  const proxy = options.countDynamoDb ? createCapacityProxy(dynamo.url) : undefined;
+  if (proxy) servers.push(await proxy.listen());
+  const simulator = createSageMakerSimulator({ now: options.now ?? (() => Date.now()) });
+  const eventBridge = createEventBridgeEndpoint({ account: ACCOUNT, region: REGION });
+  const sns = createSnsEndpoint({ account: ACCOUNT, region: REGION, topics: [TOPIC_ARN] });
+  const [sagemakerServer, eventsServer, snsServer] = await Promise.all([
+    simulator.listen(),
+    eventBridge.listen(),
+    sns.listen(),
+  ]);
+  servers.push(sagemakerServer, eventsServer, snsServer);
+
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_DYNAMODB: proxy ? (servers[0] as LocalServer).url : dynamo.url,
+    AWS_ENDPOINT_URL_SAGEMAKER: sagemakerServer.url,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: eventsServer.url,
+    AWS_ENDPOINT_URL_SNS: snsServer.url,
+    TABLE_NAME,
+    EVENT_BUS_NAME: BUS_NAME,
+    TOPIC_ARN,
+  });
+
+  return {
+    dynamo,
+    proxy,
+    client,
+    doc,
+    simulator,
+    eventBridge,
+    sns,
+    async close() {
+      client.destroy();
+      await Promise.all(servers.map((server) => server.close()));
+      await dynamo.close();
+    },
+  };
+}
+
+let eventCounter = 0;
+
+/** A state-change event as the irwatch bus delivers it to ingest. */
+export function stateChangeEvent(detail: Partial<StateChangeDetail> & { jobName: string }) {
+  eventCounter += 1;
+  return {
+    version: '0',
+    id: `00000000-0000-4000-8000-${String(eventCounter).padStart(12, '0')}`,
+    'detail-type': STATE_CHANGE,
+    source: EVENT_SOURCE,
+    account: ACCOUNT,
+    time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    region: REGION,
+    resources: [],
+    detail: {
+      jobArn: `arn:aws:sagemaker:${REGION}:${ACCOUNT}:inference-recommendations-job/${detail.jobName}`,
+      status: 'COMPLETED',
+      previousStatus: null,
+      lastModifiedTime: null,
+      detectedBy: 'poll',
+      ...detail,
+    },
+  };
+}
+
+/** A minimal Lambda context for handlers wrapped in Powertools middlewares. */
+export const lambdaContext = (functionName: string) =>
+  ({
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${functionName}`,
+    memoryLimitInMB: '512',
+    awsRequestId: `bench-${Math.random().toString(16).slice(2)}`,
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'bench',
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => 60_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  }) as unknown as Context;

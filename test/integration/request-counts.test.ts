@@ -1,0 +1,65 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createDynamoDbProxy, type DynamoDbProxy } from '../../local/dynamodb-proxy.js';
+import { cloneJob, type SimulatedJob } from '../../local/sagemaker-simulator.js';
+import type { createHandler as CreateIngestHandler } from '../../functions/ingest/handler.js';
+import { lambdaContext, sampleJob, stateChangeEvent, useLocalWorld } from '../support/world.js';
+
+// The request counts `npm run bench` prints for ingest (bench/ingest.ts), asserted: they depend
+// only on the job's size. 250 recommendations is also in ingest.test.ts; 5 and 50 are not.
+
+const world = useLocalWorld();
+let proxy: DynamoDbProxy;
+let handler: ReturnType<typeof CreateIngestHandler>;
+
+beforeAll(async () => {
+  proxy = createDynamoDbProxy(world.table.endpoint);
+  const server = await proxy.listen();
+  process.env.AWS_ENDPOINT_URL_DYNAMODB = server.url;
+  ({ handler } = await import('../../functions/ingest/handler.js'));
+  return () => server.close();
+});
+
+/** The 250-recommendation sample cut to `count` recommendations and as many steps in proportion. */
+function sweep(jobName: string, count: number): SimulatedJob {
+  const template = sampleJob('large-sweep-250');
+  const clone = cloneJob(template, { jobName, start: Date.parse('2026-09-01T00:00:00Z') });
+  const recommendations = clone.describe.InferenceRecommendations as unknown[];
+  const stepsPerRecommendation = (template.steps ?? []).length / recommendations.length;
+  clone.describe = { ...clone.describe, InferenceRecommendations: recommendations.slice(0, count) };
+  clone.steps = clone.steps?.slice(0, Math.round(count * stepsPerRecommendation));
+  return clone;
+}
+
+describe('ingest: requests per job', () => {
+  it.each([
+    // recommendations, steps, BatchWriteItem calls, ListInferenceRecommendationsJobSteps pages
+    [5, 5, 1, 1],
+    [50, 51, 5, 1],
+    [250, 256, 21, 3],
+  ])(
+    '%i recommendations and %i steps: %i BatchWriteItem calls, the job write and its published mark, one PutEvents',
+    async (count, steps, batchWrites, stepPages) => {
+      const jobName = `count-${count}`;
+      world.simulator.addJob(sweep(jobName, count));
+      proxy.reset();
+      const sageMakerBefore = world.simulator.calls.length;
+      const putEventsBefore = world.eventBridge.calls.length;
+
+      const result = await handler(stateChangeEvent({ jobName }) as never, lambdaContext('ingest'));
+
+      expect(result.outcome).toBe('recorded');
+      expect(batchWrites).toBe(Math.ceil((count + steps) / 25));
+      expect(proxy.operations).toEqual([
+        ...Array<string>(batchWrites).fill('BatchWriteItem'),
+        'UpdateItem',
+        'UpdateItem',
+      ]);
+      const sageMaker = world.simulator.calls.slice(sageMakerBefore).map((call) => call.operation);
+      expect(sageMaker).toEqual([
+        'DescribeInferenceRecommendationsJob',
+        ...Array<string>(stepPages).fill('ListInferenceRecommendationsJobSteps'),
+      ]);
+      expect(world.eventBridge.calls.length - putEventsBefore).toBe(1);
+    },
+  );
+});
