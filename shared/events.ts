@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The two events irwatch puts on its bus (source `irwatch`, bus `irwatch-<stage>`). */
 export const EVENT_SOURCE = 'irwatch';

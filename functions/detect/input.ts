@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { jobNameSchema } from '../../shared/events.js';
 
 export const CLOUDTRAIL_EVENT_NAMES = [

@@ -1,8 +1,11 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { EventBridgeEnvelope } from '@aws-lambda-powertools/parser/envelopes/eventbridge';
-import { parser } from '@aws-lambda-powertools/parser/middleware';
 import middy from '@middy/core';
-import { stateChangeDetailSchema, type StateChangeDetail } from '../../shared/events.js';
+import {
+  STATE_CHANGE,
+  stateChangeDetailSchema,
+  type StateChangeDetail,
+} from '../../shared/events.js';
+import { eventDetail } from '../../shared/event-detail.js';
 import { logger } from '../../shared/observability.js';
 import { ingestDeps } from './deps.js';
 import { ingestStateChange, type IngestDeps, type IngestOutcome } from './ingest.js';
@@ -10,7 +13,7 @@ import { ingestStateChange, type IngestDeps, type IngestOutcome } from './ingest
 export const createHandler = (deps: IngestDeps = ingestDeps) =>
   middy<StateChangeDetail, IngestOutcome>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(parser({ schema: stateChangeDetailSchema, envelope: EventBridgeEnvelope }))
+    .use(eventDetail(stateChangeDetailSchema, STATE_CHANGE))
     .handler(async (detail) => {
       logger.appendKeys({ jobName: detail.jobName, status: detail.status });
       try {

@@ -1,8 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { EventBridgeEnvelope } from '@aws-lambda-powertools/parser/envelopes/eventbridge';
-import { parser } from '@aws-lambda-powertools/parser/middleware';
 import middy from '@middy/core';
-import { recordedDetailSchema, type RecordedDetail } from '../../shared/events.js';
+import { RECORDED, recordedDetailSchema, type RecordedDetail } from '../../shared/events.js';
+import { eventDetail } from '../../shared/event-detail.js';
 import { logger } from '../../shared/observability.js';
 import { notifyDeps } from './deps.js';
 import {
@@ -15,7 +14,7 @@ import {
 export const createHandler = (deps: NotifyDeps = notifyDeps) =>
   middy<RecordedDetail, NotifyOutcome>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(parser({ schema: recordedDetailSchema, envelope: EventBridgeEnvelope }))
+    .use(eventDetail(recordedDetailSchema, RECORDED))
     .handler(async (detail) => {
       logger.appendKeys({ jobName: detail.jobName, status: detail.status });
       try {

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
+import * as z from 'zod';
 import { RECORDED, recordedDetailSchema, type RecordedDetail } from '../../shared/events.js';
 
 /** Where the schema is committed, relative to the repository root. */
