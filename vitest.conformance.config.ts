@@ -10,6 +10,7 @@ export default defineConfig({
       'test/integration/serverless-package.test.ts',
       'test/integration/notify-package.test.ts',
       'test/integration/detect-package.test.ts',
+      'test/integration/api-package.test.ts',
       'test/integration/template.test.ts',
       'test/integration/local-endpoints.test.ts',
     ],

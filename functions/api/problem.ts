@@ -1,0 +1,76 @@
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+
+/** RFC 9457 problem details, with the parameters at fault as an extension member. */
+export interface InvalidParam {
+  name: string;
+  in: 'path' | 'query';
+  reason: string;
+}
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance: string;
+  correlationId: string;
+  invalidParams?: InvalidParam[];
+  allowedMethods?: string[];
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  500: 'Internal Server Error',
+};
+
+/**
+ * An error whose message is meant for the caller (Middy's `expose`): 4xx only. Anything else
+ * thrown while serving a request becomes a 500 that says nothing about its cause.
+ */
+export class ProblemError extends Error {
+  override name = 'ProblemError';
+  constructor(
+    readonly status: 400 | 404 | 405,
+    readonly detail: string,
+    readonly extra: Pick<Problem, 'invalidParams' | 'allowedMethods'> = {},
+  ) {
+    super(detail);
+  }
+}
+
+export const badRequest = (invalidParams: InvalidParam[], detail?: string) =>
+  new ProblemError(
+    400,
+    detail ??
+      `Invalid ${invalidParams.length === 1 ? 'parameter' : 'parameters'}: ` +
+        invalidParams.map((p) => `${p.name} ${p.reason}`).join('; '),
+    { invalidParams },
+  );
+
+export const notFound = (detail: string) => new ProblemError(404, detail);
+
+export function problemResponse(
+  problem: Omit<Problem, 'type' | 'title'>,
+): APIGatewayProxyStructuredResultV2 {
+  const body: Problem = {
+    // about:blank: the status code says it all; `detail` and `invalidParams` say what to change.
+    type: 'about:blank',
+    title: TITLES[problem.status] ?? 'Error',
+    ...problem,
+  };
+  return {
+    statusCode: problem.status,
+    headers: {
+      'content-type': 'application/problem+json',
+      'cache-control': 'no-store',
+      ...(problem.allowedMethods ? { allow: problem.allowedMethods.join(', ') } : {}),
+    },
+    body: JSON.stringify(body),
+  };
+}
+
+/** What a 500 says: nothing about the cause, only the id under which it was logged. */
+export const internalErrorDetail = (correlationId: string) =>
+  `The request could not be answered. Quote correlation id ${correlationId} when reporting it.`;

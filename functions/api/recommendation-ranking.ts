@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import type { Recommendation } from '../../shared/model/types.js';
+import { HIGHER_IS_BETTER, type BestMetric, type SortField } from './schemas.js';
+
+/**
+ * Filters and orders recommendations in memory. DynamoDB cannot sort one partition by an
+ * arbitrary attribute, so a job's recommendations (a few hundred at most) are read with one
+ * Query and ranked here; the same rules serve the list, the per-model best and the cursors.
+ */
+
+export interface RecommendationFilters {
+  maxModelLatency?: number;
+  minMaxInvocations?: number;
+  maxCostPerHour?: number;
+  maxCostPerInference?: number;
+  instanceType?: string;
+  endpointType?: 'RealTime' | 'Serverless';
+  paretoOnly: boolean;
+}
+
+export type Order = 'asc' | 'desc';
+
+/** A recommendation's place in an order; also what a cursor remembers of the last one shown. */
+export const sortPointSchema = z.strictObject({ value: z.number().nullable(), id: z.string() });
+export type SortPoint = z.infer<typeof sortPointSchema>;
+
+const atMost = (value: number | null, bound: number | undefined) =>
+  bound === undefined || (value !== null && value <= bound);
+const atLeast = (value: number | null, bound: number | undefined) =>
+  bound === undefined || (value !== null && value >= bound);
+
+/** `ml.g5` is a family: it matches `ml.g5.xlarge`, not `ml.g5n.xlarge`. */
+export const instanceTypeMatches = (instanceType: string | null, wanted: string) =>
+  instanceType !== null && (instanceType === wanted || instanceType.startsWith(`${wanted}.`));
+
+export function matchesFilters(rec: Recommendation, filters: RecommendationFilters): boolean {
+  return (
+    atMost(rec.metrics.modelLatency, filters.maxModelLatency) &&
+    atLeast(rec.metrics.maxInvocations, filters.minMaxInvocations) &&
+    atMost(rec.metrics.costPerHour, filters.maxCostPerHour) &&
+    atMost(rec.metrics.costPerInference, filters.maxCostPerInference) &&
+    (filters.instanceType === undefined ||
+      instanceTypeMatches(rec.instanceType, filters.instanceType)) &&
+    (filters.endpointType === undefined || rec.endpointType === filters.endpointType) &&
+    (!filters.paretoOnly || rec.derived.paretoOptimal)
+  );
+}
+
+export const hasFilters = (filters: RecommendationFilters) =>
+  Object.entries(filters).some(([name, value]) =>
+    name === 'paretoOnly' ? value === true : value !== undefined,
+  );
+
+export const defaultOrder = (field: SortField): Order =>
+  HIGHER_IS_BETTER.has(field) ? 'desc' : 'asc';
+
+export function sortValue(rec: Recommendation, field: SortField): number | null {
+  if (field === 'costPerMillionInferences' || field === 'invocationsPerSecond') {
+    return rec.derived[field];
+  }
+  return rec.metrics[field];
+}
+
+export const sortPoint = (rec: Recommendation, field: SortField): SortPoint => ({
+  value: sortValue(rec, field),
+  id: rec.recommendationId,
+});
+
+/** Known values in `order`, unknown ones last; ties by recommendationId, so the order is total. */
+export function compareSortPoints(a: SortPoint, b: SortPoint, order: Order): number {
+  if (a.value !== b.value) {
+    if (a.value === null) return 1;
+    if (b.value === null) return -1;
+    return order === 'asc' ? a.value - b.value : b.value - a.value;
+  }
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+export function rankRecommendations(
+  recommendations: readonly Recommendation[],
+  filters: RecommendationFilters,
+  field: SortField,
+  order: Order,
+): Recommendation[] {
+  return recommendations
+    .filter((rec) => matchesFilters(rec, filters))
+    .sort((a, b) => compareSortPoints(sortPoint(a, field), sortPoint(b, field), order));
+}
+
+export const BEST_ORDER: Record<BestMetric, Order> = {
+  costPerInference: 'asc',
+  modelLatency: 'asc',
+  maxInvocations: 'desc',
+};
+
+/** The job-level `best` entry that already answers "best by this metric" without filters. */
+export const BEST_ENTRY = {
+  costPerInference: 'lowestCostPerInference',
+  modelLatency: 'lowestModelLatency',
+  maxInvocations: 'highestMaxInvocations',
+} as const satisfies Record<BestMetric, string>;

@@ -1,0 +1,116 @@
+import type { z } from 'zod';
+import { keys } from '../../../shared/db/table.js';
+import { METRIC_NAMES, type Recommendation } from '../../../shared/model/types.js';
+import { notFound } from '../problem.js';
+import type { RouteHandler } from '../route-context.js';
+import type { comparisonSchema, configurationSchema, spreadSchema } from '../schemas.js';
+import { isStoredJob, jobSummaryView } from '../views.js';
+import { readRecommendations } from './recommendations.js';
+
+type Configuration = z.infer<typeof configurationSchema>;
+type ConfigurationGroup = z.infer<typeof comparisonSchema>['configurations'][number];
+type Spread = z.infer<typeof spreadSchema>;
+
+/**
+ * A configuration is what is deployed: instance type and count, or serverless memory size. The
+ * environment a recommendation was measured with is shown per run, not part of the key, so
+ * re-runs of one sweep line up even when SageMaker tried different settings.
+ */
+export function configurationOf(rec: Recommendation): {
+  key: string;
+  configuration: Configuration;
+} {
+  if (rec.endpointType === 'Serverless') {
+    const memory = rec.serverless?.memorySizeInMB ?? null;
+    return {
+      key: `serverless ${memory ?? 'unknown'}MB`,
+      configuration: {
+        endpointType: 'Serverless',
+        instanceType: null,
+        initialInstanceCount: null,
+        memorySizeInMB: memory,
+      },
+    };
+  }
+  return {
+    key: `${rec.instanceType ?? 'unknown'} x${rec.initialInstanceCount ?? '?'}`,
+    configuration: {
+      endpointType: 'RealTime',
+      instanceType: rec.instanceType,
+      initialInstanceCount: rec.initialInstanceCount,
+      memorySizeInMB: null,
+    },
+  };
+}
+
+export function spreadOf(values: ReadonlyArray<number | null>): Spread {
+  const known = values.filter((value): value is number => value !== null);
+  if (known.length === 0) return null;
+  const min = Math.min(...known);
+  const max = Math.max(...known);
+  return { count: known.length, min, max, relativeSpread: min > 0 ? (max - min) / min : null };
+}
+
+const byNullable = <T extends string | number>(a: T | null, b: T | null) =>
+  a === b ? 0 : a === null ? 1 : b === null ? -1 : a < b ? -1 : 1;
+
+function compareConfigurations(a: Configuration, b: Configuration): number {
+  return (
+    byNullable(a.endpointType, b.endpointType) ||
+    byNullable(a.instanceType, b.instanceType) ||
+    byNullable(a.initialInstanceCount, b.initialInstanceCount) ||
+    byNullable(a.memorySizeInMB, b.memorySizeInMB)
+  );
+}
+
+export function groupByConfiguration(
+  recommendationsPerJob: ReadonlyArray<readonly Recommendation[]>,
+): ConfigurationGroup[] {
+  const groups = new Map<string, Omit<ConfigurationGroup, 'spread'>>();
+  for (const recommendations of recommendationsPerJob) {
+    const sorted = [...recommendations].sort((a, b) =>
+      a.recommendationId < b.recommendationId ? -1 : 1,
+    );
+    for (const rec of sorted) {
+      const { key, configuration } = configurationOf(rec);
+      const group = groups.get(key) ?? { key, configuration, runs: [] };
+      group.runs.push({
+        jobName: rec.jobName,
+        recommendationId: rec.recommendationId,
+        environmentParameters: rec.environmentParameters,
+        metrics: rec.metrics,
+        derived: rec.derived,
+      });
+      groups.set(key, group);
+    }
+  }
+  return [...groups.values()]
+    .sort((a, b) => compareConfigurations(a.configuration, b.configuration))
+    .map((group) => ({
+      ...group,
+      spread: Object.fromEntries(
+        METRIC_NAMES.map((name) => [name, spreadOf(group.runs.map((run) => run.metrics[name]))]),
+      ) as ConfigurationGroup['spread'],
+    }));
+}
+
+/** BatchGetItem for the jobs, then one Query per job (at most 10, in parallel). */
+export const compareJobs: RouteHandler<'compareJobs'> = async ({ query }, context) => {
+  const { items } = await context.reader.batchGet(query.jobs.map((name) => keys.job(name)));
+  const found = new Map(
+    items.filter(isStoredJob).map((item) => [String(item.jobName), jobSummaryView(item)]),
+  );
+  const missing = query.jobs.filter((name) => !found.has(name));
+  if (missing.length > 0) {
+    throw notFound(`No job named ${missing.join(', ')} has been recorded.`);
+  }
+  const perJob = await Promise.all(
+    query.jobs.map((name) => readRecommendations(context.reader, name)),
+  );
+  const configurations = groupByConfiguration(perJob);
+  const jobs = query.jobs.map((name) => found.get(name)!);
+  return {
+    body: { jobs, configurations },
+    itemsReturned: jobs.length + perJob.reduce((sum, recs) => sum + recs.length, 0),
+  };
+};

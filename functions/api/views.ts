@@ -1,0 +1,110 @@
+import type { z } from 'zod';
+import { fromItem, type StoredJob } from '../../shared/db/items.js';
+import type {
+  BenchmarkStep,
+  EndpointPerformance,
+  Recommendation,
+} from '../../shared/model/types.js';
+import type { Item } from './reader.js';
+import type { jobSchema, jobSummarySchema } from './schemas.js';
+
+/**
+ * Stored items hold bookkeeping besides the normalized shapes (`entity`, `statusRank`,
+ * `version`, `publishedVersion`, `recordedAt`, `notFound`...). Responses name their fields one by
+ * one, so nothing stored for irwatch's own use leaks into the API.
+ */
+
+export type JobSummary = z.infer<typeof jobSummarySchema>;
+export type JobView = z.infer<typeof jobSchema>;
+
+export const isStoredJob = (item: Item | undefined): item is Item =>
+  item !== undefined && item.entity === 'job' && typeof item.status === 'string';
+
+export function jobSummaryView(item: Item): JobSummary {
+  const job = fromItem<StoredJob>(item);
+  return {
+    jobName: job.jobName,
+    jobArn: job.jobArn,
+    jobType: job.jobType,
+    jobDescription: job.jobDescription,
+    status: job.status,
+    creationTime: job.creationTime,
+    completionTime: job.completionTime,
+    lastModifiedTime: job.lastModifiedTime,
+    failureReason: job.failureReason,
+    modelName: job.modelName,
+    modelPackageVersionArn: job.modelPackageVersionArn,
+    recommendationCount: job.recommendationCount,
+    benchmarkCount: job.benchmarkCount,
+    failedBenchmarkCount: job.failedBenchmarkCount,
+    endpointPerformanceCount: job.endpointPerformanceCount,
+    best: job.best,
+  };
+}
+
+export function jobView(item: Item): JobView {
+  const job = fromItem<StoredJob>(item);
+  return {
+    ...jobSummaryView(item),
+    roleArn: job.roleArn,
+    inputConfig: job.inputConfig,
+    stoppingConditions: job.stoppingConditions,
+    ...(job.trimmed ? { trimmed: job.trimmed } : {}),
+  };
+}
+
+export function recommendationView(item: Item): Recommendation {
+  const rec = fromItem<Recommendation>(item);
+  return {
+    recommendationId: rec.recommendationId,
+    recommendationIdDerived: rec.recommendationIdDerived,
+    jobName: rec.jobName,
+    endpointType: rec.endpointType,
+    instanceType: rec.instanceType,
+    initialInstanceCount: rec.initialInstanceCount,
+    serverless: rec.serverless,
+    metrics: rec.metrics,
+    derived: rec.derived,
+    environmentParameters: rec.environmentParameters,
+    modelConfiguration: rec.modelConfiguration,
+    endpointName: rec.endpointName,
+    variantName: rec.variantName,
+    invocationStartTime: rec.invocationStartTime,
+    invocationEndTime: rec.invocationEndTime,
+    ...(rec.trimmed ? { trimmed: rec.trimmed } : {}),
+  };
+}
+
+export function benchmarkStepView(item: Item): BenchmarkStep {
+  const step = fromItem<BenchmarkStep>(item);
+  return {
+    jobName: step.jobName,
+    stepIndex: step.stepIndex,
+    stepType: step.stepType,
+    status: step.status,
+    failureReason: step.failureReason,
+    endpointType: step.endpointType,
+    endpointName: step.endpointName,
+    variantName: step.variantName,
+    instanceType: step.instanceType,
+    initialInstanceCount: step.initialInstanceCount,
+    serverless: step.serverless,
+    metrics: step.metrics,
+    endpointMetrics: step.endpointMetrics,
+    environmentParameters: step.environmentParameters,
+    modelConfiguration: step.modelConfiguration,
+    invocationStartTime: step.invocationStartTime,
+    invocationEndTime: step.invocationEndTime,
+    ...(step.trimmed ? { trimmed: step.trimmed } : {}),
+  };
+}
+
+export function endpointPerformanceView(item: Item): EndpointPerformance {
+  const performance = fromItem<EndpointPerformance>(item);
+  return {
+    jobName: performance.jobName,
+    endpointName: performance.endpointName,
+    maxInvocations: performance.maxInvocations,
+    modelLatency: performance.modelLatency,
+  };
+}

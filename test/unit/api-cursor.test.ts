@@ -1,0 +1,106 @@
+import { randomBytes } from 'node:crypto';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { ConfigError } from '../../shared/config.js';
+import { CursorCodec, loadCursorKey, queryFingerprint } from '../../functions/api/cursor.js';
+import { ProblemError } from '../../functions/api/problem.js';
+
+const key = Buffer.from('unit-test-cursor-key-0123456789abcdef');
+const codec = new CursorCodec(key);
+const scope = { route: 'listJobs', fingerprint: queryFingerprint({ status: 'COMPLETED' }) };
+const position = z.strictObject({ key: z.record(z.string(), z.string()) });
+
+function rejection(run: () => unknown): ProblemError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof ProblemError) return error;
+    throw error;
+  }
+  throw new Error('expected a 400');
+}
+
+describe('CursorCodec', () => {
+  it('round-trips any position within its scope', () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), fc.string()), (lastKey) => {
+        const cursor = codec.encode(scope, { key: lastKey });
+        expect(cursor).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$/);
+        expect(codec.decode(cursor, scope, position)).toEqual({ key: lastKey });
+      }),
+    );
+  });
+
+  it('rejects every single-character change, as a 400 naming the cursor', () => {
+    const cursor = codec.encode(scope, { key: { PK: 'JOB#a', SK: 'JOB' } });
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.';
+    for (let index = 0; index < cursor.length; index += 1) {
+      for (const char of alphabet) {
+        if (char === cursor[index]) continue;
+        const changed = `${cursor.slice(0, index)}${char}${cursor.slice(index + 1)}`;
+        const error = rejection(() => codec.decode(changed, scope, position));
+        expect(error.status).toBe(400);
+        expect(error.extra.invalidParams?.[0]?.name).toBe('cursor');
+      }
+    }
+  });
+
+  it('rejects a cursor of another route, another query, another key or another shape', () => {
+    const cursor = codec.encode(scope, { key: { PK: 'x' } });
+    expect(
+      rejection(() => codec.decode(cursor, { ...scope, route: 'listModelJobs' }, position)).detail,
+    ).toContain('another route');
+    expect(
+      rejection(() => codec.decode(cursor, { ...scope, fingerprint: 'other' }, position)).detail,
+    ).toContain('different query');
+    const foreign = new CursorCodec(randomBytes(32)).encode(scope, { key: { PK: 'x' } });
+    expect(rejection(() => codec.decode(foreign, scope, position)).detail).toContain('signature');
+    const otherShape = codec.encode(scope, { before: 'x' });
+    expect(rejection(() => codec.decode(otherShape, scope, position)).status).toBe(400);
+    expect(rejection(() => codec.decode('x'.repeat(5000), scope, position)).status).toBe(400);
+    expect(rejection(() => codec.decode('', scope, position)).status).toBe(400);
+  });
+
+  it('refuses keys shorter than 32 bytes', () => {
+    expect(() => new CursorCodec(Buffer.from('short'))).toThrow(ConfigError);
+  });
+});
+
+describe('queryFingerprint', () => {
+  it('depends on values, not on the order parameters were given in', () => {
+    expect(queryFingerprint({ a: 1, b: 'x' })).toBe(queryFingerprint({ b: 'x', a: 1 }));
+    expect(queryFingerprint({ a: 1, b: undefined })).toBe(queryFingerprint({ a: 1 }));
+    expect(queryFingerprint({ a: 1 })).not.toBe(queryFingerprint({ a: 2 }));
+  });
+});
+
+describe('loadCursorKey', () => {
+  it('reads the SSM parameter when one is named, and only then', async () => {
+    const fetched: string[] = [];
+    const fetchParameter = async (name: string) => {
+      fetched.push(name);
+      return 'k'.repeat(40);
+    };
+    expect(
+      await loadCursorKey({ parameterName: '/p', localKey: 'ignored', fetchParameter }),
+    ).toEqual(Buffer.from('k'.repeat(40)));
+    expect(fetched).toEqual(['/p']);
+    expect(await loadCursorKey({ localKey: 'l'.repeat(32), fetchParameter })).toEqual(
+      Buffer.from('l'.repeat(32)),
+    );
+    const random = await loadCursorKey({ fetchParameter });
+    expect(random).toHaveLength(32);
+    expect(await loadCursorKey({ fetchParameter })).not.toEqual(random);
+    expect(fetched).toEqual(['/p']);
+  });
+
+  it('fails on an empty or short parameter instead of signing with it', async () => {
+    await expect(
+      loadCursorKey({ parameterName: '/p', fetchParameter: async () => undefined }),
+    ).rejects.toThrow(ConfigError);
+    await expect(
+      loadCursorKey({ parameterName: '/p', fetchParameter: async () => 'short' }),
+    ).rejects.toThrow(ConfigError);
+  });
+});
