@@ -1,11 +1,12 @@
-import { appendFile, mkdir, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { appendFile, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { toApiGatewayEvent, writeApiGatewayResult } from './api-adapter.js';
 import { createLocalBus, type LocalBus } from './bus.js';
 import { startDynalite } from './dynamodb.js';
 import { createEventBridgeEndpoint, type BusEvent } from './eventbridge-endpoint.js';
-import { listen, type LocalServer } from './http-server.js';
+import { listen } from './http-server.js';
 import { createLambdaRuntime } from './lambda.js';
 import { createSageMakerSimulator, loadSampleJobs } from './sagemaker-simulator.js';
 import { scenarioJobs } from './scenario.js';
@@ -77,26 +78,57 @@ async function ensureTable(endpoint: string, tableName: string): Promise<void> {
  * AWS_ENDPOINT_URL_* variables.
  */
 export async function startStack(options: StackOptions = {}): Promise<LocalStack> {
+  const started: Closable[] = [];
+  try {
+    return await launch(options, started);
+  } catch (error) {
+    // Whatever did start is shut down, so a failed start leaves no port open and exits.
+    for (const server of started.reverse()) await server.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+interface Closable {
+  close(): Promise<void>;
+}
+
+/** The cursor key of the local API, kept with the data so cursors survive a restart. */
+async function localCursorKey(dataDir: string): Promise<string> {
+  const file = join(dataDir, 'cursor-key');
+  try {
+    return (await readFile(file, 'utf8')).trim();
+  } catch {
+    const key = randomBytes(48).toString('base64');
+    await writeFile(file, `${key}\n`, { mode: 0o600 });
+    return key;
+  }
+}
+
+async function launch(options: StackOptions, servers: Closable[]): Promise<LocalStack> {
   const root = resolve(options.root ?? join(import.meta.dirname, '..'));
   const dataDir = resolve(options.dataDir ?? join(root, '.irwatch'));
   const log = options.log ?? ((line: string) => console.log(line));
-  const service = readServerlessConfig(resolve(options.config ?? join(root, 'serverless.yml')), STAGE);
+  const service = readServerlessConfig(
+    resolve(options.config ?? join(root, 'serverless.yml')),
+    STAGE,
+  );
 
   try {
     await mkdir(dataDir, { recursive: true });
     await writeFile(join(dataDir, '.write-check'), '');
+    await unlink(join(dataDir, '.write-check'));
   } catch (error) {
     throw new StackStartError(
       `Data folder ${dataDir} is not writable: ${(error as Error).message}`,
     );
   }
 
-  const servers: LocalServer[] = [];
   const tableName = `irwatch-${STAGE}`;
   const topicArn = `arn:aws:sns:${REGION}:${ACCOUNT}:irwatch-${STAGE}`;
   const outbox = join(dataDir, 'outbox.jsonl');
 
   const dynamo = await startDynalite({ path: join(dataDir, 'dynamodb') });
+  servers.push(dynamo);
   await ensureTable(dynamo.url, tableName);
 
   const externalSageMaker = process.env.AWS_ENDPOINT_URL_SAGEMAKER;
@@ -184,6 +216,7 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
     TOPIC_ARN: topicArn,
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
     POWERTOOLS_METRICS_DISABLED: 'true',
+    CURSOR_KEY: await localCursorKey(dataDir),
   });
   // Local servers accept any signature; the SDK still needs credentials to sign with.
   if (!externalSageMaker && !process.env.AWS_ACCESS_KEY_ID && !process.env.AWS_PROFILE) {
@@ -228,8 +261,7 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
       scheduled.map(async (fn) => {
         try {
           const report = (await runtime.invoke(fn.name, event)) as
-            | { jobsListed?: number; stateChanges?: number }
-            | undefined;
+            { jobsListed?: number; stateChanges?: number } | undefined;
           if (options.verbose || report?.stateChanges) {
             log(
               `${fn.name}: poll listed ${report?.jobsListed ?? 0} job(s), ${report?.stateChanges ?? 0} state change(s)`,
@@ -270,8 +302,10 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
       clearInterval(timer);
       await polling;
       await bus.idle();
-      await Promise.all(servers.map((server) => server.close()));
-      await dynamo.close();
+      // The HTTP servers first, then the database they write to.
+      const [database, ...others] = servers;
+      await Promise.all(others.map((server) => server.close()));
+      await database?.close();
     },
   };
 }
