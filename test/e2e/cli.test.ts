@@ -1,0 +1,98 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startStack, type LocalStack } from '../../local/stack.js';
+import { eventually, runCli } from '../support/cli-process.js';
+
+let stack: LocalStack;
+let dataDir: string;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'irwatch-cli-'));
+  stack = await startStack({
+    dataDir,
+    port: 0,
+    pollIntervalSeconds: 1,
+    scenarioSpeed: 8,
+    log: () => undefined,
+  });
+  await eventually(
+    async () => {
+      const body = (await (await fetch(`${stack.url}/jobs?status=COMPLETED`)).json()) as {
+        jobs: unknown[];
+      };
+      return body.jobs.length === 6 ? true : undefined;
+    },
+    90_000,
+    'the completed scenario jobs',
+  );
+  await stack.bus.idle();
+}, 120_000);
+
+afterAll(() => stack?.stop());
+
+async function irwatch(...args: string[]) {
+  const cli = runCli([...args, '--data-dir', dataDir]);
+  const code = await cli.exited;
+  return { code, output: cli.output() };
+}
+
+const rows = (output: string) => output.trim().split('\n').slice(2);
+
+describe('the irwatch CLI against the local stack', () => {
+  it('lists jobs as a table, filtered by status', async () => {
+    const all = await irwatch('jobs');
+    expect(all.code).toBe(0);
+    expect(all.output).toMatch(/^JOB\s+STATUS\s+TYPE\s+MODEL/m);
+    expect(rows(all.output)).toHaveLength(8);
+    const failed = await irwatch('jobs', '--status', 'failed');
+    expect(rows(failed.output).map((row) => row.split(/\s+/)[0])).toEqual(['sklearn-failed']);
+  });
+
+  it('shows the Pareto-optimal recommendations of a job', async () => {
+    const { code, output } = await irwatch('recs', 'xgboost-churn-default', '--pareto');
+    expect(code).toBe(0);
+    expect(
+      rows(output)
+        .map((row) => row.split(/\s+/)[0])
+        .sort(),
+    ).toEqual(['a9e3s7gw', 'k3v9x2qa', 'x6d4r8mv']);
+  });
+
+  it('filters by latency and sorts as asked', async () => {
+    const { output } = await irwatch(
+      'recs',
+      'xgboost-churn-default',
+      '--max-latency',
+      '4',
+      '--sort',
+      'modelLatency',
+    );
+    const header = output.split('\n')[0]!.split(/\s{2,}/);
+    const latency = header.indexOf('LATENCY ms');
+    const latencies = rows(output).map((row) => Number(row.split(/\s{2,}/)[latency]));
+    expect(latencies.length).toBeGreaterThan(0);
+    expect(latencies.every((value) => value <= 4)).toBe(true);
+    expect(latencies).toEqual([...latencies].sort((a, b) => a - b));
+  });
+
+  it('says in one line what is wrong with a request', async () => {
+    const { code, output } = await irwatch('recs', 'no-such-job');
+    expect(code).toBe(1);
+    expect(output.trim()).toMatch(/^irwatch: .*no-such-job/);
+    const bad = await irwatch('recs', 'xgboost-churn-default', '--max-latency', 'fast');
+    expect(bad.code).toBe(1);
+    expect(bad.output).toMatch(/^irwatch: .*maxModelLatency/m);
+  });
+
+  it('backfills through the detector and replays an event onto the bus', async () => {
+    const backfill = await irwatch('backfill');
+    expect(backfill.code).toBe(0);
+    expect(backfill.output).toMatch(/backfill: .*"mode":"backfill"/);
+    const replay = await irwatch('replay', 'events/eventbridge/state-change.json');
+    expect(replay.code).toBe(0);
+    expect(replay.output).toMatch(/replay: event \S+ sent to ingest/);
+    await stack.bus.idle();
+  });
+});
