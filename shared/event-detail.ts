@@ -1,5 +1,6 @@
 import type { MiddlewareObj } from '@middy/core';
-import type * as z from 'zod';
+import type * as z from 'zod/v4/core';
+import { safeParse } from 'zod/v4/core';
 
 export class InvalidEventError extends Error {
   override name = 'InvalidEventError';
@@ -11,7 +12,7 @@ export class InvalidEventError extends Error {
  * fails loudly and, deployed, ends in the dead-letter queue. (This is what the Powertools parser
  * does with its EventBridge envelope, without bundling its schemas and all of zod.)
  */
-export function eventDetail<Schema extends z.ZodType>(
+export function eventDetail<Schema extends z.$ZodType>(
   schema: Schema,
   detailType: string,
 ): MiddlewareObj<unknown, unknown> {
@@ -21,7 +22,7 @@ export function eventDetail<Schema extends z.ZodType>(
       if (typeof event !== 'object' || event === null || !('detail' in event)) {
         throw new InvalidEventError(`Expected an EventBridge "${detailType}" event with a detail`);
       }
-      const parsed = schema.safeParse(event.detail);
+      const parsed = safeParse(schema, event.detail);
       if (!parsed.success) {
         const problems = parsed.error.issues.map(
           (issue) => `detail.${issue.path.join('.')}: ${issue.message}`,

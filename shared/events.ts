@@ -1,4 +1,6 @@
-import * as z from 'zod';
+// zod/mini: the same schemas at a fifth of the bundle weight (ingest, notify and detect load only
+// these); the api composes them into its classic zod schemas.
+import * as z from 'zod/mini';
 
 /** The two events irwatch puts on its bus (source `irwatch`, bus `irwatch-<stage>`). */
 export const EVENT_SOURCE = 'irwatch';
@@ -28,35 +30,33 @@ export const DETECTED_BY = ['poll', 'cloudtrail', 'backfill', 'replay'] as const
 /** SageMaker's pattern for RecommendationJobName. */
 export const JOB_NAME_PATTERN = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,63}$/;
 
-export const jobNameSchema = z
-  .string()
-  .regex(
-    JOB_NAME_PATTERN,
-    'must be 1-64 letters, digits or hyphens, starting and ending with a letter or digit',
-  );
+export const JOB_NAME_RULE =
+  'must be 1-64 letters, digits or hyphens, starting and ending with a letter or digit';
+
+export const jobNameSchema = z.string().check(z.regex(JOB_NAME_PATTERN, JOB_NAME_RULE));
 
 const statusSchema = z.enum(JOB_STATUSES);
 const isoTime = z.iso.datetime({ offset: true });
 
 export const stateChangeDetailSchema = z.object({
   jobName: jobNameSchema,
-  jobArn: z.string().startsWith('arn:').nullable(),
+  jobArn: z.nullable(z.string().check(z.startsWith('arn:'))),
   status: statusSchema,
-  previousStatus: statusSchema.nullable(),
-  lastModifiedTime: isoTime.nullable(),
+  previousStatus: z.nullable(statusSchema),
+  lastModifiedTime: z.nullable(isoTime),
   detectedBy: z.enum(DETECTED_BY),
 });
 export type StateChangeDetail = z.infer<typeof stateChangeDetailSchema>;
 
-const bestEntrySchema = z
-  .object({
+const bestEntrySchema = z.nullable(
+  z.object({
     recommendationId: z.string(),
     endpointType: z.enum(['RealTime', 'Serverless']),
-    instanceType: z.string().nullable(),
-    memorySizeInMB: z.number().nullable(),
+    instanceType: z.nullable(z.string()),
+    memorySizeInMB: z.nullable(z.number()),
     value: z.number(),
-  })
-  .nullable();
+  }),
+);
 
 export const bestSchema = z.object({
   lowestCostPerInference: bestEntrySchema,
@@ -68,18 +68,18 @@ export type BestEntry = NonNullable<Best['lowestCostPerInference']>;
 
 export const recordedDetailSchema = z.object({
   jobName: jobNameSchema,
-  jobArn: z.string().nullable(),
-  jobType: z.enum(['Default', 'Advanced']).nullable(),
+  jobArn: z.nullable(z.string()),
+  jobType: z.nullable(z.enum(['Default', 'Advanced'])),
   status: statusSchema,
-  previousStatus: statusSchema.nullable(),
-  modelName: z.string().nullable(),
-  modelPackageVersionArn: z.string().nullable(),
-  creationTime: isoTime.nullable(),
-  completionTime: isoTime.nullable(),
-  failureReason: z.string().nullable(),
-  recommendationCount: z.number().int().nonnegative(),
-  failedBenchmarkCount: z.number().int().nonnegative(),
+  previousStatus: z.nullable(statusSchema),
+  modelName: z.nullable(z.string()),
+  modelPackageVersionArn: z.nullable(z.string()),
+  creationTime: z.nullable(isoTime),
+  completionTime: z.nullable(isoTime),
+  failureReason: z.nullable(z.string()),
+  recommendationCount: z.int().check(z.nonnegative()),
+  failedBenchmarkCount: z.int().check(z.nonnegative()),
   best: bestSchema,
-  version: z.number().int().positive(),
+  version: z.int().check(z.positive()),
 });
 export type RecordedDetail = z.infer<typeof recordedDetailSchema>;

@@ -9,7 +9,7 @@ import {
 import { createDocumentClient, createSsmClient } from '../../shared/aws.js';
 import { ConfigError, readEnv } from '../../shared/config.js';
 import { backoffDelay, sleep } from '../../shared/db/batch-write.js';
-import { metrics } from '../../shared/observability.js';
+import { metrics } from '../../shared/metrics.js';
 import { loadCursorKey } from './cursor.js';
 import type { Item, ItemKey, TableReader } from './reader.js';
 import type { ApiDeps } from './serve.js';

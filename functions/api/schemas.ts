@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { bestSchema, JOB_STATUSES, jobNameSchema } from '../../shared/events.js';
+import {
+  bestSchema,
+  JOB_NAME_PATTERN,
+  JOB_NAME_RULE,
+  JOB_STATUSES,
+  jobNameSchema,
+} from '../../shared/events.js';
 import {
   DERIVED_METRIC_NAMES,
   METRIC_NAMES,
@@ -114,7 +120,10 @@ export const modelRefSchema = z
     'The model name, or the model package version ARN the job benchmarked (URL-encode it: it holds slashes).',
   );
 
-const jobName = jobNameSchema.describe('The Inference Recommender job name.');
+const jobName = z
+  .string()
+  .regex(JOB_NAME_PATTERN, JOB_NAME_RULE)
+  .describe('The Inference Recommender job name.');
 
 export const recommendationFilterShape = {
   maxModelLatency: finiteNumber('Only recommendations with a known modelLatency ≤ this (ms).'),

@@ -2,7 +2,8 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import { logger, metrics } from '../../shared/observability.js';
+import { metrics } from '../../shared/metrics.js';
+import { logger } from '../../shared/observability.js';
 import { detectDeps } from './deps.js';
 import {
   detectCloudTrailChange,

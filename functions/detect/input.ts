@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { jobNameSchema } from '../../shared/events.js';
 
 export const CLOUDTRAIL_EVENT_NAMES = [
@@ -30,7 +30,7 @@ const cloudTrailEnvelopeSchema = z.object({
 const cloudTrailDetailSchema = z.object({
   eventName: z.enum(CLOUDTRAIL_EVENT_NAMES),
   requestParameters: z.object({ jobName: jobNameSchema }),
-  errorCode: z.string().optional(),
+  errorCode: z.optional(z.string()),
 });
 
 const backfillSchema = z.object({ backfill: z.literal(true) });
