@@ -7,7 +7,7 @@ import {
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Best, JobStatus } from '../shared/events.js';
 import { batchPutAll } from '../shared/db/batch-write.js';
-import { recommendationItem, stepItem } from '../shared/db/items.js';
+import { recommendationItem, stepItem, summaryItems } from '../shared/db/items.js';
 import { putJobRecord } from '../shared/db/job-store.js';
 import { normalizeJob } from '../shared/model/normalize.js';
 import type { JobSnapshot } from '../shared/model/types.js';
@@ -189,7 +189,7 @@ export async function seedTable(
         index,
         base,
       );
-      items.push(...snapshot.recommendations.map(recommendationItem));
+      items.push(...snapshot.recommendations.map(recommendationItem), ...summaryItems(snapshot));
       recommendations += snapshot.recommendations.length;
       const stored = withSteps(index);
       if (stored) {

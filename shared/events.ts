@@ -33,7 +33,10 @@ export const JOB_NAME_PATTERN = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,63}$/;
 export const JOB_NAME_RULE =
   'must be 1-64 letters, digits or hyphens, starting and ending with a letter or digit';
 
-export const jobNameSchema = z.string().check(z.regex(JOB_NAME_PATTERN, JOB_NAME_RULE));
+// The pattern alone admits hyphen runs past 64 characters; SageMaker's names are 1 to 64 long.
+export const jobNameSchema = z
+  .string()
+  .check(z.maxLength(64, JOB_NAME_RULE), z.regex(JOB_NAME_PATTERN, JOB_NAME_RULE));
 
 const statusSchema = z.enum(JOB_STATUSES);
 const isoTime = z.iso.datetime({ offset: true });

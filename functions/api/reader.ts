@@ -73,3 +73,15 @@ export async function queryAll(reader: TableReader, input: QueryInput): Promise<
   } while (startKey);
   return items;
 }
+
+/** DynamoDB's limit of keys in one BatchGetItem request. */
+export const BATCH_GET_LIMIT = 100;
+
+/** Every key's item (absent ones left out), BATCH_GET_LIMIT keys a request, sent in parallel. */
+export async function batchGetAll(reader: TableReader, keys: readonly ItemKey[]): Promise<Item[]> {
+  const requests: Array<Promise<{ items: Item[] }>> = [];
+  for (let start = 0; start < keys.length; start += BATCH_GET_LIMIT) {
+    requests.push(reader.batchGet(keys.slice(start, start + BATCH_GET_LIMIT)));
+  }
+  return (await Promise.all(requests)).flatMap((result) => result.items);
+}

@@ -4,9 +4,16 @@ import { HIGHER_IS_BETTER, type BestMetric, type SortField } from './schemas.js'
 
 /**
  * Filters and orders recommendations in memory. DynamoDB cannot sort one partition by an
- * arbitrary attribute, so a job's recommendations (a few hundred at most) are read with one
- * Query and ranked here; the same rules serve the list, the per-model best and the cursors.
+ * arbitrary attribute, so a job's recommendations are ranked here from its summary item (or,
+ * for a job stored without one, from the recommendations themselves); the same rules serve the
+ * list, the per-model best and the cursors.
  */
+
+/** What ranking reads of a recommendation: a stored recommendation and a summary entry have it. */
+export type Rankable = Pick<
+  Recommendation,
+  'recommendationId' | 'endpointType' | 'instanceType' | 'metrics' | 'derived'
+>;
 
 export interface RecommendationFilters {
   maxModelLatency?: number;
@@ -33,7 +40,7 @@ const atLeast = (value: number | null, bound: number | undefined) =>
 export const instanceTypeMatches = (instanceType: string | null, wanted: string) =>
   instanceType !== null && (instanceType === wanted || instanceType.startsWith(`${wanted}.`));
 
-export function matchesFilters(rec: Recommendation, filters: RecommendationFilters): boolean {
+export function matchesFilters(rec: Rankable, filters: RecommendationFilters): boolean {
   return (
     atMost(rec.metrics.modelLatency, filters.maxModelLatency) &&
     atLeast(rec.metrics.maxInvocations, filters.minMaxInvocations) &&
@@ -54,14 +61,14 @@ export const hasFilters = (filters: RecommendationFilters) =>
 export const defaultOrder = (field: SortField): Order =>
   HIGHER_IS_BETTER.has(field) ? 'desc' : 'asc';
 
-export function sortValue(rec: Recommendation, field: SortField): number | null {
+export function sortValue(rec: Rankable, field: SortField): number | null {
   if (field === 'costPerMillionInferences' || field === 'invocationsPerSecond') {
     return rec.derived[field];
   }
   return rec.metrics[field];
 }
 
-export const sortPoint = (rec: Recommendation, field: SortField): SortPoint => ({
+export const sortPoint = (rec: Rankable, field: SortField): SortPoint => ({
   value: sortValue(rec, field),
   id: rec.recommendationId,
 });
@@ -76,15 +83,45 @@ export function compareSortPoints(a: SortPoint, b: SortPoint, order: Order): num
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
-export function rankRecommendations(
-  recommendations: readonly Recommendation[],
+export function rankRecommendations<T extends Rankable>(
+  recommendations: readonly T[],
   filters: RecommendationFilters,
   field: SortField,
   order: Order,
-): Recommendation[] {
+): T[] {
   return recommendations
     .filter((rec) => matchesFilters(rec, filters))
     .sort((a, b) => compareSortPoints(sortPoint(a, field), sortPoint(b, field), order));
+}
+
+export interface RankedPage<T> {
+  page: T[];
+  /** How many passed the filters, on every page. */
+  matchedCount: number;
+  /** Where the next page starts (the page's last one), or undefined when nothing follows. */
+  next: SortPoint | undefined;
+}
+
+/** Filters and sorts `candidates`, then cuts the page after `position` (the last one shown). */
+export function rankPage<T extends Rankable>(
+  candidates: readonly T[],
+  query: { filters: RecommendationFilters; sortBy: SortField; order: Order; limit: number },
+  position: SortPoint | undefined,
+): RankedPage<T> {
+  const ranked = rankRecommendations(candidates, query.filters, query.sortBy, query.order);
+  const after = position
+    ? ranked.findIndex(
+        (rec) => compareSortPoints(sortPoint(rec, query.sortBy), position, query.order) > 0,
+      )
+    : 0;
+  const start = after === -1 ? ranked.length : after;
+  const page = ranked.slice(start, start + query.limit);
+  const last = page.at(-1);
+  return {
+    page,
+    matchedCount: ranked.length,
+    next: last && start + page.length < ranked.length ? sortPoint(last, query.sortBy) : undefined,
+  };
 }
 
 export const BEST_ORDER: Record<BestMetric, Order> = {

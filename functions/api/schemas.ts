@@ -122,6 +122,7 @@ export const modelRefSchema = z
 
 const jobName = z
   .string()
+  .max(64, JOB_NAME_RULE)
   .regex(JOB_NAME_PATTERN, JOB_NAME_RULE)
   .describe('The Inference Recommender job name.');
 

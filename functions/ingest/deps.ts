@@ -12,7 +12,12 @@ import {
 import { putBusEvents } from '../../shared/bus.js';
 import { readEnv } from '../../shared/config.js';
 import { batchPutAll } from '../../shared/db/batch-write.js';
-import { performanceItem, recommendationItem, stepItem } from '../../shared/db/items.js';
+import {
+  performanceItem,
+  recommendationItem,
+  stepItem,
+  summaryItems,
+} from '../../shared/db/items.js';
 import { markNotFound, markPublished, putJobRecord } from '../../shared/db/job-store.js';
 import { RECORDED } from '../../shared/events.js';
 import type { IngestDeps } from './ingest.js';
@@ -42,11 +47,13 @@ export const ingestDeps: IngestDeps = {
     for await (const page of pages) steps.push(...(page.Steps ?? []));
     return steps;
   },
-  async putChildren({ recommendations, steps, performances }) {
+  async putChildren(snapshot) {
     await batchPutAll(doc, config.TABLE_NAME, [
-      ...recommendations.map(recommendationItem),
-      ...steps.map(stepItem),
-      ...performances.map(performanceItem),
+      ...snapshot.recommendations.map(recommendationItem),
+      ...snapshot.steps.map(stepItem),
+      ...snapshot.performances.map(performanceItem),
+      // Last: a summary the api finds lists only recommendations already written.
+      ...summaryItems(snapshot),
     ]);
   },
   putJob: (job) => putJobRecord(doc, config.TABLE_NAME, job, new Date()),

@@ -13,7 +13,7 @@ export interface IngestDeps {
   describeJob(jobName: string): Promise<DescribeInferenceRecommendationsJobResponse | undefined>;
   /** Every page of the job's benchmark steps. */
   listSteps(jobName: string): Promise<InferenceRecommendationsJobStep[]>;
-  /** Recommendations, steps and performances, BatchWriteItem 25 a call. */
+  /** Recommendations, steps, performances and their summary: BatchWriteItem, 25 a call. */
   putChildren(snapshot: JobSnapshot): Promise<void>;
   putJob(job: Job): Promise<PutJobResult>;
   markPublished(jobName: string, version: number): Promise<void>;

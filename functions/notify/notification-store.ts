@@ -170,9 +170,14 @@ export async function readJobChildren(
     { client: doc },
     {
       TableName: tableName,
-      KeyConditionExpression: '#pk = :pk',
-      ExpressionAttributeNames: { '#pk': layout.primary.pk },
-      ExpressionAttributeValues: { ':pk': keyValues.jobPk(jobName) },
+      // Everything of the job but its summary chunks (SUMMARY# sorts last): the message needs
+      // the full recommendations and steps, not the compact copies the API ranks with.
+      KeyConditionExpression: '#pk = :pk AND #sk < :summary',
+      ExpressionAttributeNames: { '#pk': layout.primary.pk, '#sk': layout.primary.sk },
+      ExpressionAttributeValues: {
+        ':pk': keyValues.jobPk(jobName),
+        ':summary': keyValues.summaryPrefix,
+      },
       ConsistentRead: true,
     },
   );

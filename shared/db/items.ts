@@ -1,6 +1,17 @@
 import type { JobStatus } from '../events.js';
-import type { BenchmarkStep, EndpointPerformance, Job, Recommendation } from '../model/types.js';
-import { fitItem, truncateText } from './item-size.js';
+import {
+  DERIVED_METRIC_NAMES,
+  METRIC_NAMES,
+  type BenchmarkStep,
+  type Derived,
+  type EndpointPerformance,
+  type EndpointType,
+  type Job,
+  type JobSnapshot,
+  type Metrics,
+  type Recommendation,
+} from '../model/types.js';
+import { estimateItemSize, fitItem, ITEM_SIZE_LIMIT, truncateText } from './item-size.js';
 import { keys, layout } from './table.js';
 
 /** Stored beside the normalized job: bookkeeping of the ingest and notify functions. */
@@ -101,4 +112,135 @@ export function fitJob(job: Job): Job {
     ],
     ['inputConfig', (j) => ({ ...j, inputConfig: null })],
   ]);
+}
+
+/**
+ * What the API filters and sorts a job's recommendations on, without what it only shows
+ * (environment, model configuration, endpoint names, times).
+ */
+export interface SummaryEntry {
+  recommendationId: string;
+  endpointType: EndpointType;
+  instanceType: string | null;
+  initialInstanceCount: number | null;
+  memorySizeInMB: number | null;
+  metrics: Metrics;
+  derived: Derived;
+}
+
+type SummaryValue = string | number | boolean | null;
+
+/**
+ * A summary stores each entry as a row of values under one header of field names: with a name
+ * on every value, a 1,000-recommendation job's summary would pass the item size limit.
+ */
+export const SUMMARY_FIELDS = [
+  'recommendationId',
+  'endpointType',
+  'instanceType',
+  'initialInstanceCount',
+  'memorySizeInMB',
+  ...METRIC_NAMES,
+  ...DERIVED_METRIC_NAMES,
+  'paretoOptimal',
+] as const;
+
+type SummaryField = (typeof SUMMARY_FIELDS)[number];
+
+/** Entries per summary chunk: a worst-case 1,000 still fit one item (asserted by ingest.test.ts). */
+export const SUMMARY_ENTRIES_PER_CHUNK = 1_000;
+
+function summaryRow(rec: Recommendation): SummaryValue[] {
+  const values: Record<SummaryField, SummaryValue> = {
+    recommendationId: rec.recommendationId,
+    endpointType: rec.endpointType,
+    instanceType: rec.instanceType,
+    initialInstanceCount: rec.initialInstanceCount,
+    memorySizeInMB: rec.serverless?.memorySizeInMB ?? null,
+    ...rec.metrics,
+    costPerMillionInferences: rec.derived.costPerMillionInferences,
+    invocationsPerSecond: rec.derived.invocationsPerSecond,
+    paretoOptimal: rec.derived.paretoOptimal,
+  };
+  return SUMMARY_FIELDS.map((field) => values[field]);
+}
+
+/**
+ * The job's recommendation summary: every recommendation as a compact entry, in chunks of
+ * SUMMARY_ENTRIES_PER_CHUNK (fewer when an item would pass the size limit), so the API ranks a
+ * job reading one item and then fetches only the page it returns. Every chunk carries
+ * `chunkCount`: a reader takes chunk 0's and ignores higher chunks left by an earlier, longer
+ * description, so nothing has to be deleted and ingest reads nothing before writing.
+ */
+export function summaryItems(
+  snapshot: Pick<JobSnapshot, 'job' | 'recommendations'>,
+  limits: { entriesPerChunk?: number; itemSize?: number } = {},
+): Array<Record<string, unknown>> {
+  const perChunk = limits.entriesPerChunk ?? SUMMARY_ENTRIES_PER_CHUNK;
+  const sizeLimit = limits.itemSize ?? ITEM_SIZE_LIMIT;
+  const { jobName } = snapshot.job;
+  const header = (index: number, count: number) => ({
+    ...keys.summary(jobName, index),
+    entity: 'summary',
+    jobName,
+    chunkIndex: index,
+    chunkCount: count,
+    fields: SUMMARY_FIELDS,
+  });
+  // The largest header a chunk can have; each row then adds its JSON and a comma.
+  const headerSize = estimateItemSize({ ...header(99_999, 99_999), entries: [] });
+  const chunks: SummaryValue[][][] = [];
+  let current: SummaryValue[][] = [];
+  let size = headerSize;
+  for (const row of snapshot.recommendations.map(summaryRow)) {
+    const rowSize = estimateItemSize(row) + 1;
+    if (current.length > 0 && (current.length >= perChunk || size + rowSize > sizeLimit)) {
+      chunks.push(current);
+      current = [];
+      size = headerSize;
+    }
+    current.push(row);
+    size += rowSize;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks.map((entries, index) => ({ ...header(index, chunks.length), entries }));
+}
+
+const numberOrNull = (value: unknown) => (typeof value === 'number' ? value : null);
+const stringOrNull = (value: unknown) => (typeof value === 'string' ? value : null);
+
+/**
+ * The entries of one stored summary chunk, in their stored order; undefined when the item is not
+ * a summary this code can read (another layout of fields), so the caller reads the
+ * recommendations themselves instead.
+ */
+export function summaryEntriesOf(item: Record<string, unknown>): SummaryEntry[] | undefined {
+  const { fields, entries } = item;
+  if (!Array.isArray(fields) || !Array.isArray(entries)) return undefined;
+  const position = new Map<unknown, number>(fields.map((field: unknown, index) => [field, index]));
+  if (SUMMARY_FIELDS.some((field) => !position.has(field))) return undefined;
+  const result: SummaryEntry[] = [];
+  for (const row of entries as unknown[]) {
+    if (!Array.isArray(row)) return undefined;
+    const value = (field: SummaryField): unknown => row[position.get(field)!];
+    const recommendationId = value('recommendationId');
+    if (typeof recommendationId !== 'string') return undefined;
+    const metrics = Object.fromEntries(
+      METRIC_NAMES.map((name) => [name, numberOrNull(value(name))]),
+    ) as unknown as Metrics;
+    result.push({
+      recommendationId,
+      endpointType: value('endpointType') === 'Serverless' ? 'Serverless' : 'RealTime',
+      instanceType: stringOrNull(value('instanceType')),
+      initialInstanceCount: numberOrNull(value('initialInstanceCount')),
+      memorySizeInMB: numberOrNull(value('memorySizeInMB')),
+      metrics,
+      derived: {
+        costPerMillionInferences: numberOrNull(value('costPerMillionInferences')),
+        invocationsPerSecond: numberOrNull(value('invocationsPerSecond')),
+        paretoOptimal: value('paretoOptimal') === true,
+      },
+    });
+  }
+  return result;
 }

@@ -66,6 +66,9 @@ export const keyValues = {
   stepPrefix: 'STEP#',
   performanceSk: (endpointName: string) => `PERF#${endpointName}`,
   performancePrefix: 'PERF#',
+  /** Chunk `index` of the job's recommendation summary (see summaryItems in items.ts). */
+  summarySk: (index: number) => `SUMMARY#${String(index).padStart(5, '0')}`,
+  summaryPrefix: 'SUMMARY#',
   notificationSk: (status: string) => `NOTIFY#${status}`,
   statusPk: (status: string) => `STATUS#${status}`,
   statusSk: (lastModifiedTime: string, jobName: string) => `${lastModifiedTime}#${jobName}`,
@@ -90,6 +93,8 @@ export function keyBuilders(tableLayout: TableLayout) {
       key(keyValues.jobPk(jobName), keyValues.stepSk(index)),
     performance: (jobName: string, endpointName: string) =>
       key(keyValues.jobPk(jobName), keyValues.performanceSk(endpointName)),
+    summary: (jobName: string, index: number) =>
+      key(keyValues.jobPk(jobName), keyValues.summarySk(index)),
     notification: (jobName: string, status: string) =>
       key(keyValues.jobPk(jobName), keyValues.notificationSk(status)),
     watermark: () => key(keyValues.detectorPk, keyValues.watermarkSk),

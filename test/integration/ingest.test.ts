@@ -6,7 +6,15 @@ import type { LocalServer } from '../../local/http-server.js';
 import { cloneJob, everyNth, type SimulatedJob } from '../../local/sagemaker-simulator.js';
 import type { createHandler as CreateIngestHandler } from '../../functions/ingest/handler.js';
 import { RECORDED, recordedDetailSchema, type JobStatus } from '../../shared/events.js';
+import { estimateItemSize, ITEM_SIZE_LIMIT } from '../../shared/db/item-size.js';
+import {
+  SUMMARY_ENTRIES_PER_CHUNK,
+  summaryEntriesOf,
+  summaryItems,
+  type SummaryEntry,
+} from '../../shared/db/items.js';
 import { keyValues, layout } from '../../shared/db/table.js';
+import type { Recommendation } from '../../shared/model/types.js';
 import {
   lambdaContext,
   sampleJob,
@@ -66,6 +74,19 @@ const recordedFor = (jobName: string) =>
     .busEvents(RECORDED)
     .filter((event) => (event.detail as { jobName: string }).jobName === jobName);
 
+/** What the summary must say of a stored recommendation. */
+const entryOf = (rec: Recommendation): SummaryEntry => ({
+  recommendationId: rec.recommendationId,
+  endpointType: rec.endpointType,
+  instanceType: rec.instanceType,
+  initialInstanceCount: rec.initialInstanceCount,
+  memorySizeInMB: rec.serverless?.memorySizeInMB ?? null,
+  metrics: rec.metrics,
+  derived: rec.derived,
+});
+const sortedById = (entries: SummaryEntry[]) =>
+  [...entries].sort((a, b) => (a.recommendationId < b.recommendationId ? -1 : 1));
+
 /** The wire JSON of the samples: loosely typed on purpose, read as the service sends it. */
 type Wire = Record<string, unknown>;
 
@@ -108,6 +129,15 @@ describe('ingest: every sample stores exactly the expected items', () => {
       expect(recs).toHaveLength(wireRecs.length);
       expect(steps).toHaveLength((job.steps ?? []).length);
       expect(perfs).toHaveLength(((describe.EndpointPerformances ?? []) as unknown[]).length);
+      // One summary item per job with recommendations, listing exactly the stored ones.
+      const summaries = bySk(items, keyValues.summaryPrefix);
+      expect(summaries).toHaveLength(wireRecs.length > 0 ? 1 : 0);
+      if (wireRecs.length > 0) {
+        expect(summaries[0]).toMatchObject({ jobName, chunkIndex: 0, chunkCount: 1 });
+        expect(sortedById(summaryEntriesOf(summaries[0]!) ?? [])).toEqual(
+          sortedById(recs.map((rec) => entryOf(rec as unknown as Recommendation))),
+        );
+      }
 
       for (const wire of wireRecs) {
         const endpoint = wire.EndpointConfiguration as Wire;
@@ -291,7 +321,9 @@ describe('ingest: DynamoDB work and faults', () => {
     clock = Date.parse('2026-11-01T00:00:00Z');
     proxy.reset();
     await ingest('sweep-count');
-    const items = 250 + (template.steps ?? []).length;
+    // The recommendations, the steps and one summary item.
+    const items = 250 + (template.steps ?? []).length + 1;
+    expect(bySk(await partition('sweep-count'), keyValues.summaryPrefix)).toHaveLength(1);
     expect(proxy.count('BatchWriteItem')).toBe(Math.ceil(items / 25));
     expect(proxy.count('UpdateItem')).toBe(2); // the conditional job write and the published mark
     expect(proxy.operations.filter((op) => !['BatchWriteItem', 'UpdateItem'].includes(op))).toEqual(
@@ -418,5 +450,129 @@ describe('ingest: bad input', () => {
     };
     await expect(handler(event as never, lambdaContext('ingest'))).rejects.toThrow(message);
     expect(proxy.operations.slice(before)).toEqual([]);
+  });
+});
+
+describe('ingest: the recommendation summary', () => {
+  /** Long job name, long ids, the longest instance type, every metric with 17 digits. */
+  function thousandRecommendations(jobName: string): SimulatedJob {
+    const clone = cloneJob(sampleJob('large-sweep-250'), {
+      jobName,
+      start: Date.parse('2026-09-01T00:00:00Z'),
+    });
+    const base = clone.describe.InferenceRecommendations as Wire[];
+    const long = (value: number, i: number) => value * (1 + i / 997) + 1e-9;
+    clone.describe = {
+      ...clone.describe,
+      InferenceRecommendations: Array.from({ length: 1_000 }, (_, i) => {
+        const rec = base[i % base.length]!;
+        return {
+          ...rec,
+          RecommendationId: `${jobName}/${i.toString(36).padStart(8, '0')}`,
+          EndpointConfiguration: {
+            ...(rec.EndpointConfiguration as Wire),
+            InstanceType: 'ml.trn1n.32xlarge',
+            InitialInstanceCount: 100,
+          },
+          Metrics: {
+            CostPerHour: long(123.4, i),
+            CostPerInference: long(1.2e-7, i),
+            MaxInvocations: long(12345.6, i),
+            ModelLatency: long(1234.5, i),
+            CpuUtilization: long(187.5, i),
+            MemoryUtilization: long(99.1, i),
+            ModelSetupTime: long(123456.7, i),
+          },
+        };
+      }),
+    };
+    clone.steps = [];
+    return clone;
+  }
+
+  it('fits a 1,000-recommendation job in one item, written in the same batches', async () => {
+    const jobName = `summary-1000-${'x'.repeat(51)}`;
+    expect(jobName).toHaveLength(64);
+    world.simulator.addJob(thousandRecommendations(jobName));
+    proxy.reset();
+    expect((await ingest(jobName)).outcome).toBe('recorded');
+    expect(proxy.count('BatchWriteItem')).toBe(Math.ceil((1_000 + 1) / 25));
+
+    const items = await partition(jobName);
+    const summaries = bySk(items, keyValues.summaryPrefix);
+    expect(summaries).toHaveLength(1);
+    expect(summaries[0]).toMatchObject({ chunkIndex: 0, chunkCount: 1 });
+    const size = estimateItemSize(summaries[0]);
+    console.log(`summary of 1,000 recommendations: ${size} bytes (limit ${ITEM_SIZE_LIMIT})`);
+    expect(size).toBeLessThanOrEqual(ITEM_SIZE_LIMIT);
+    const entries = summaryEntriesOf(summaries[0]!);
+    expect(entries).toHaveLength(1_000);
+    expect(sortedById(entries ?? [])).toEqual(
+      sortedById(
+        bySk(items, keyValues.recommendationPrefix).map((rec) =>
+          entryOf(rec as unknown as Recommendation),
+        ),
+      ),
+    );
+  });
+
+  it('cuts more recommendations into chunks that each fit, every chunk counting them all', () => {
+    const recommendation = (i: number): Recommendation => ({
+      recommendationId: `job/${String(i).padStart(8, '0')}`,
+      recommendationIdDerived: false,
+      jobName: 'job',
+      endpointType: 'RealTime',
+      endpointName: null,
+      variantName: null,
+      instanceType: 'ml.g5.xlarge',
+      initialInstanceCount: 1,
+      serverless: null,
+      metrics: {
+        costPerHour: 1.5,
+        costPerInference: 1e-6,
+        maxInvocations: 100,
+        modelLatency: 20,
+        cpuUtilization: null,
+        memoryUtilization: null,
+        modelSetupTime: null,
+      },
+      derived: {
+        costPerMillionInferences: 1,
+        invocationsPerSecond: 100 / 60,
+        paretoOptimal: false,
+      },
+      environmentParameters: [],
+      modelConfiguration: null,
+      invocationStartTime: null,
+      invocationEndTime: null,
+    });
+    const snapshot = {
+      job: { jobName: 'job' } as never,
+      recommendations: Array.from({ length: 2_345 }, (_, i) => recommendation(i)),
+    };
+    const chunks = summaryItems(snapshot);
+    expect(chunks.map((chunk) => (chunk.entries as unknown[]).length)).toEqual([
+      SUMMARY_ENTRIES_PER_CHUNK,
+      SUMMARY_ENTRIES_PER_CHUNK,
+      345,
+    ]);
+    expect(chunks.map((chunk) => [chunk.chunkIndex, chunk.chunkCount])).toEqual([
+      [0, 3],
+      [1, 3],
+      [2, 3],
+    ]);
+    expect(chunks.map((chunk) => chunk[layout.primary.sk])).toEqual([
+      'SUMMARY#00000',
+      'SUMMARY#00001',
+      'SUMMARY#00002',
+    ]);
+    // A smaller size limit cuts by size: every chunk stays under it, nothing is lost.
+    const bySize = summaryItems(snapshot, { itemSize: 20_000 });
+    expect(bySize.length).toBeGreaterThan(3);
+    for (const chunk of bySize) expect(estimateItemSize(chunk)).toBeLessThanOrEqual(20_000);
+    expect(bySize.flatMap((chunk) => summaryEntriesOf(chunk) ?? [])).toEqual(
+      snapshot.recommendations.map(entryOf),
+    );
+    expect(summaryItems({ job: snapshot.job, recommendations: [] })).toEqual([]);
   });
 });

@@ -37,7 +37,7 @@ describe('ingest: requests per job', () => {
     [50, 51, 5, 1],
     [250, 256, 21, 3],
   ])(
-    '%i recommendations and %i steps: %i BatchWriteItem calls, the job write and its published mark, one PutEvents',
+    '%i recommendations, %i steps and a summary item: %i BatchWriteItem calls, the job write and its published mark, one PutEvents',
     async (count, steps, batchWrites, stepPages) => {
       const jobName = `count-${count}`;
       world.simulator.addJob(sweep(jobName, count));
@@ -48,7 +48,8 @@ describe('ingest: requests per job', () => {
       const result = await handler(stateChangeEvent({ jobName }) as never, lambdaContext('ingest'));
 
       expect(result.outcome).toBe('recorded');
-      expect(batchWrites).toBe(Math.ceil((count + steps) / 25));
+      // Recommendations, steps and the one summary item of up to 1,000 recommendations.
+      expect(batchWrites).toBe(Math.ceil((count + steps + 1) / 25));
       expect(proxy.operations).toEqual([
         ...Array<string>(batchWrites).fill('BatchWriteItem'),
         'UpdateItem',

@@ -10,11 +10,12 @@ import {
   compareSortPoints,
   hasFilters,
   matchesFilters,
+  type Rankable,
   type SortPoint,
 } from '../recommendation-ranking.js';
 import type { RouteHandler } from '../route-context.js';
 import { jobSummaryView, recommendationView, type JobSummary } from '../views.js';
-import { filtersOf, readRecommendations } from './recommendations.js';
+import { filtersOf, readRecommendations, readSummaries } from './recommendations.js';
 
 /** How many of a model's newest jobs "best across its jobs" looks at: a bounded few Queries. */
 export const MAX_MODEL_JOBS = 50;
@@ -79,8 +80,9 @@ interface Candidate {
 
 /**
  * Without filters the jobs' own `best` entries answer, so only the winner is read (jobs + 1
- * items). With filters every candidate job's recommendations are read and filtered: the per-job
- * best cannot know which recommendations pass.
+ * items). With filters the per-job best cannot know which recommendations pass: each candidate
+ * job's summary item is filtered instead (jobs + summaries + 1 items), and the recommendations
+ * themselves only for a job stored without a summary.
  */
 export const bestModelRecommendation: RouteHandler<'bestModelRecommendation'> = async (
   { path, query },
@@ -95,6 +97,12 @@ export const bestModelRecommendation: RouteHandler<'bestModelRecommendation'> = 
   const jobs = listing.items.map(jobSummaryView).filter((job) => job.recommendationCount > 0);
   const order = BEST_ORDER[query.best];
   const filters = filtersOf(query);
+  const passes = (rec: Rankable) =>
+    rec.metrics[query.best] !== null && matchesFilters(rec, filters);
+  const pointOf = (rec: Rankable): SortPoint => ({
+    value: rec.metrics[query.best],
+    id: rec.recommendationId,
+  });
 
   let candidates: Candidate[];
   if (!hasFilters(filters)) {
@@ -103,16 +111,24 @@ export const bestModelRecommendation: RouteHandler<'bestModelRecommendation'> = 
       return entry ? [{ job, point: { value: entry.value, id: entry.recommendationId } }] : [];
     });
   } else {
-    const perJob = await mapInBatches(jobs, PARALLEL_QUERIES, async (job) =>
-      (await readRecommendations(context.reader, job.jobName))
-        .filter((rec) => rec.metrics[query.best] !== null && matchesFilters(rec, filters))
-        .map((rec) => ({
-          job,
-          recommendation: rec,
-          point: { value: rec.metrics[query.best], id: rec.recommendationId },
-        })),
+    const summaries = await readSummaries(
+      context.reader,
+      jobs.map((job) => job.jobName),
     );
-    candidates = perJob.flat();
+    const withoutSummary = jobs.filter((job) => !summaries.has(job.jobName));
+    const perJob = await mapInBatches(withoutSummary, PARALLEL_QUERIES, async (job) =>
+      (await readRecommendations(context.reader, job.jobName))
+        .filter(passes)
+        .map((rec) => ({ job, recommendation: rec, point: pointOf(rec) })),
+    );
+    candidates = [
+      ...jobs.flatMap((job) =>
+        (summaries.get(job.jobName) ?? [])
+          .filter(passes)
+          .map((entry) => ({ job, point: pointOf(entry) })),
+      ),
+      ...perJob.flat(),
+    ];
   }
   const winner = candidates.reduce<Candidate | undefined>(
     (best, candidate) =>

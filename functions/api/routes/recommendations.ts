@@ -1,14 +1,14 @@
 import type { z } from 'zod';
+import { summaryEntriesOf, type SummaryEntry } from '../../../shared/db/items.js';
 import { keys, keyValues } from '../../../shared/db/table.js';
 import type { Recommendation } from '../../../shared/model/types.js';
 import { notFound } from '../problem.js';
-import { queryAll } from '../reader.js';
+import { batchGetAll, queryAll, type Item, type ItemKey, type TableReader } from '../reader.js';
 import {
-  compareSortPoints,
   defaultOrder,
-  rankRecommendations,
-  sortPoint,
+  rankPage,
   sortPointSchema,
+  type RankedPage,
   type RecommendationFilters,
 } from '../recommendation-ranking.js';
 import type { RouteHandler } from '../route-context.js';
@@ -27,48 +27,125 @@ export const filtersOf = (query: RecommendationFilters): RecommendationFilters =
 });
 
 export const readRecommendations = async (
-  reader: Parameters<typeof queryAll>[0],
+  reader: TableReader,
   jobName: string,
 ): Promise<Recommendation[]> =>
   (await queryAll(reader, childrenQuery(jobName, keyValues.recommendationPrefix))).map(
     recommendationView,
   );
 
+/** A summary's chunks as one list, or undefined unless they are all there from one write. */
+function entriesOfChunks(chunks: readonly Item[]): SummaryEntry[] | undefined {
+  const count = chunks.find((chunk) => chunk.chunkIndex === 0)?.chunkCount;
+  const ordered = [...chunks].sort((a, b) => Number(a.chunkIndex) - Number(b.chunkIndex));
+  // A chunk missing or of another count: read mid-way through a rewrite of the job.
+  if (ordered.length !== count || ordered.some((chunk) => chunk.chunkCount !== count)) {
+    return undefined;
+  }
+  const entries: SummaryEntry[] = [];
+  for (const chunk of ordered) {
+    const chunkEntries = summaryEntriesOf(chunk);
+    if (!chunkEntries) return undefined;
+    entries.push(...chunkEntries);
+  }
+  return entries;
+}
+
 /**
- * One Query reads all of the job's recommendations; they are filtered, sorted and cut into pages
- * here. The cursor remembers the last one shown (its sort value and id), so a page continues
- * after it even if the job was re-ingested in between.
+ * The recommendation summaries of these jobs (see summaryItems), by job name: chunk 0 of each,
+ * then the further chunks chunk 0 counts, never stale higher chunks an earlier,
+ * longer description left. Jobs without a readable summary are absent from the map.
+ */
+export async function readSummaries(
+  reader: TableReader,
+  jobNames: readonly string[],
+): Promise<Map<string, SummaryEntry[]>> {
+  const firstKeys = jobNames.map((jobName) => keys.summary(jobName, 0));
+  // One job (the list route): GetItem, a little quicker than a BatchGetItem of one key.
+  const firsts =
+    firstKeys.length === 1
+      ? [await reader.get(firstKeys[0]!)].filter((item): item is Item => item !== undefined)
+      : await batchGetAll(reader, firstKeys);
+  const chunksByJob = new Map<string, Item[]>();
+  const furtherChunks: ItemKey[] = [];
+  for (const first of firsts) {
+    const jobName = String(first.jobName);
+    chunksByJob.set(jobName, [first]);
+    const count = typeof first.chunkCount === 'number' ? first.chunkCount : 1;
+    for (let index = 1; index < count; index += 1) {
+      furtherChunks.push(keys.summary(jobName, index));
+    }
+  }
+  for (const chunk of await batchGetAll(reader, furtherChunks)) {
+    chunksByJob.get(String(chunk.jobName))?.push(chunk);
+  }
+  const summaries = new Map<string, SummaryEntry[]>();
+  for (const [jobName, chunks] of chunksByJob) {
+    const entries = entriesOfChunks(chunks);
+    if (entries) summaries.set(jobName, entries);
+  }
+  return summaries;
+}
+
+/** The full recommendations of a page of summary entries, in the page's order. */
+async function readPage(
+  reader: TableReader,
+  jobName: string,
+  entries: readonly SummaryEntry[],
+): Promise<Recommendation[]> {
+  const items = await batchGetAll(
+    reader,
+    entries.map((entry) => keys.recommendation(jobName, entry.recommendationId)),
+  );
+  const byId = new Map(items.map((item) => [item.recommendationId, item]));
+  return entries.map((entry) => {
+    const item = byId.get(entry.recommendationId);
+    if (!item) {
+      throw new Error(
+        `The summary of job ${jobName} lists ${entry.recommendationId} but the recommendation is not stored`,
+      );
+    }
+    return recommendationView(item);
+  });
+}
+
+/**
+ * Ranks the job's summary item (one read for up to 1,000 recommendations) and then reads only
+ * the recommendations of the page, so a page costs the summary plus what it returns. The cursor
+ * remembers the last one shown (its sort value and id), so a page continues after it even if
+ * the job was re-ingested in between.
  */
 export const listRecommendations: RouteHandler<'listRecommendations'> = async (
   { path, query },
   context,
 ) => {
   const position = await context.cursor.position(sortPointSchema);
-  const all = await readRecommendations(context.reader, path.jobName);
-  if (all.length === 0 && !position) await requireJob(context.reader, path.jobName);
   const order = query.order ?? defaultOrder(query.sortBy);
-  const ranked = rankRecommendations(all, filtersOf(query), query.sortBy, order);
-  const after = position
-    ? ranked.findIndex(
-        (rec) => compareSortPoints(sortPoint(rec, query.sortBy), position, order) > 0,
-      )
-    : 0;
-  const start = after === -1 ? ranked.length : after;
-  const page = ranked.slice(start, start + query.limit);
-  const last = page[page.length - 1];
+  const ranking = { filters: filtersOf(query), sortBy: query.sortBy, order, limit: query.limit };
+  const summary = (await readSummaries(context.reader, [path.jobName])).get(path.jobName);
+
+  let ranked: RankedPage<Recommendation>;
+  if (summary) {
+    const { page, ...rest } = rankPage(summary, ranking, position);
+    ranked = { ...rest, page: await readPage(context.reader, path.jobName, page) };
+  } else {
+    // No summary: a job without recommendations, or one stored before ingest wrote summaries,
+    // whose recommendations are all read and ranked (the job's size read for a page).
+    const job = await requireJob(context.reader, path.jobName);
+    const all =
+      job.recommendationCount === 0 ? [] : await readRecommendations(context.reader, path.jobName);
+    ranked = rankPage(all, ranking, position);
+  }
   return {
     body: {
       jobName: path.jobName,
       sortBy: query.sortBy,
       order,
-      matchedCount: ranked.length,
-      recommendations: page,
-      nextCursor:
-        last && start + page.length < ranked.length
-          ? await context.cursor.next(sortPoint(last, query.sortBy))
-          : null,
+      matchedCount: ranked.matchedCount,
+      recommendations: ranked.page,
+      nextCursor: ranked.next ? await context.cursor.next(ranked.next) : null,
     },
-    itemsReturned: page.length,
+    itemsReturned: ranked.page.length,
   };
 };
 
