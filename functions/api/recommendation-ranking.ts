@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Recommendation } from '../../shared/model/types.js';
 import { HIGHER_IS_BETTER, type BestMetric, type SortField } from './schemas.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   bestSchema,
   JOB_NAME_PATTERN,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from '../../shared/config.js';
 import { CursorCodec, loadCursorKey, queryFingerprint } from '../../functions/api/cursor.js';
 import { ProblemError } from '../../functions/api/problem.js';
