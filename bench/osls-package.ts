@@ -11,6 +11,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { offlineEnv } from '../test/support/fixtures.js';
 import { repoRoot } from './paths.js';
 import { zipEntries } from './zip.js';
 
@@ -47,24 +48,12 @@ export async function packageWithOsls(): Promise<Map<string, PackagedFunction>> 
     }
     symlinkSync(join(repoRoot, 'node_modules'), join(work, 'node_modules'));
     const out = join(work, 'package');
-    const env: NodeJS.ProcessEnv = {};
-    for (const [name, value] of Object.entries(process.env)) {
-      if (!name.startsWith('AWS_')) env[name] = value;
-    }
     await run(
       join(repoRoot, 'node_modules/.bin/osls'),
       ['package', '--stage', 'dev', '--package', out],
       {
         cwd: work,
-        env: {
-          ...env,
-          HTTP_PROXY: 'http://127.0.0.1:9',
-          HTTPS_PROXY: 'http://127.0.0.1:9',
-          AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
-          AWS_CONFIG_FILE: '/nonexistent',
-          SLS_TELEMETRY_DISABLED: '1',
-          SLS_NOTIFICATIONS_MODE: 'off',
-        },
+        env: offlineEnv(),
         maxBuffer: 16 * 1024 * 1024,
         timeout: 180_000,
       },

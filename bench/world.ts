@@ -1,42 +1,30 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Context } from 'aws-lambda';
 import { startDynalite, type LocalDynamoDb } from '../local/dynamodb.js';
 import {
   createEventBridgeEndpoint,
   type EventBridgeEndpoint,
 } from '../local/eventbridge-endpoint.js';
 import type { LocalServer } from '../local/http-server.js';
-import {
-  createSageMakerSimulator,
-  loadSampleJobs,
-  type SageMakerSimulator,
-  type SimulatedJob,
-} from '../local/sagemaker-simulator.js';
+import { createSageMakerSimulator, type SageMakerSimulator } from '../local/sagemaker-simulator.js';
 import { createSnsEndpoint, type SnsEndpoint } from '../local/sns-endpoint.js';
 import { createTableInput } from '../shared/db/table.js';
-import { EVENT_SOURCE, STATE_CHANGE, type StateChangeDetail } from '../shared/events.js';
 import { createCapacityProxy, type CapacityProxy } from './capacity-proxy.js';
-import { repoRoot } from './paths.js';
+import { ACCOUNT, REGION } from '../test/support/fixtures.js';
 
-export const ACCOUNT = '111122223333';
-export const REGION = 'us-east-1';
+export {
+  ACCOUNT,
+  REGION,
+  lambdaContext,
+  readEventFile,
+  sampleJob,
+  sampleJobs,
+  stateChangeEvent,
+} from '../test/support/fixtures.js';
+
 export const BUS_NAME = 'irwatch-bench';
 export const TABLE_NAME = 'irwatch-bench';
 export const TOPIC_ARN = `arn:aws:sns:${REGION}:${ACCOUNT}:irwatch-bench`;
-
-export const sampleJobs: SimulatedJob[] = loadSampleJobs(join(repoRoot, 'events/sagemaker/jobs'));
-
-export function sampleJob(name: string): SimulatedJob {
-  const job = sampleJobs.find((j) => j.describe.JobName === name);
-  if (!job) throw new Error(`No sample job ${name} under events/sagemaker/jobs`);
-  return job;
-}
-
-export const readEventFile = <T = unknown>(path: string): T =>
-  JSON.parse(readFileSync(join(repoRoot, 'events', path), 'utf8')) as T;
 
 export interface BenchWorld {
   dynamo: LocalDynamoDb;
@@ -121,45 +109,3 @@ export async function startBenchWorld(
     },
   };
 }
-
-let eventCounter = 0;
-
-/** A state-change event as the irwatch bus delivers it to ingest. */
-export function stateChangeEvent(detail: Partial<StateChangeDetail> & { jobName: string }) {
-  eventCounter += 1;
-  return {
-    version: '0',
-    id: `00000000-0000-4000-8000-${String(eventCounter).padStart(12, '0')}`,
-    'detail-type': STATE_CHANGE,
-    source: EVENT_SOURCE,
-    account: ACCOUNT,
-    time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    region: REGION,
-    resources: [],
-    detail: {
-      jobArn: `arn:aws:sagemaker:${REGION}:${ACCOUNT}:inference-recommendations-job/${detail.jobName}`,
-      status: 'COMPLETED',
-      previousStatus: null,
-      lastModifiedTime: null,
-      detectedBy: 'poll',
-      ...detail,
-    },
-  };
-}
-
-/** A minimal Lambda context for handlers wrapped in Powertools middlewares. */
-export const lambdaContext = (functionName: string) =>
-  ({
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${functionName}`,
-    memoryLimitInMB: '512',
-    awsRequestId: `bench-${Math.random().toString(16).slice(2)}`,
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'bench',
-    callbackWaitsForEmptyEventLoop: true,
-    getRemainingTimeInMillis: () => 60_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  }) as unknown as Context;

@@ -1,13 +1,15 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { inject } from 'vitest';
 import type {} from './package-setup.js';
 
 const run = promisify(execFile);
-export const repoRoot = resolve(import.meta.dirname, '../..');
+import { offlineEnv, repoRoot } from './fixtures.js';
+
+export { repoRoot };
 const osls = join(repoRoot, 'node_modules/.bin/osls');
 
 export interface CfnResource {
@@ -19,26 +21,6 @@ export interface CfnResource {
 export interface CfnTemplate {
   Resources: Record<string, CfnResource>;
   Outputs?: Record<string, unknown>;
-}
-
-/**
- * osls with no network and no credentials: any outbound request would go to a dead proxy and
- * fail, so a passing package proves it needs neither.
- */
-function offlineEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (!name.startsWith('AWS_')) env[name] = value;
-  }
-  return {
-    ...env,
-    HTTP_PROXY: 'http://127.0.0.1:9',
-    HTTPS_PROXY: 'http://127.0.0.1:9',
-    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
-    AWS_CONFIG_FILE: '/nonexistent',
-    SLS_TELEMETRY_DISABLED: '1',
-    SLS_NOTIFICATIONS_MODE: 'off',
-  };
 }
 
 /** Runs `osls package` into a fresh folder and returns the generated update-stack template. */
