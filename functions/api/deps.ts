@@ -1,17 +1,12 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
-import {
-  BatchGetCommand,
-  GetCommand,
-  QueryCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient, createSsmClient } from '../../shared/aws.js';
 import { ConfigError, readEnv } from '../../shared/config.js';
-import { backoffDelay, sleep } from '../../shared/db/batch-write.js';
+import { batchGetAll } from '../../shared/db/batch-get.js';
 import { metrics } from '../../shared/metrics.js';
 import { loadCursorKey } from './cursor.js';
-import type { Item, ItemKey, TableReader } from './reader.js';
+import type { ItemKey, TableReader } from './reader.js';
 import type { ApiDeps } from './serve.js';
 
 const config = readEnv(['TABLE_NAME']);
@@ -27,8 +22,6 @@ if (process.env.AWS_LAMBDA_FUNCTION_NAME && !cursorKeyParameter) {
 const doc = createDocumentClient();
 const ssm = cursorKeyParameter ? createSsmClient() : undefined;
 
-const BATCH_GET_ATTEMPTS = 8;
-
 export function dynamoReader(client: DynamoDBDocumentClient, tableName: string): TableReader {
   return {
     async query(input) {
@@ -43,26 +36,7 @@ export function dynamoReader(client: DynamoDBDocumentClient, tableName: string):
       const output = await client.send(new GetCommand({ TableName: tableName, Key: key }));
       return output.Item;
     },
-    async batchGet(keys) {
-      const items: Item[] = [];
-      let pending: Array<Record<string, unknown>> = [...keys];
-      let calls = 0;
-      for (let attempt = 0; pending.length > 0; attempt += 1) {
-        if (attempt >= BATCH_GET_ATTEMPTS) {
-          throw new Error(
-            `${pending.length} key(s) still unprocessed after ${attempt} BatchGetItem calls`,
-          );
-        }
-        if (attempt > 0) await sleep(backoffDelay(attempt));
-        const output = await client.send(
-          new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending } } }),
-        );
-        calls += 1;
-        items.push(...(output.Responses?.[tableName] ?? []));
-        pending = output.UnprocessedKeys?.[tableName]?.Keys ?? [];
-      }
-      return { items, calls };
-    },
+    batchGet: (keys) => batchGetAll(client, tableName, keys),
   };
 }
 

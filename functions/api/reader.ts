@@ -1,3 +1,4 @@
+import { BATCH_GET_LIMIT } from '../../shared/db/batch-get.js';
 import type { QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 
 export type Item = Record<string, unknown>;
@@ -73,9 +74,6 @@ export async function queryAll(reader: TableReader, input: QueryInput): Promise<
   } while (startKey);
   return items;
 }
-
-/** DynamoDB's limit of keys in one BatchGetItem request. */
-export const BATCH_GET_LIMIT = 100;
 
 /** Every key's item (absent ones left out), BATCH_GET_LIMIT keys a request, sent in parallel. */
 export async function batchGetAll(reader: TableReader, keys: readonly ItemKey[]): Promise<Item[]> {

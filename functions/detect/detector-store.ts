@@ -1,27 +1,9 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  BatchGetCommand,
-  GetCommand,
-  PutCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
-import {
-  backoffDelay,
-  batchPutAll,
-  sleep,
-  type RetryOptions,
-} from '../../shared/db/batch-write.js';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { batchPutAll, type RetryOptions } from '../../shared/db/batch-write.js';
+import { batchGetAll } from '../../shared/db/batch-get.js';
 import { keys } from '../../shared/db/table.js';
 import type { SeenStatus } from './detect.js';
-
-/** BatchGetItem's limit of keys per call. */
-export const BATCH_GET_LIMIT = 100;
-
-export class UnprocessedKeysError extends Error {
-  override name = 'UnprocessedKeysError';
-}
-
-type Key = Record<string, string>;
 
 export async function readWatermark(
   doc: DynamoDBDocumentClient,
@@ -73,47 +55,20 @@ export async function readSeenStatuses(
   jobNames: readonly string[],
   options: RetryOptions = {},
 ): Promise<{ statuses: Map<string, SeenStatus>; calls: number }> {
-  const maxAttempts = options.maxAttempts ?? 8;
-  const wait = options.sleep ?? sleep;
   const statuses = new Map<string, SeenStatus>();
-  const names = [...new Set(jobNames)];
-  let calls = 0;
-  for (let start = 0; start < names.length; start += BATCH_GET_LIMIT) {
-    let pending: Key[] = names.slice(start, start + BATCH_GET_LIMIT).map(keys.seen);
-    for (let attempt = 0; pending.length > 0; attempt += 1) {
-      if (attempt >= maxAttempts) {
-        throw new UnprocessedKeysError(
-          `${pending.length} last-seen status(es) still unprocessed after ${maxAttempts} BatchGetItem attempts`,
-        );
-      }
-      if (attempt > 0) await wait(backoffDelay(attempt, options));
-      const result = await doc.send(
-        new BatchGetCommand({
-          RequestItems: {
-            [tableName]: {
-              Keys: pending,
-              ConsistentRead: true,
-              ProjectionExpression: '#jobName, #status, #lastModifiedTime',
-              ExpressionAttributeNames: {
-                '#jobName': 'jobName',
-                '#status': 'status',
-                '#lastModifiedTime': 'lastModifiedTime',
-              },
-            },
-          },
-        }),
-      );
-      calls += 1;
-      for (const item of result.Responses?.[tableName] ?? []) {
-        const seen = item as SeenStatus;
-        statuses.set(seen.jobName, {
-          jobName: seen.jobName,
-          status: seen.status,
-          lastModifiedTime: seen.lastModifiedTime ?? null,
-        });
-      }
-      pending = (result.UnprocessedKeys?.[tableName]?.Keys ?? []) as Key[];
-    }
+  const { items, calls } = await batchGetAll(
+    doc,
+    tableName,
+    [...new Set(jobNames)].map(keys.seen),
+    { ...options, consistentRead: true, attributes: ['jobName', 'status', 'lastModifiedTime'] },
+  );
+  for (const item of items) {
+    const seen = item as unknown as SeenStatus;
+    statuses.set(seen.jobName, {
+      jobName: seen.jobName,
+      status: seen.status,
+      lastModifiedTime: seen.lastModifiedTime ?? null,
+    });
   }
   return { statuses, calls };
 }
