@@ -56,7 +56,15 @@ export function camelize(value: unknown): JsonValue | undefined {
     const result: { [key: string]: JsonValue } = {};
     for (const [key, item] of Object.entries(value)) {
       const camel = camelize(item);
-      if (camel !== undefined) result[lowerFirst(key)] = camel;
+      // Defined, not assigned: a "__proto__" key stays data instead of changing the prototype.
+      if (camel !== undefined) {
+        Object.defineProperty(result, lowerFirst(key), {
+          value: camel,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      }
     }
     return result;
   }

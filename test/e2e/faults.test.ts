@@ -34,6 +34,7 @@ import {
   performanceItem,
   recommendationItem,
   stepItem,
+  summaryItems,
   type StoredJob,
 } from '../../shared/db/items.js';
 import { getJob } from '../../shared/db/job-store.js';
@@ -347,7 +348,8 @@ async function invokeFunction(
     case 'ingest':
       return run(realDeps.ingest, handlers.ingest);
     case 'notify': {
-      const start = clock.now() + (LAMBDA_RETRY_OFFSETS_MS[attempt - 1] ?? 0);
+      const offsets = LAMBDA_RETRY_OFFSETS_MS;
+      const start = clock.now() + offsets[Math.min(attempt, offsets.length) - 1]!;
       const deps: NotifyDeps = { ...realDeps.notify, now: () => new Date(start) };
       return atNotifyTime(start, () => run(deps, handlers.notify));
     }
@@ -578,8 +580,16 @@ describe('fault injection: 200 jobs through detect, ingest and notify while ever
         .map(letterKey)
         .sort(),
     );
-    for (const letter of filed) expect(letter.attempts).toBe(3);
+    for (const letter of filed) {
+      const rule = bus.rules.find((r) => r.functionName === letter.functionName);
+      expect(letter.attempts).toBe((rule?.maximumRetryAttempts ?? NaN) + 1);
+    }
     const retriedToSuccess = all.filter((d) => d.failures.length > 0 && d.outcome === 'succeeded');
+    const deadLetterReasons = new Map<string, number>();
+    for (const letter of filed) {
+      const reason = `${letter.functionName}: ${letter.error.split(':')[0]}`;
+      deadLetterReasons.set(reason, (deadLetterReasons.get(reason) ?? 0) + 1);
+    }
     const deadBeforeRedrive = filed.length;
 
     // The operator's redrive, once the faults are over: `irwatch redrive` puts the letters back.
@@ -624,6 +634,7 @@ describe('fault injection: 200 jobs through detect, ingest and notify while ever
         recommendations: bySortKey(items, keyValues.recommendationPrefix),
         steps: bySortKey(items, keyValues.stepPrefix),
         performances: bySortKey(items, keyValues.performancePrefix),
+        summaries: bySortKey(items, keyValues.summaryPrefix),
       };
       expected[name] = {
         job: { ...job, trimmed: job.trimmed },
@@ -631,6 +642,7 @@ describe('fault injection: 200 jobs through detect, ingest and notify while ever
         recommendations: bySortKey(snapshot.recommendations.map(recommendationItem), ''),
         steps: bySortKey(snapshot.steps.map(stepItem), ''),
         performances: bySortKey(snapshot.performances.map(performanceItem), ''),
+        summaries: bySortKey(summaryItems(snapshot), ''),
       };
     }
     sagemaker.destroy();
@@ -700,6 +712,10 @@ describe('fault injection: 200 jobs through detect, ingest and notify while ever
         ['bus retries', bus.stats.retries],
         ['deliveries retried to success', retriedToSuccess.length],
         ['dead letters (before redrive)', deadBeforeRedrive],
+        ...[...deadLetterReasons].map(([reason, count]): [string, number] => [
+          `  ${reason}`,
+          count,
+        ]),
         ['dead letters after redrive', lettersAfterRedrive],
         ['notifications (SNS messages)', world.sns.messages.length],
         ['terminal jobs notified exactly once', jobs.length - lost.length - duplicated.length],

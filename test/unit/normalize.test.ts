@@ -67,6 +67,18 @@ describe('camelize', () => {
   });
 });
 
+describe('camelize with hostile keys', () => {
+  it('keeps a __proto__ key as data', () => {
+    const camel = camelize(JSON.parse('{"__proto__": {"polluted": true}, "A": 1}')) as Record<
+      string,
+      unknown
+    >;
+    expect(Object.getPrototypeOf(camel)).toBe(Object.prototype);
+    expect(Object.keys(camel)).toEqual(['__proto__', 'a']);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
+
 describe('normalizeRecommendations', () => {
   it('marks serverless recommendations and keeps CPU above 100', () => {
     const [serverless, realTime] = normalizeRecommendations('job', [
