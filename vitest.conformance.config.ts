@@ -13,6 +13,7 @@ export default defineConfig({
       'test/integration/api-package.test.ts',
       'test/integration/template.test.ts',
       'test/integration/local-endpoints.test.ts',
+      'test/integration/redrive-queues.test.ts',
     ],
     globalSetup: ['test/conformance/global-setup.ts'],
   },

@@ -2,8 +2,10 @@ import { existsSync } from 'node:fs';
 import { appendFile, readFile, rename, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { rulesOf, type DeadLetter } from './bus.js';
 import { matchesEventPattern } from './event-pattern.js';
+import { redriveExitCode, redriveQueues } from './redrive-queues.js';
 import { readServerlessConfig } from './serverless-config.js';
 import { startStack, StackStartError } from './stack.js';
 
@@ -137,8 +139,9 @@ export async function runReplay(file: string | undefined, options: Options): Pro
   useStack(info);
   const event = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
   const rules = rulesOf(
-    readServerlessConfig(resolve(str(options, 'config') ?? join(import.meta.dirname, '../serverless.yml')))
-      .functions,
+    readServerlessConfig(
+      resolve(str(options, 'config') ?? join(import.meta.dirname, '../serverless.yml')),
+    ).functions,
   );
   const matching = rules.filter(
     (rule) => rule.bus === 'irwatch' && matchesEventPattern(rule.pattern, event),
@@ -176,6 +179,8 @@ export async function runReplay(file: string | undefined, options: Options): Pro
  * (sources `aws.*`) are not put back: nobody may send those, and the next poll catches up anyway.
  */
 export async function runRedrive(options: Options): Promise<number> {
+  const stage = str(options, 'stage');
+  if (stage !== undefined) return runQueueRedrive(stage, options);
   const info = await runningStack(options);
   const dir = dataDirOf(options);
   const file = join(dir, 'dead-letter.jsonl');
@@ -225,4 +230,31 @@ export async function runRedrive(options: Options): Promise<number> {
     `redrive: ${sent} put back on the bus, ${skipped} schedule/CloudTrail events skipped, ${kept.length} refused and kept`,
   );
   return kept.length > 0 ? 1 : 0;
+}
+
+/**
+ * Deployed mode: replays the stage's SQS dead-letter queues onto its bus (credentials and region
+ * from the usual AWS chain, or --region).
+ */
+async function runQueueRedrive(stage: string, options: Options): Promise<number> {
+  const region = str(options, 'region');
+  const sqs = new SQSClient(region ? { region } : {});
+  const eventBridge = new EventBridgeClient(region ? { region } : {});
+  try {
+    const report = await redriveQueues({
+      sqs,
+      eventBridge,
+      stage,
+      log: (line) => console.log(`redrive: ${line}`),
+    });
+    const total = (key: 'putBack' | 'skipped' | 'unreadable' | 'refused') =>
+      report.queues.reduce((sum, queue) => sum + queue[key], 0);
+    console.log(
+      `redrive: ${total('putBack')} put back on ${report.busName}, ${total('skipped')} schedule/CloudTrail events skipped, ${total('unreadable')} unreadable and ${total('refused')} refused left in the queues`,
+    );
+    return redriveExitCode(report);
+  } finally {
+    sqs.destroy();
+    eventBridge.destroy();
+  }
 }

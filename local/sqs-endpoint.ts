@@ -1,0 +1,428 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { listen as listenHttp, readBody, send } from './http-server.js';
+import type { LocalServer } from './http-server.js';
+
+/** A message attribute as it travels on the wire (BinaryValue in base64). */
+export interface MessageAttributeWire {
+  DataType: string;
+  StringValue?: string;
+  BinaryValue?: string;
+}
+
+export interface StoredMessage {
+  messageId: string;
+  body: string;
+  attributes: Record<string, MessageAttributeWire>;
+  sentAt: number;
+  receiveCount: number;
+  firstReceivedAt?: number;
+  /** Epoch milliseconds until which the message is in flight. */
+  invisibleUntil: number;
+  /** Only the latest receipt handle deletes, so a redrive that kept a stale one is caught. */
+  receiptHandle?: string;
+}
+
+export interface SqsCall {
+  operation: string;
+  error?: string;
+}
+
+export interface SqsEndpointOptions {
+  account?: string;
+  /** Epoch milliseconds; drives visibility timeouts. */
+  now?: () => number;
+}
+
+export interface SqsEndpoint {
+  readonly calls: SqsCall[];
+  /** Creates the queue if missing and returns its URL path (`/<account>/<name>`). */
+  createQueue(name: string): string;
+  /** Every message still in the queue, visible or in flight. */
+  messagesOf(name: string): StoredMessage[];
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  listen(port?: number): Promise<LocalServer>;
+}
+
+const DEFAULT_VISIBILITY_SECONDS = 30;
+const MAX_BATCH = 10;
+
+class ServiceError extends Error {
+  constructor(
+    readonly status: number,
+    readonly shape: string,
+    /** The awsQuery code the SDK's query-compatible error mapping also reads. */
+    readonly queryCode: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const missingParameter = (name: string) =>
+  new ServiceError(
+    400,
+    'InvalidParameterValue',
+    'MissingParameter',
+    `The request must contain the parameter ${name}.`,
+  );
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function requiredString(input: Record<string, unknown>, key: string): string {
+  const value = input[key];
+  if (typeof value !== 'string' || value === '') throw missingParameter(key);
+  return value;
+}
+
+function optionalInteger(
+  input: Record<string, unknown>,
+  key: string,
+  min: number,
+  max: number,
+): number | undefined {
+  const value = input[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new ServiceError(
+      400,
+      'InvalidParameterValue',
+      'InvalidParameterValue',
+      `Value ${String(value)} for parameter ${key} is invalid. Reason: must be between ${min} and ${max}.`,
+    );
+  }
+  return value;
+}
+
+function stringList(input: Record<string, unknown>, key: string): string[] {
+  const value = input[key];
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
+export function md5Hex(data: string | Buffer): string {
+  return createHash('md5').update(data).digest('hex');
+}
+
+/**
+ * SQS's MD5OfMessageAttributes: attributes sorted by name, each as length-prefixed (4-byte
+ * big-endian) name, data type, a transport byte (1 string, 2 binary) and length-prefixed value.
+ */
+export function md5OfMessageAttributes(attributes: Record<string, MessageAttributeWire>): string {
+  const parts: Buffer[] = [];
+  const lengthPrefixed = (bytes: Buffer) => {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(bytes.length);
+    parts.push(length, bytes);
+  };
+  for (const name of Object.keys(attributes).sort()) {
+    const attribute = attributes[name];
+    if (!attribute) continue;
+    lengthPrefixed(Buffer.from(name, 'utf8'));
+    lengthPrefixed(Buffer.from(attribute.DataType, 'utf8'));
+    if (attribute.BinaryValue !== undefined) {
+      parts.push(Buffer.from([2]));
+      lengthPrefixed(Buffer.from(attribute.BinaryValue, 'base64'));
+    } else {
+      parts.push(Buffer.from([1]));
+      lengthPrefixed(Buffer.from(attribute.StringValue ?? '', 'utf8'));
+    }
+  }
+  return md5Hex(Buffer.concat(parts));
+}
+
+function toAttributes(raw: unknown): Record<string, MessageAttributeWire> {
+  if (raw === undefined || raw === null) return {};
+  if (!isRecord(raw)) {
+    throw new ServiceError(
+      400,
+      'InvalidParameterValue',
+      'InvalidParameterValue',
+      'MessageAttributes must be a map',
+    );
+  }
+  const attributes: Record<string, MessageAttributeWire> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    if (!isRecord(value) || typeof value.DataType !== 'string') {
+      throw new ServiceError(
+        400,
+        'InvalidParameterValue',
+        'InvalidParameterValue',
+        `The message attribute '${name}' must contain a non-empty attribute type.`,
+      );
+    }
+    const attribute: MessageAttributeWire = { DataType: value.DataType };
+    if (typeof value.StringValue === 'string') attribute.StringValue = value.StringValue;
+    if (typeof value.BinaryValue === 'string') attribute.BinaryValue = value.BinaryValue;
+    attributes[name] = attribute;
+  }
+  return attributes;
+}
+
+function selectAttributes(
+  attributes: Record<string, MessageAttributeWire>,
+  requested: string[],
+): Record<string, MessageAttributeWire> {
+  const wanted = (name: string) =>
+    requested.some(
+      (r) =>
+        r === 'All' ||
+        r === '.*' ||
+        r === name ||
+        (r.endsWith('.*') && name.startsWith(r.slice(0, -1))),
+    );
+  return Object.fromEntries(Object.entries(attributes).filter(([name]) => wanted(name)));
+}
+
+export function createSqsEndpoint(options: SqsEndpointOptions = {}): SqsEndpoint {
+  const account = options.account ?? '111122223333';
+  const now = options.now ?? (() => Date.now());
+  const queues = new Map<string, StoredMessage[]>();
+  const calls: SqsCall[] = [];
+
+  function queueOf(queueUrl: string): StoredMessage[] {
+    let path: string;
+    try {
+      path = new URL(queueUrl).pathname;
+    } catch {
+      path = queueUrl;
+    }
+    const [, owner, name] = path.split('/');
+    const queue = owner === account && name !== undefined ? queues.get(name) : undefined;
+    if (!queue) {
+      throw new ServiceError(
+        400,
+        'QueueDoesNotExist',
+        'AWS.SimpleQueueService.NonExistentQueue',
+        'The specified queue does not exist.',
+      );
+    }
+    return queue;
+  }
+
+  function deleteByHandle(queue: StoredMessage[], receiptHandle: string): boolean {
+    const index = queue.findIndex((m) => m.receiptHandle === receiptHandle);
+    if (index === -1) return false;
+    queue.splice(index, 1);
+    return true;
+  }
+
+  function batchEntries(input: Record<string, unknown>): Record<string, unknown>[] {
+    const entries = input.Entries;
+    if (!Array.isArray(entries) || entries.length === 0) {
+      throw new ServiceError(
+        400,
+        'EmptyBatchRequest',
+        'AWS.SimpleQueueService.EmptyBatchRequest',
+        'There should be at least one SendMessageBatchRequestEntry in the request.',
+      );
+    }
+    if (entries.length > MAX_BATCH) {
+      throw new ServiceError(
+        400,
+        'TooManyEntriesInBatchRequest',
+        'AWS.SimpleQueueService.TooManyEntriesInBatchRequest',
+        `Maximum number of entries per request are ${MAX_BATCH}. You have sent ${entries.length}.`,
+      );
+    }
+    const records = entries.filter(isRecord);
+    const ids = records.map((e) => e.Id);
+    if (records.length !== entries.length || new Set(ids).size !== ids.length) {
+      throw new ServiceError(
+        400,
+        'BatchEntryIdsNotDistinct',
+        'AWS.SimpleQueueService.BatchEntryIdsNotDistinct',
+        'Two or more batch entries in the request have the same Id.',
+      );
+    }
+    return records;
+  }
+
+  const operations: Record<string, (input: Record<string, unknown>, host: string) => unknown> = {
+    GetQueueUrl(input, host) {
+      const name = requiredString(input, 'QueueName');
+      queueOf(`/${account}/${name}`);
+      return { QueueUrl: `http://${host}/${account}/${name}` };
+    },
+    SendMessage(input) {
+      const queue = queueOf(requiredString(input, 'QueueUrl'));
+      const body = requiredString(input, 'MessageBody');
+      const attributes = toAttributes(input.MessageAttributes);
+      const message: StoredMessage = {
+        messageId: randomUUID(),
+        body,
+        attributes,
+        sentAt: now(),
+        receiveCount: 0,
+        invisibleUntil: now() + 1000 * (optionalInteger(input, 'DelaySeconds', 0, 900) ?? 0),
+      };
+      queue.push(message);
+      return {
+        MessageId: message.messageId,
+        MD5OfMessageBody: md5Hex(body),
+        ...(Object.keys(attributes).length > 0
+          ? { MD5OfMessageAttributes: md5OfMessageAttributes(attributes) }
+          : {}),
+      };
+    },
+    ReceiveMessage(input) {
+      const queue = queueOf(requiredString(input, 'QueueUrl'));
+      const max = optionalInteger(input, 'MaxNumberOfMessages', 1, MAX_BATCH) ?? 1;
+      const visibility =
+        optionalInteger(input, 'VisibilityTimeout', 0, 43_200) ?? DEFAULT_VISIBILITY_SECONDS;
+      const attributeNames = stringList(input, 'MessageAttributeNames');
+      const systemNames = [
+        ...stringList(input, 'MessageSystemAttributeNames'),
+        ...stringList(input, 'AttributeNames'),
+      ];
+      const at = now();
+      const visible = queue.filter((m) => m.invisibleUntil <= at).slice(0, max);
+      // Long polling is not simulated: an empty queue answers at once, as WaitTimeSeconds 0 does.
+      if (visible.length === 0) return {};
+      return {
+        Messages: visible.map((message) => {
+          message.receiveCount += 1;
+          message.firstReceivedAt ??= at;
+          message.invisibleUntil = at + visibility * 1000;
+          message.receiptHandle = randomUUID();
+          const attributes = selectAttributes(message.attributes, attributeNames);
+          const system: Record<string, string> = {
+            ApproximateReceiveCount: String(message.receiveCount),
+            SentTimestamp: String(message.sentAt),
+            ApproximateFirstReceiveTimestamp: String(message.firstReceivedAt),
+          };
+          const systemSelected = Object.fromEntries(
+            Object.entries(system).filter(
+              ([name]) => systemNames.includes('All') || systemNames.includes(name),
+            ),
+          );
+          return {
+            MessageId: message.messageId,
+            ReceiptHandle: message.receiptHandle,
+            MD5OfBody: md5Hex(message.body),
+            Body: message.body,
+            ...(Object.keys(systemSelected).length > 0 ? { Attributes: systemSelected } : {}),
+            ...(Object.keys(attributes).length > 0
+              ? {
+                  MessageAttributes: attributes,
+                  MD5OfMessageAttributes: md5OfMessageAttributes(attributes),
+                }
+              : {}),
+          };
+        }),
+      };
+    },
+    DeleteMessage(input) {
+      const queue = queueOf(requiredString(input, 'QueueUrl'));
+      const handle = requiredString(input, 'ReceiptHandle');
+      if (!deleteByHandle(queue, handle)) {
+        throw new ServiceError(
+          404,
+          'ReceiptHandleIsInvalid',
+          'ReceiptHandleIsInvalid',
+          `The input receipt handle "${handle}" is not a valid receipt handle.`,
+        );
+      }
+      return {};
+    },
+    DeleteMessageBatch(input) {
+      const queue = queueOf(requiredString(input, 'QueueUrl'));
+      const Successful: { Id: string }[] = [];
+      const Failed: { Id: string; SenderFault: boolean; Code: string; Message: string }[] = [];
+      for (const entry of batchEntries(input)) {
+        const id = String(entry.Id);
+        if (typeof entry.ReceiptHandle === 'string' && deleteByHandle(queue, entry.ReceiptHandle)) {
+          Successful.push({ Id: id });
+        } else {
+          Failed.push({
+            Id: id,
+            SenderFault: true,
+            Code: 'ReceiptHandleIsInvalid',
+            Message: 'The input receipt handle is not a valid receipt handle.',
+          });
+        }
+      }
+      return { Successful, Failed };
+    },
+  };
+
+  function reply(
+    res: ServerResponse,
+    status: number,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ): void {
+    send(res, status, JSON.stringify(body), {
+      'content-type': 'application/x-amz-json-1.0',
+      'x-amzn-requestid': randomUUID(),
+      ...headers,
+    });
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readBody(req);
+    const target = req.headers['x-amz-target'];
+    const name =
+      typeof target === 'string' && target.startsWith('AmazonSQS.')
+        ? target.slice('AmazonSQS.'.length)
+        : undefined;
+    const operation = name !== undefined ? operations[name] : undefined;
+    const call: SqsCall = { operation: name ?? String(target) };
+    calls.push(call);
+    if (req.method !== 'POST' || !operation) {
+      call.error = 'UnsupportedOperation';
+      reply(
+        res,
+        400,
+        {
+          __type: 'com.amazonaws.sqs#UnsupportedOperation',
+          message: `Unsupported operation ${String(target)}`,
+        },
+        { 'x-amzn-query-error': 'AWS.SimpleQueueService.UnsupportedOperation;Sender' },
+      );
+      return;
+    }
+    try {
+      let input: unknown;
+      try {
+        input = JSON.parse(body || '{}');
+      } catch {
+        input = undefined;
+      }
+      if (!isRecord(input)) {
+        throw new ServiceError(
+          400,
+          'InvalidParameterValue',
+          'InvalidParameterValue',
+          'Request body is not a JSON object',
+        );
+      }
+      reply(res, 200, operation(input, req.headers.host ?? '127.0.0.1'));
+    } catch (error) {
+      if (!(error instanceof ServiceError)) throw error;
+      call.error = error.shape;
+      reply(
+        res,
+        error.status,
+        { __type: `com.amazonaws.sqs#${error.shape}`, message: error.message },
+        { 'x-amzn-query-error': `${error.queryCode};Sender` },
+      );
+    }
+  }
+
+  return {
+    calls,
+    createQueue(name) {
+      if (!queues.has(name)) queues.set(name, []);
+      return `/${account}/${name}`;
+    },
+    messagesOf(name) {
+      return [...(queues.get(name) ?? [])];
+    },
+    handle,
+    listen(port) {
+      return listenHttp(handle, { port: port ?? 0 });
+    },
+  };
+}
