@@ -14,6 +14,7 @@ export default defineConfig({
       'test/integration/template.test.ts',
       'test/integration/local-endpoints.test.ts',
       'test/integration/redrive-queues.test.ts',
+      'test/integration/dashboard-proxy.test.ts',
     ],
     globalSetup: ['test/conformance/global-setup.ts'],
   },

@@ -16,13 +16,16 @@ Usage:
                 [--scenario-speed 1] [--config serverless.yml] [--verbose]
   irwatch jobs [--status STATUS] [--model NAME] [--api-url URL]
   irwatch recs <job> [--max-latency MS] [--sort METRIC] [--pareto] [--api-url URL]
+  irwatch dashboard --api-url URL [--port 3001]
   irwatch backfill [--data-dir .irwatch]
   irwatch replay <event.json> [--data-dir .irwatch]
-  irwatch redrive [--data-dir .irwatch]
+  irwatch redrive [--data-dir .irwatch] | --stage <stage> [--region R]
   irwatch test-event-pattern --event-pattern <json|@file> --event <json|@file>
 
 Without --api-url, commands talk to the local stack (npm start). With --api-url, to a deployed
-API, signing requests with SigV4 from your AWS credentials.`;
+API, signing requests with SigV4 from your AWS credentials. \`irwatch dashboard\` serves the
+dashboard of a deployed API on 127.0.0.1, forwarding its requests signed the same way (the local
+stack serves its own dashboard).`;
 
 type Options = Record<string, string | boolean | undefined>;
 
@@ -162,6 +165,8 @@ export async function main(argv: string[]): Promise<number> {
       'scenario-speed': { type: 'string' },
       config: { type: 'string' },
       verbose: { type: 'boolean' },
+      stage: { type: 'string' },
+      region: { type: 'string' },
       webhook: { type: 'string' },
       status: { type: 'string' },
       model: { type: 'string' },
@@ -186,6 +191,10 @@ export async function main(argv: string[]): Promise<number> {
     case 'recs':
       console.log(await listRecommendations(positionals[0], options));
       return 0;
+    case 'dashboard': {
+      const { runDashboard } = await import('./dashboard-proxy.js');
+      return runDashboard(options);
+    }
     case 'backfill': {
       const { runBackfill } = await import('./commands.js');
       return runBackfill(options);

@@ -78,7 +78,10 @@ export function scenarioJobs(
       cloneJob(sample, {
         jobName,
         start,
-        timeline: timeline.map(([status, seconds]) => ({ status, afterMs: (seconds * 1000) / speed })),
+        timeline: timeline.map(([status, seconds]) => ({
+          status,
+          afterMs: (seconds * 1000) / speed,
+        })),
       }),
     ];
   });

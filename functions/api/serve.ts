@@ -3,6 +3,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import type { z } from 'zod';
 import { logger } from '../../shared/observability.js';
 import { CursorCodec, queryFingerprint, type CursorScope } from './cursor.js';
+import { dashboardResponse } from './dashboard/page.js';
 import { buildOpenApiDocument } from './openapi.js';
 import {
   badRequest,
@@ -61,11 +62,8 @@ export interface PageRoute {
   serve(): APIGatewayProxyStructuredResultV2;
 }
 
-/**
- * Pages are matched before the data routes. GET / (the dashboard) belongs to a later issue and
- * registers here; until then GET / answers 404 like any unknown path.
- */
-const PAGES: PageRoute[] = [];
+/** Pages are matched before the data routes. GET / is the dashboard (dashboard/page.ts). */
+const PAGES: PageRoute[] = [{ method: 'GET', pattern: '/', serve: dashboardResponse }];
 const PAGE_TABLE = PAGES.map((page) => ({ page, compiled: compilePattern(page.pattern) }));
 
 /** The data routes: validated by their schemas in schemas.ts, listed in the OpenAPI document. */

@@ -540,8 +540,8 @@ describe('GET /compare', () => {
 });
 
 describe('errors', () => {
-  it('answers 404 for unknown paths (GET / waits for the dashboard) and 405 for other methods', async () => {
-    await expectProblem('/', 404);
+  it('answers 404 for unknown paths (GET / is the dashboard) and 405 for other methods', async () => {
+    await expectProblem('/index.html', 404);
     await expectProblem('/recommendations', 404);
     const response = await api.request('/jobs', { method: 'POST' });
     expect(response.status).toBe(405);

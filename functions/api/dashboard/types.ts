@@ -1,0 +1,66 @@
+import type { z } from 'zod';
+import type { JobStatus } from '../../../shared/events.js';
+import type {
+  benchmarkListSchema,
+  comparisonSchema,
+  jobDetailSchema,
+  jobListSchema,
+  modelJobListSchema,
+  recommendationFilterShape,
+  recommendationListSchema,
+  SortField,
+} from '../schemas.js';
+
+/**
+ * The page's view of the API: the response types come from the API's own zod schemas (type-only
+ * imports, erased by esbuild), so a change of a response shape fails type-checking here. The few
+ * runtime lists are restated, because importing them would ship zod to the browser; the checks
+ * below fail type-checking when they drift.
+ */
+
+export type JobList = z.infer<typeof jobListSchema>;
+export type ModelJobList = z.infer<typeof modelJobListSchema>;
+export type JobSummary = JobList['jobs'][number];
+export type JobDetail = z.infer<typeof jobDetailSchema>;
+export type Job = JobDetail['job'];
+export type RecommendationList = z.infer<typeof recommendationListSchema>;
+export type Recommendation = RecommendationList['recommendations'][number];
+export type BenchmarkList = z.infer<typeof benchmarkListSchema>;
+export type BenchmarkStep = BenchmarkList['benchmarks'][number];
+export type Comparison = z.infer<typeof comparisonSchema>;
+export type MetricName = keyof Recommendation['metrics'];
+export type { JobStatus, SortField };
+
+export const JOB_STATUSES = [
+  'PENDING',
+  'IN_PROGRESS',
+  'COMPLETED',
+  'FAILED',
+  'STOPPING',
+  'STOPPED',
+  'DELETING',
+  'DELETED',
+] as const satisfies readonly JobStatus[];
+
+export const TERMINAL_STATUSES: readonly JobStatus[] = ['COMPLETED', 'FAILED', 'STOPPED'];
+export const isTerminal = (status: JobStatus) => TERMINAL_STATUSES.includes(status);
+
+/** The filters of GET /jobs/{job}/recommendations, by their query parameter names. */
+export const RECOMMENDATION_FILTERS = [
+  'maxModelLatency',
+  'minMaxInvocations',
+  'maxCostPerHour',
+  'maxCostPerInference',
+  'instanceType',
+  'endpointType',
+  'paretoOnly',
+] as const;
+export type RecommendationFilter = (typeof RECOMMENDATION_FILTERS)[number];
+
+export const HIGHER_IS_BETTER: readonly SortField[] = ['maxInvocations', 'invocationsPerSecond'];
+
+type Exhaustive<Listed, All> = [Exclude<All, Listed>] extends [never] ? true : false;
+const statusesListed: Exhaustive<(typeof JOB_STATUSES)[number], JobStatus> = true;
+const filtersListed: Exhaustive<RecommendationFilter, keyof typeof recommendationFilterShape> =
+  true;
+void [statusesListed, filtersListed];
