@@ -7,7 +7,7 @@ import {
   paginateListInferenceRecommendationsJobSteps,
   type InferenceRecommendationsJobStep,
 } from '@aws-sdk/client-sagemaker';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { queryPartition } from '../support/fixtures.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DetectDeps } from '../../functions/detect/detect.js';
 import type { IngestDeps } from '../../functions/ingest/ingest.js';
@@ -507,25 +507,8 @@ afterAll(async () => {
   await Promise.all(servers.map((server) => server.close()));
 });
 
-async function partition(jobName: string): Promise<Array<Record<string, unknown>>> {
-  const items: Array<Record<string, unknown>> = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await world.table.doc.send(
-      new QueryCommand({
-        TableName: world.table.tableName,
-        KeyConditionExpression: '#pk = :pk',
-        ExpressionAttributeNames: { '#pk': layout.primary.pk },
-        ExpressionAttributeValues: { ':pk': keyValues.jobPk(jobName) },
-        ConsistentRead: true,
-        ExclusiveStartKey,
-      }),
-    );
-    items.push(...(page.Items ?? []));
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return items;
-}
+const partition = (jobName: string) =>
+  queryPartition(world.table.doc, world.table.tableName, keyValues.jobPk(jobName));
 
 const bySortKey = (items: Array<Record<string, unknown>>, prefix: string) =>
   items

@@ -1,4 +1,4 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { queryPartition } from '../support/fixtures.js';
 import fc from 'fast-check';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createDynamoDbProxy, type DynamoDbProxy } from '../../local/dynamodb-proxy.js';
@@ -46,25 +46,8 @@ beforeEach(() => {
 const ingest = (jobName: string, status: JobStatus = 'COMPLETED') =>
   handler(stateChangeEvent({ jobName, status }) as never, lambdaContext('ingest'));
 
-async function partition(jobName: string): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await world.table.doc.send(
-      new QueryCommand({
-        TableName: world.table.tableName,
-        KeyConditionExpression: '#pk = :pk',
-        ExpressionAttributeNames: { '#pk': layout.primary.pk },
-        ExpressionAttributeValues: { ':pk': keyValues.jobPk(jobName) },
-        ExclusiveStartKey,
-        ConsistentRead: true,
-      }),
-    );
-    items.push(...(page.Items ?? []));
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return items;
-}
+const partition = (jobName: string) =>
+  queryPartition(world.table.doc, world.table.tableName, keyValues.jobPk(jobName));
 
 const bySk = (items: Record<string, unknown>[], prefix: string) =>
   items.filter((item) => String(item[layout.primary.sk]).startsWith(prefix));

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BatchWriteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { parse, type ScalarTag } from 'yaml';
 import type { BusEvent } from '../../local/eventbridge-endpoint.js';
 import { cloneJob, type JobStatus, type SimulatedJob } from '../../local/sagemaker-simulator.js';
@@ -11,6 +11,7 @@ import {
 } from '../../shared/events.js';
 import { keyValues, layout } from '../../shared/db/table.js';
 import { repoRoot } from './serverless.js';
+import { queryPartition } from './fixtures.js';
 import { sampleJob, type LocalWorld } from './world.js';
 
 export const MINUTE = 60_000;
@@ -87,25 +88,8 @@ export function stateChanges(
 }
 
 /** The detector's items (watermark and last-seen statuses) in the world's table. */
-export async function detectorItems(world: LocalWorld): Promise<Array<Record<string, unknown>>> {
-  const items: Array<Record<string, unknown>> = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await world.table.doc.send(
-      new QueryCommand({
-        TableName: world.table.tableName,
-        KeyConditionExpression: '#pk = :pk',
-        ExpressionAttributeNames: { '#pk': layout.primary.pk },
-        ExpressionAttributeValues: { ':pk': keyValues.detectorPk },
-        ConsistentRead: true,
-        ExclusiveStartKey,
-      }),
-    );
-    items.push(...(page.Items ?? []));
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return items;
-}
+export const detectorItems = (world: LocalWorld) =>
+  queryPartition(world.table.doc, world.table.tableName, keyValues.detectorPk);
 
 export async function seenItems(world: LocalWorld) {
   return (await detectorItems(world)).filter((item) =>

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { loadSampleJobs, type SimulatedJob } from '../../local/sagemaker-simulator.js';
+import { layout } from '../../shared/db/table.js';
 import { EVENT_SOURCE, STATE_CHANGE, type StateChangeDetail } from '../../shared/events.js';
 
 /**
@@ -83,4 +85,29 @@ export function offlineEnv(): NodeJS.ProcessEnv {
     SLS_TELEMETRY_DISABLED: '1',
     SLS_NOTIFICATIONS_MODE: 'off',
   };
+}
+
+/** Every item under one partition key, all pages, strongly consistent: what a test inspects. */
+export async function queryPartition(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  pk: string,
+): Promise<Array<Record<string, unknown>>> {
+  const items: Array<Record<string, unknown>> = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await doc.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': layout.primary.pk },
+        ExpressionAttributeValues: { ':pk': pk },
+        ConsistentRead: true,
+        ExclusiveStartKey,
+      }),
+    );
+    items.push(...(page.Items ?? []));
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return items;
 }
