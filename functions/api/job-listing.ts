@@ -5,7 +5,7 @@ import type { Item, ItemKey, QueryInput, TableReader } from './reader.js';
 
 /**
  * Jobs newest first, each listing one Query (or one per status partition) on an index, never a
- * Scan:
+ * read of the whole table:
  * - by model: GSI2, sort key `<creationTime>#<jobName>`, so `createdAfter` is a key condition;
  *   `status` is a filter.
  * - by status: GSI1, sort key `<lastModifiedTime>#<jobName>`; `createdAfter` narrows the key

@@ -16,7 +16,7 @@ export interface QueryPage {
   scannedCount: number;
 }
 
-/** The read-only DynamoDB operations the API is allowed: Query, GetItem, BatchGetItem. Never Scan. */
+/** The read-only DynamoDB operations the API is allowed: Query, GetItem, BatchGetItem; never a whole-table read. */
 export interface TableReader {
   query(input: QueryInput): Promise<QueryPage>;
   get(key: ItemKey): Promise<Item | undefined>;
