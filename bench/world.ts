@@ -9,7 +9,7 @@ import type { LocalServer } from '../local/http-server.js';
 import { createSageMakerSimulator, type SageMakerSimulator } from '../local/sagemaker-simulator.js';
 import { createSnsEndpoint, type SnsEndpoint } from '../local/sns-endpoint.js';
 import { createTableInput } from '../shared/db/table.js';
-import { createCapacityProxy, type CapacityProxy } from './capacity-proxy.js';
+import { createDynamoDbProxy, type DynamoDbProxy } from '../local/dynamodb-proxy.js';
 import { ACCOUNT, REGION } from '../test/support/fixtures.js';
 
 export {
@@ -29,7 +29,7 @@ export const TOPIC_ARN = `arn:aws:sns:${REGION}:${ACCOUNT}:irwatch-bench`;
 export interface BenchWorld {
   dynamo: LocalDynamoDb;
   /** Counts DynamoDB requests and capacity when the world was started with `countDynamoDb`. */
-  proxy: CapacityProxy | undefined;
+  proxy: DynamoDbProxy | undefined;
   /** A client straight to the local DynamoDB (never through the proxy). */
   client: DynamoDBClient;
   doc: DynamoDBDocumentClient;
@@ -72,7 +72,9 @@ export async function startBenchWorld(
   await client.send(new CreateTableCommand(createTableInput(TABLE_NAME)));
 
   const servers: LocalServer[] = [];
-  const proxy = options.countDynamoDb ? createCapacityProxy(dynamo.url) : undefined;
+  const proxy = options.countDynamoDb
+    ? createDynamoDbProxy(dynamo.url, { measureCapacity: true })
+    : undefined;
   if (proxy) servers.push(await proxy.listen());
   const simulator = createSageMakerSimulator({ now: options.now ?? (() => Date.now()) });
   const eventBridge = createEventBridgeEndpoint({ account: ACCOUNT, region: REGION });

@@ -4,13 +4,37 @@ import { listen, readBody, type LocalServer } from './http-server.js';
 export interface DynamoDbProxyOptions {
   /** Decides, per BatchWriteItem call (counted from 0), whether to hand half of it back unprocessed. */
   unprocessedBatch?: (index: number) => boolean;
+  /**
+   * Asks the local DynamoDB for ReturnConsumedCapacity TOTAL on every request that supports it
+   * and records the units; the answer passes on unchanged (the SDK reads that field anyway).
+   */
+  measureCapacity?: boolean;
 }
+
+export interface DynamoDbRequestRecord {
+  operation: string;
+  /** Capacity units reported for the request (0 unless measureCapacity). */
+  capacityUnits: number;
+}
+
+const CAPACITY_OPERATIONS = new Set([
+  'PutItem',
+  'UpdateItem',
+  'DeleteItem',
+  'BatchWriteItem',
+  'GetItem',
+  'BatchGetItem',
+  'Query',
+]);
 
 export interface DynamoDbProxy {
   /** Operation names (X-Amz-Target without the prefix), one per request, in order. */
   readonly operations: string[];
-  /** Requests seen of one operation. */
-  count(operation: string): number;
+  readonly requests: DynamoDbRequestRecord[];
+  /** Requests seen of one operation, or of all. */
+  count(operation?: string): number;
+  /** Capacity units of every request since the last reset (measureCapacity). */
+  capacityUnits(): number;
   reset(): void;
   setUnprocessedBatch(fn: DynamoDbProxyOptions['unprocessedBatch']): void;
   listen(port?: number): Promise<LocalServer>;
@@ -31,6 +55,7 @@ export function createDynamoDbProxy(
 ): DynamoDbProxy {
   const target = new URL(targetUrl);
   const operations: string[] = [];
+  const requests: DynamoDbRequestRecord[] = [];
   let unprocessedBatch = options.unprocessedBatch;
   let batchIndex = 0;
 
@@ -67,9 +92,13 @@ export function createDynamoDbProxy(
 
   return {
     operations,
-    count: (operation) => operations.filter((name) => name === operation).length,
+    requests,
+    count: (operation) =>
+      operation ? operations.filter((name) => name === operation).length : operations.length,
+    capacityUnits: () => requests.reduce((sum, record) => sum + record.capacityUnits, 0),
     reset: () => {
       operations.length = 0;
+      requests.length = 0;
       batchIndex = 0;
     },
     setUnprocessedBatch: (fn) => {
@@ -82,9 +111,12 @@ export function createDynamoDbProxy(
           const operation = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? 'Unknown';
           operations.push(operation);
           let sent = body;
+          if (options.measureCapacity && CAPACITY_OPERATIONS.has(operation)) {
+            sent = JSON.stringify({ ...JSON.parse(body), ReturnConsumedCapacity: 'TOTAL' });
+          }
           const held: WriteRequestMap = {};
           if (operation === 'BatchWriteItem' && unprocessedBatch?.(batchIndex++)) {
-            const input = JSON.parse(body) as { RequestItems: WriteRequestMap };
+            const input = JSON.parse(sent) as { RequestItems: WriteRequestMap };
             const kept: WriteRequestMap = {};
             for (const [table, requests] of Object.entries(input.RequestItems)) {
               const half = Math.ceil(requests.length / 2);
@@ -103,6 +135,7 @@ export function createDynamoDbProxy(
             }
             responseBody = JSON.stringify({ ...output, UnprocessedItems: unprocessed });
           }
+          requests.push({ operation, capacityUnits: capacityOf(response.status, responseBody) });
           const headers = { ...response.headers };
           delete headers['content-length'];
           // The SDK checks DynamoDB's CRC32 of the body; a rewritten body has none to match.
@@ -113,4 +146,13 @@ export function createDynamoDbProxy(
         { port },
       ),
   };
+}
+
+function capacityOf(status: number, body: string): number {
+  if (status !== 200) return 0;
+  const { ConsumedCapacity: consumed } = JSON.parse(body) as {
+    ConsumedCapacity?: { CapacityUnits?: number } | Array<{ CapacityUnits?: number }>;
+  };
+  const entries = Array.isArray(consumed) ? consumed : consumed ? [consumed] : [];
+  return entries.reduce((sum, entry) => sum + (entry.CapacityUnits ?? 0), 0);
 }
