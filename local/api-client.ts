@@ -23,11 +23,48 @@ export function localApiUrl(dataDir: string): string {
   }
 }
 
-const regionOf = (url: URL) =>
-  /\.execute-api\.([a-z0-9-]+)\.amazonaws\.com$/.exec(url.hostname)?.[1] ??
-  process.env.AWS_REGION ??
-  process.env.AWS_DEFAULT_REGION ??
-  'us-east-1';
+/** The region of an execute-api URL, else the usual AWS variables, else us-east-1. */
+export function regionOf(url: URL, env: NodeJS.ProcessEnv = process.env): string {
+  return (
+    /\.execute-api\.([a-z0-9-]+)\.amazonaws\.com$/.exec(url.hostname)?.[1] ??
+    env.AWS_REGION ??
+    env.AWS_DEFAULT_REGION ??
+    'us-east-1'
+  );
+}
+
+export type CredentialProvider = Extract<
+  ConstructorParameters<typeof SignatureV4>[0]['credentials'],
+  (...args: never[]) => unknown
+>;
+
+/**
+ * Signs GET requests to a deployed irwatch API (IAM authorization, service `execute-api`) with
+ * SigV4, from the usual AWS credential chain (env, profile, SSO...) unless given others.
+ */
+export function apiSigner(
+  region: string,
+  credentials: CredentialProvider = fromNodeProviderChain(),
+): (target: URL, headers: Record<string, string>) => Promise<Record<string, string>> {
+  const signer = new SignatureV4({ service: 'execute-api', region, credentials, sha256: Sha256 });
+  return async (target, headers) => {
+    const query: Record<string, string | string[]> = {};
+    for (const [name, value] of target.searchParams) {
+      const seen = query[name];
+      query[name] = seen === undefined ? value : [...(Array.isArray(seen) ? seen : [seen]), value];
+    }
+    const signed = await signer.sign({
+      method: 'GET',
+      protocol: target.protocol,
+      hostname: target.hostname,
+      port: target.port ? Number(target.port) : undefined,
+      path: target.pathname,
+      query,
+      headers: { ...headers, host: target.host },
+    });
+    return signed.headers as Record<string, string>;
+  };
+}
 
 /**
  * GETs a route of the irwatch API. A deployed API (`signed`) sits behind IAM authorization, so
@@ -39,29 +76,8 @@ export async function apiGet(
   options: { signed?: boolean } = {},
 ): Promise<unknown> {
   const url = new URL(path, baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
-  let headers: Record<string, string> = { accept: 'application/json', host: url.host };
-  if (options.signed) {
-    const signer = new SignatureV4({
-      service: 'execute-api',
-      region: regionOf(url),
-      credentials: fromNodeProviderChain(),
-      sha256: Sha256,
-    });
-    const query: Record<string, string> = {};
-    url.searchParams.forEach((value, key) => {
-      query[key] = value;
-    });
-    const signed = await signer.sign({
-      method: 'GET',
-      protocol: url.protocol,
-      hostname: url.hostname,
-      port: url.port ? Number(url.port) : undefined,
-      path: url.pathname,
-      query,
-      headers,
-    });
-    headers = signed.headers as Record<string, string>;
-  }
+  const accept = { accept: 'application/json' };
+  const headers = options.signed ? await apiSigner(regionOf(url))(url, accept) : accept;
   let response: Response;
   try {
     response = await fetch(url, { headers });

@@ -1,8 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Sha256 } from '@aws-crypto/sha256-js';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
-import { SignatureV4 } from '@smithy/signature-v4';
 import { dashboardResponse } from '../functions/api/dashboard/page.js';
+import { apiSigner, regionOf, type CredentialProvider } from './api-client.js';
 import { UsageError } from './cli.js';
 import { listen, send, type LocalServer } from './http-server.js';
 
@@ -17,11 +16,6 @@ import { listen, send, type LocalServer } from './http-server.js';
 export class DashboardProxyError extends UsageError {
   override name = 'DashboardProxyError';
 }
-
-type CredentialProvider = Extract<
-  ConstructorParameters<typeof SignatureV4>[0]['credentials'],
-  (...args: never[]) => unknown
->;
 
 export interface DashboardProxyOptions {
   /** The deployed API's base URL, with its stage path if it has one. */
@@ -56,15 +50,6 @@ export function parseApiUrl(raw: string): URL {
   }
   if (!url.pathname.endsWith('/')) url.pathname = `${url.pathname}/`;
   return url;
-}
-
-export function regionOf(url: URL, env: NodeJS.ProcessEnv = process.env): string {
-  return (
-    /\.execute-api\.([a-z0-9-]+)\.amazonaws\.com$/.exec(url.hostname)?.[1] ??
-    env.AWS_REGION ??
-    env.AWS_DEFAULT_REGION ??
-    'us-east-1'
-  );
 }
 
 function problem(res: ServerResponse, status: number, detail: string, extra = {}): void {
@@ -103,35 +88,16 @@ export async function startDashboardProxy(options: DashboardProxyOptions): Promi
       `No AWS credentials to sign the API requests with (${(error as Error).message}). Set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.`,
     );
   }
-  const signer = new SignatureV4({
-    service: 'execute-api',
-    region: options.region ?? regionOf(base),
-    credentials,
-    sha256: Sha256,
-  });
+  const sign = apiSigner(options.region ?? regionOf(base), credentials);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   let allowedHosts = new Set<string>();
 
   async function forward(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const target = upstreamUrl(base, req.url ?? '/');
-    const query: Record<string, string | string[]> = {};
-    for (const [name, value] of target.searchParams) {
-      const seen = query[name];
-      query[name] = seen === undefined ? value : [...(Array.isArray(seen) ? seen : [seen]), value];
-    }
     let response: Response;
     try {
-      const signed = await signer.sign({
-        method: 'GET',
-        protocol: target.protocol,
-        hostname: target.hostname,
-        port: target.port ? Number(target.port) : undefined,
-        path: target.pathname,
-        query,
-        headers: { accept: 'application/json', host: target.host },
-      });
       response = await fetch(target, {
-        headers: signed.headers,
+        headers: await sign(target, { accept: 'application/json' }),
         redirect: 'manual',
         signal: AbortSignal.timeout(timeoutMs),
       });
