@@ -189,7 +189,10 @@ export async function seedTable(
         index,
         base,
       );
-      items.push(...snapshot.recommendations.map(recommendationItem), ...summaryItems(snapshot));
+      items.push(
+        ...snapshot.recommendations.map((rec) => recommendationItem(rec, snapshot.job)),
+        ...summaryItems(snapshot),
+      );
       recommendations += snapshot.recommendations.length;
       const stored = withSteps(index);
       if (stored) {

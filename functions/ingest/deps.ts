@@ -49,7 +49,7 @@ export const ingestDeps: IngestDeps = {
   },
   async putChildren(snapshot) {
     await batchPutAll(doc, config.TABLE_NAME, [
-      ...snapshot.recommendations.map(recommendationItem),
+      ...snapshot.recommendations.map((rec) => recommendationItem(rec, snapshot.job)),
       ...snapshot.steps.map(stepItem),
       ...snapshot.performances.map(performanceItem),
       // Last: a summary the api finds lists only recommendations already written.

@@ -67,7 +67,14 @@ export function fromItem<T>(item: Record<string, unknown>): T {
 export const modelKeyOf = (job: Pick<Job, 'modelName' | 'modelPackageVersionArn'>) =>
   job.modelName ?? job.modelPackageVersionArn;
 
-export function recommendationItem(rec: Recommendation): Record<string, unknown> {
+/**
+ * A recommendation as stored. It carries the model its job benchmarked, so that the route that
+ * answers "how do I deploy this one?" reads one item, not the job's too.
+ */
+export function recommendationItem(
+  rec: Recommendation,
+  model: Pick<Job, 'modelName' | 'modelPackageVersionArn'>,
+): Record<string, unknown> {
   const fitted = fitItem(rec, [
     [
       'environmentParameters',
@@ -78,6 +85,8 @@ export function recommendationItem(rec: Recommendation): Record<string, unknown>
   return {
     ...keys.recommendation(rec.jobName, rec.recommendationId),
     entity: 'recommendation',
+    modelName: model.modelName,
+    modelPackageVersionArn: model.modelPackageVersionArn,
     ...fitted,
   };
 }

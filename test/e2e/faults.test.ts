@@ -622,7 +622,10 @@ describe('fault injection: 200 jobs through detect, ingest and notify while ever
       expected[name] = {
         job: { ...job, trimmed: job.trimmed },
         published: true,
-        recommendations: bySortKey(snapshot.recommendations.map(recommendationItem), ''),
+        recommendations: bySortKey(
+          snapshot.recommendations.map((rec) => recommendationItem(rec, snapshot.job)),
+          '',
+        ),
         steps: bySortKey(snapshot.steps.map(stepItem), ''),
         performances: bySortKey(snapshot.performances.map(performanceItem), ''),
         summaries: bySortKey(summaryItems(snapshot), ''),

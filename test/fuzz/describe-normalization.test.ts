@@ -336,7 +336,9 @@ function itemProblems(snapshot: JobSnapshot): string[] {
     problems.push(...nonFinitePaths(item).map((path) => `${what}: NaN or Infinity at ${path}`));
     problems.push(...nonPlainPaths(item).map((path) => `${what}: not plain JSON at ${path}`));
   };
-  snapshot.recommendations.forEach((rec) => check('recommendation', () => recommendationItem(rec)));
+  snapshot.recommendations.forEach((rec) =>
+    check('recommendation', () => recommendationItem(rec, snapshot.job)),
+  );
   snapshot.steps.forEach((s) => check(`step ${s.stepIndex}`, () => stepItem(s)));
   snapshot.performances.forEach((p) => check('performance', () => performanceItem(p)));
   check('job', () => jobItemOf(snapshot.job));

@@ -234,19 +234,21 @@ function candidateIds(jobName: string, id: string): string[] {
 
 export const getRecommendation: RouteHandler<'getRecommendation'> = async ({ path }, context) => {
   const ids = candidateIds(path.jobName, path.id);
-  const { items } = await context.reader.batchGet([
-    keys.job(path.jobName),
-    ...ids.map((id) => keys.recommendation(path.jobName, id)),
-  ]);
-  const jobItem = items.find((item) => item.entity === 'job');
-  if (!jobItem || typeof jobItem.status !== 'string') {
+  const { items } = await context.reader.batchGet(
+    ids.map((id) => keys.recommendation(path.jobName, id)),
+  );
+  const recItem = ids
+    .map((id) => items.find((item) => item.recommendationId === id))
+    .find((item) => item !== undefined);
+  // The job is read only to tell an unknown job from an unknown recommendation, and for items
+  // stored before recommendations carried their model.
+  const jobItem =
+    !recItem || !('modelName' in recItem)
+      ? await context.reader.get(keys.job(path.jobName))
+      : recItem;
+  if (!jobItem || (!recItem && typeof jobItem.status !== 'string')) {
     throw notFound(`No job named ${path.jobName} has been recorded.`);
   }
-  const recItem = ids
-    .map((id) =>
-      items.find((item) => item.entity === 'recommendation' && item.recommendationId === id),
-    )
-    .find((item) => item !== undefined);
   if (!recItem) {
     throw notFound(
       `Job ${path.jobName} has no recommendation ${path.id}. GET /jobs/${path.jobName}/recommendations lists its ids.`,
