@@ -21,6 +21,8 @@ export class PutEventsError extends Error {
     message: string,
     /** Indexes (into the entries given) that were never accepted. */
     readonly unaccepted: number[],
+    /** What the attempts cost, as a successful run reports it. */
+    readonly result: PutEventsResult,
   ) {
     super(message);
   }
@@ -59,6 +61,7 @@ export async function putBusEvents(
       throw new PutEventsError(
         `${pending.length} event(s) not accepted by bus ${busName} after ${maxAttempts} attempts`,
         pending,
+        { calls, resent },
       );
     }
     if (attempt > 0) {

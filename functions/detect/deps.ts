@@ -32,18 +32,6 @@ const eventBridge = createEventBridgeClient();
 /** ListInferenceRecommendationsJobs' largest page. */
 export const LIST_PAGE_SIZE = 100;
 
-// putBusEvents reports its calls only when it succeeds; counting at the client also covers the
-// runs where it throws, so a failed run's report still says how many calls it made.
-const putEventsTally = { calls: 0, entries: 0 };
-eventBridge.middlewareStack.add(
-  (next) => async (args) => {
-    putEventsTally.calls += 1;
-    putEventsTally.entries += (args.input as { Entries?: unknown[] }).Entries?.length ?? 0;
-    return next(args);
-  },
-  { step: 'initialize', name: 'irwatchPutEventsTally' },
-);
-
 interface SageMakerJob {
   JobName?: string | undefined;
   JobArn?: string | undefined;
@@ -107,10 +95,8 @@ export function createDetectDeps(options: DetectDepsOptions = {}): DetectDeps {
       return { calls: await writeSeenStatuses(doc, tableName, statuses, now(), retry) };
     },
     async publishStateChanges(details) {
-      const before = { ...putEventsTally };
-      let unaccepted: number[] = [];
       try {
-        await putBusEvents(
+        const result = await putBusEvents(
           eventBridge,
           env.EVENT_BUS_NAME,
           details.map((detail) => ({
@@ -120,15 +106,11 @@ export function createDetectDeps(options: DetectDepsOptions = {}): DetectDeps {
           })),
           retry,
         );
+        return { ...result, unaccepted: [] };
       } catch (error) {
         if (!(error instanceof PutEventsError)) throw error;
-        unaccepted = error.unaccepted;
+        return { ...error.result, unaccepted: error.unaccepted };
       }
-      return {
-        calls: putEventsTally.calls - before.calls,
-        resent: putEventsTally.entries - before.entries - details.length,
-        unaccepted,
-      };
     },
   };
 }
