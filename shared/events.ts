@@ -1,29 +1,20 @@
 // zod/mini: the same schemas at a fifth of the bundle weight (ingest, notify and detect load only
 // these); the api composes them into its classic zod schemas.
 import * as z from 'zod/mini';
+import { JOB_STATUSES } from './job-status.js';
 
 /** The two events irwatch puts on its bus (source `irwatch`, bus `irwatch-<stage>`). */
 export const EVENT_SOURCE = 'irwatch';
 export const STATE_CHANGE = 'Inference Recommendations Job State Change';
 export const RECORDED = 'Inference Recommendations Job Recorded';
 
-export const JOB_STATUSES = [
-  'PENDING',
-  'IN_PROGRESS',
-  'COMPLETED',
-  'FAILED',
-  'STOPPING',
-  'STOPPED',
-  'DELETING',
-  'DELETED',
-] as const;
-export type JobStatus = (typeof JOB_STATUSES)[number];
-
-export const TERMINAL_STATUSES = ['COMPLETED', 'FAILED', 'STOPPED'] as const;
-export type TerminalStatus = (typeof TERMINAL_STATUSES)[number];
-
-export const isTerminal = (status: string): status is TerminalStatus =>
-  (TERMINAL_STATUSES as readonly string[]).includes(status);
+export {
+  isTerminal,
+  JOB_STATUSES,
+  TERMINAL_STATUSES,
+  type JobStatus,
+  type TerminalStatus,
+} from './job-status.js';
 
 export const DETECTED_BY = ['poll', 'cloudtrail', 'backfill', 'replay'] as const;
 

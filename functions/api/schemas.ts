@@ -8,6 +8,7 @@ import {
 } from '../../shared/events.js';
 import {
   DERIVED_METRIC_NAMES,
+  HIGHER_IS_BETTER_METRICS,
   METRIC_NAMES,
   type BenchmarkStep,
   type EndpointPerformance,
@@ -30,10 +31,7 @@ export const MAX_COMPARED_JOBS = 10;
 export const SORT_FIELDS = [...METRIC_NAMES, ...DERIVED_METRIC_NAMES] as const;
 export type SortField = (typeof SORT_FIELDS)[number];
 /** Fields where more is better: their default order is descending. */
-export const HIGHER_IS_BETTER: ReadonlySet<SortField> = new Set([
-  'maxInvocations',
-  'invocationsPerSecond',
-]);
+export const HIGHER_IS_BETTER: ReadonlySet<SortField> = new Set(HIGHER_IS_BETTER_METRICS);
 export const BEST_METRICS = ['costPerInference', 'modelLatency', 'maxInvocations'] as const;
 export type BestMetric = (typeof BEST_METRICS)[number];
 export const ENDPOINT_TYPES = ['RealTime', 'Serverless'] as const;
