@@ -5,8 +5,10 @@ export default defineConfig({
   test: {
     ...base.test,
     include: ['test/integration/**/*.test.ts'],
-    // These read no table: the template checks and the endpoints' own protocol tests.
+    // These read no table (the template checks and the endpoints' own protocol tests), or test
+    // what osls packages rather than DynamoDB (bundles: one GetItem through each packaged SDK).
     exclude: [
+      'test/integration/bundles.test.ts',
       'test/integration/serverless-package.test.ts',
       'test/integration/notify-package.test.ts',
       'test/integration/detect-package.test.ts',

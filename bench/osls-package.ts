@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { offlineEnv } from '../test/support/fixtures.js';
 import { repoRoot } from './paths.js';
-import { zipEntries } from './zip.js';
+import { zipEntries } from '../test/support/zip.js';
 
 const run = promisify(execFile);
 
