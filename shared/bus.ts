@@ -4,7 +4,7 @@ import {
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
 import { backoffDelay, sleep, type RetryOptions } from './db/batch-write.js';
-import { EVENT_SOURCE } from './events.js';
+import { EVENT_SOURCE } from './event-names.js';
 
 export const PUT_EVENTS_LIMIT = 10;
 

@@ -1,13 +1,18 @@
-// zod/mini: the same schemas at a fifth of the bundle weight (ingest, notify and detect load only
-// these); the api composes them into its classic zod schemas.
+// zod/mini: the same schemas at a fifth of the bundle weight (ingest and notify load only these);
+// the api composes them into its classic zod schemas.
 import * as z from 'zod/mini';
+import { DETECTED_BY, JOB_NAME_PATTERN, JOB_NAME_RULE } from './event-names.js';
 import { JOB_STATUSES } from './job-status.js';
 
-/** The two events irwatch puts on its bus (source `irwatch`, bus `irwatch-<stage>`). */
-export const EVENT_SOURCE = 'irwatch';
-export const STATE_CHANGE = 'Inference Recommendations Job State Change';
-export const RECORDED = 'Inference Recommendations Job Recorded';
-
+export {
+  DETECTED_BY,
+  EVENT_SOURCE,
+  isJobName,
+  JOB_NAME_PATTERN,
+  JOB_NAME_RULE,
+  RECORDED,
+  STATE_CHANGE,
+} from './event-names.js';
 export {
   isTerminal,
   JOB_STATUSES,
@@ -16,15 +21,7 @@ export {
   type TerminalStatus,
 } from './job-status.js';
 
-export const DETECTED_BY = ['poll', 'cloudtrail', 'backfill', 'replay'] as const;
-
-/** SageMaker's pattern for RecommendationJobName. */
-export const JOB_NAME_PATTERN = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,63}$/;
-
-export const JOB_NAME_RULE =
-  'must be 1-64 letters, digits or hyphens, starting and ending with a letter or digit';
-
-// The pattern alone admits hyphen runs past 64 characters; SageMaker's names are 1 to 64 long.
+// The pattern alone admits hyphen runs past 64 characters (isJobName checks both, as this does).
 export const jobNameSchema = z
   .string()
   .check(z.maxLength(64, JOB_NAME_RULE), z.regex(JOB_NAME_PATTERN, JOB_NAME_RULE));

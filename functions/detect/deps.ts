@@ -11,7 +11,7 @@ import {
 import { PutEventsError, putBusEvents } from '../../shared/bus.js';
 import { readEnv, readNumberEnv } from '../../shared/config.js';
 import type { RetryOptions } from '../../shared/db/batch-write.js';
-import { STATE_CHANGE } from '../../shared/events.js';
+import { STATE_CHANGE } from '../../shared/event-names.js';
 import type { DetectConfig, DetectDeps, JobSummary } from './detect.js';
 import {
   readSeenStatuses,

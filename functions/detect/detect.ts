@@ -1,5 +1,6 @@
 import { STATUS_RANK } from '../../shared/db/items.js';
-import { JOB_STATUSES, type JobStatus, type StateChangeDetail } from '../../shared/events.js';
+import type { StateChangeDetail } from '../../shared/events.js';
+import { JOB_STATUSES, type JobStatus } from '../../shared/job-status.js';
 
 /** A job as ListInferenceRecommendationsJobs or DescribeInferenceRecommendationsJob shows it. */
 export interface JobSummary {

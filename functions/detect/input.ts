@@ -1,5 +1,4 @@
-import * as z from 'zod/mini';
-import { jobNameSchema } from '../../shared/events.js';
+import { isJobName, JOB_NAME_RULE } from '../../shared/event-names.js';
 
 export const CLOUDTRAIL_EVENT_NAMES = [
   'CreateInferenceRecommendationsJob',
@@ -17,23 +16,55 @@ export class UnexpectedDetectInputError extends Error {
   override name = 'UnexpectedDetectInputError';
 }
 
-const scheduledEventSchema = z.object({
-  source: z.literal('aws.events'),
-  'detail-type': z.literal('Scheduled Event'),
-});
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
-const cloudTrailEnvelopeSchema = z.object({
-  source: z.literal('aws.sagemaker'),
-  'detail-type': z.literal('AWS API Call via CloudTrail'),
-});
+const isEnvelope = (
+  event: unknown,
+  source: string,
+  detailType: string,
+): event is Record<string, unknown> =>
+  isRecord(event) && event.source === source && event['detail-type'] === detailType;
 
-const cloudTrailDetailSchema = z.object({
-  eventName: z.enum(CLOUDTRAIL_EVENT_NAMES),
-  requestParameters: z.object({ jobName: jobNameSchema }),
-  errorCode: z.optional(z.string()),
-});
+const isCloudTrailEventName = (value: unknown): value is (typeof CLOUDTRAIL_EVENT_NAMES)[number] =>
+  (CLOUDTRAIL_EVENT_NAMES as readonly unknown[]).includes(value);
 
-const backfillSchema = z.object({ backfill: z.literal(true) });
+/**
+ * The job a SageMaker CloudTrail event names, or every field that keeps it from naming one
+ * (checked by hand: zod would be a fifth of detect's bundle for these few fields).
+ */
+function cloudTrailInput(detail: unknown): DetectInput {
+  if (!isRecord(detail)) {
+    return { kind: 'unusable-cloudtrail', reason: 'detail: expected an object' };
+  }
+  const { eventName, requestParameters, errorCode } = detail;
+  const problems: string[] = [];
+  if (!isCloudTrailEventName(eventName)) {
+    const got = JSON.stringify(eventName) ?? 'nothing';
+    problems.push(`detail.eventName: expected ${CLOUDTRAIL_EVENT_NAMES.join(' or ')}, got ${got}`);
+  }
+  const jobName = isRecord(requestParameters) ? requestParameters.jobName : undefined;
+  if (!isRecord(requestParameters)) {
+    problems.push('detail.requestParameters: expected an object');
+  } else if (typeof jobName !== 'string') {
+    problems.push('detail.requestParameters.jobName: expected a string');
+  } else if (!isJobName(jobName)) {
+    problems.push(`detail.requestParameters.jobName: ${JOB_NAME_RULE}`);
+  }
+  if (errorCode !== undefined && typeof errorCode !== 'string') {
+    problems.push('detail.errorCode: expected a string');
+  }
+  if (problems.length > 0 || !isCloudTrailEventName(eventName) || typeof jobName !== 'string') {
+    return { kind: 'unusable-cloudtrail', reason: problems.join('; ') };
+  }
+  if (errorCode) {
+    return {
+      kind: 'unusable-cloudtrail',
+      reason: `${eventName} failed with ${String(errorCode)}: it changed no job`,
+    };
+  }
+  return { kind: 'cloudtrail', jobName, eventName };
+}
 
 const describeInput = (event: unknown): string => {
   if (typeof event !== 'object' || event === null) return JSON.stringify(event) ?? String(event);
@@ -49,29 +80,10 @@ const describeInput = (event: unknown): string => {
  * manual backfill. Anything else is a wiring mistake and fails loudly.
  */
 export function parseDetectInput(event: unknown): DetectInput {
-  if (scheduledEventSchema.safeParse(event).success) return { kind: 'poll' };
-  if (backfillSchema.safeParse(event).success) return { kind: 'backfill' };
-  if (cloudTrailEnvelopeSchema.safeParse(event).success) {
-    const parsed = cloudTrailDetailSchema.safeParse((event as { detail?: unknown }).detail);
-    if (!parsed.success) {
-      return {
-        kind: 'unusable-cloudtrail',
-        reason: parsed.error.issues
-          .map((issue) => `detail.${issue.path.join('.')}: ${issue.message}`)
-          .join('; '),
-      };
-    }
-    if (parsed.data.errorCode) {
-      return {
-        kind: 'unusable-cloudtrail',
-        reason: `${parsed.data.eventName} failed with ${parsed.data.errorCode}: it changed no job`,
-      };
-    }
-    return {
-      kind: 'cloudtrail',
-      jobName: parsed.data.requestParameters.jobName,
-      eventName: parsed.data.eventName,
-    };
+  if (isEnvelope(event, 'aws.events', 'Scheduled Event')) return { kind: 'poll' };
+  if (isRecord(event) && event.backfill === true) return { kind: 'backfill' };
+  if (isEnvelope(event, 'aws.sagemaker', 'AWS API Call via CloudTrail')) {
+    return cloudTrailInput(event.detail);
   }
   throw new UnexpectedDetectInputError(
     'detect expects an EventBridge "Scheduled Event" (source aws.events), an ' +
