@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { NAMED_SCHEMAS, ROUTES, type RouteSpec } from './schemas.js';
+import { NAMED_SCHEMAS, RESPONSES } from './responses.js';
+import { ROUTES, type RouteId, type RouteSpec } from './schemas.js';
 
 /**
  * The OpenAPI 3.1 document, generated from the zod schemas the router validates with: named
@@ -81,11 +82,11 @@ const ERROR_DESCRIPTIONS = {
 
 export function buildOpenApiDocument(): OpenApiDocument {
   const paths: OpenApiDocument['paths'] = {};
-  for (const [operationId, spec] of Object.entries(ROUTES) as Array<[string, RouteSpec]>) {
+  for (const [operationId, spec] of Object.entries(ROUTES) as Array<[RouteId, RouteSpec]>) {
     const responses: Record<string, unknown> = {
       200: {
         description: spec.summary,
-        content: { 'application/json': { schema: schemaOrRef(spec.response) } },
+        content: { 'application/json': { schema: schemaOrRef(RESPONSES[operationId]) } },
       },
     };
     for (const status of [...spec.errors, 500] as const) {

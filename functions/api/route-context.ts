@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { TableReader } from './reader.js';
+import type { RESPONSES } from './responses.js';
 import type { ROUTES, RouteId } from './schemas.js';
 
 /** What a route handler gets besides its parameters. */
@@ -12,8 +13,8 @@ export interface RouteContext {
     /** The `nextCursor` for a position, or null when there is nothing after it. */
     next(position: unknown): Promise<string | null>;
   };
-  /** The OpenAPI document, built on first use. */
-  openApiDocument(): Record<string, unknown>;
+  /** The OpenAPI document, loaded and built on first use. */
+  openApiDocument(): Promise<Record<string, unknown>>;
 }
 
 export interface RouteResult<Body> {
@@ -32,4 +33,4 @@ export interface RouteInput<Id extends RouteId> {
 export type RouteHandler<Id extends RouteId> = (
   input: RouteInput<Id>,
   context: RouteContext,
-) => Promise<RouteResult<z.input<Spec<Id>['response']>>>;
+) => Promise<RouteResult<z.input<(typeof RESPONSES)[Id]>>>;

@@ -4,7 +4,6 @@ import type { z } from 'zod';
 import { logger } from '../../shared/observability.js';
 import { CursorCodec, queryFingerprint, type CursorScope } from './cursor.js';
 import { dashboardResponse } from './dashboard/page.js';
-import { buildOpenApiDocument } from './openapi.js';
 import {
   badRequest,
   internalErrorDetail,
@@ -47,7 +46,10 @@ const HANDLERS: { [Id in RouteId]: RouteHandler<Id> } = {
   listModelJobs,
   bestModelRecommendation,
   compareJobs,
-  openApi: async (_input, context) => ({ body: context.openApiDocument(), itemsReturned: 0 }),
+  openApi: async (_input, context) => ({
+    body: await context.openApiDocument(),
+    itemsReturned: 0,
+  }),
 };
 
 type AnyHandler = (
@@ -73,8 +75,13 @@ const ROUTE_TABLE = (Object.entries(ROUTES) as Array<[RouteId, RouteSpec]>).map(
   compiled: compilePattern(spec.pattern),
 }));
 
-let openApiDocument: Record<string, unknown> | undefined;
-const cachedOpenApiDocument = () => (openApiDocument ??= buildOpenApiDocument());
+// The document and the response schemas it is made of load on the first request for it (esbuild
+// keeps a dynamically imported module's code from running before then).
+let openApiDocument: Promise<Record<string, unknown>> | undefined;
+const cachedOpenApiDocument = () =>
+  (openApiDocument ??= import('./openapi.js').then(({ buildOpenApiDocument }) =>
+    buildOpenApiDocument(),
+  ));
 
 const MAX_NAME_IN_MESSAGE = 100;
 const clip = (text: string) =>

@@ -6,7 +6,7 @@ import type {
   Recommendation,
 } from '../../shared/model/types.js';
 import type { Item } from './reader.js';
-import type { jobSchema, jobSummarySchema } from './schemas.js';
+import type { jobSchema, jobSummarySchema } from './responses.js';
 
 /**
  * Stored items hold bookkeeping besides the normalized shapes (`entity`, `statusRank`,

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CursorCodec } from '../../functions/api/cursor.js';
-import { problemSchema, SORT_FIELDS } from '../../functions/api/schemas.js';
+import { problemSchema } from '../../functions/api/responses.js';
+import { SORT_FIELDS } from '../../functions/api/schemas.js';
 import { JOB_STATUSES } from '../../shared/events.js';
 import { TEST_CURSOR_KEY, useApiWorld } from '../support/api.js';
 

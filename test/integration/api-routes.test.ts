@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { buildOpenApiDocument, openApiPath } from '../../functions/api/openapi.js';
 import { compilePattern, matchPath } from '../../functions/api/router.js';
-import { problemSchema, ROUTES, type RouteId } from '../../functions/api/schemas.js';
+import { problemSchema, RESPONSES } from '../../functions/api/responses.js';
+import { ROUTES, type RouteId } from '../../functions/api/schemas.js';
 import { rerunOf, useApiWorld, type ApiResponse } from '../support/api.js';
 import { validate, type Schema } from '../support/api-json-schema.js';
 import { sampleJob, sampleJobs } from '../support/world.js';
@@ -756,7 +757,7 @@ describe('OpenAPI document', () => {
       expect(validate(document, schema, response.body), `${target} → ${response.status}`).toEqual(
         [],
       );
-      const zod = response.status === 200 ? ROUTES[operation.id].response : problemSchema;
+      const zod = response.status === 200 ? RESPONSES[operation.id] : problemSchema;
       expect(zod.safeParse(response.body).success, target).toBe(true);
     }
     expect([...seenRoutes].sort()).toEqual(Object.keys(ROUTES).sort());

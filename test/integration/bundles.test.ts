@@ -114,18 +114,27 @@ describe('the packaged bundles', () => {
 
   it('api answers through its bundled SDK, signed with the Lambda credentials', async () => {
     const bundle = handlers.get('api');
-    const event = httpEvent('/jobs/no-such-job');
-    const response = (await inLambdaEnvironment(
+    const events = [httpEvent('/jobs/no-such-job'), httpEvent('/openapi.json')];
+    const [missing, openApi] = (await inLambdaEnvironment(
       'api',
       `const { handler } = require(${JSON.stringify(bundle?.path)});
        const context = { functionName: 'irwatch-dev-api', awsRequestId: 'bundle-test',
          getRemainingTimeInMillis: () => 25000 };
-       handler(${JSON.stringify(event)}, context).then((response) =>
-         console.log('RESULT ' + JSON.stringify(response)));`,
-    )) as { statusCode: number; headers: Record<string, string>; body: string };
-    expect(response.statusCode).toBe(404);
-    expect(response.headers['content-type']).toBe('application/problem+json');
-    expect(JSON.parse(response.body)).toMatchObject({ status: 404 });
-    expect(JSON.parse(response.body).detail).toContain('no-such-job');
+       (async () => {
+         const responses = [];
+         for (const event of ${JSON.stringify(events)}) responses.push(await handler(event, context));
+         console.log('RESULT ' + JSON.stringify(responses));
+       })();`,
+    )) as Array<{ statusCode: number; headers: Record<string, string>; body: string }>;
+    expect(missing?.statusCode).toBe(404);
+    expect(missing?.headers['content-type']).toBe('application/problem+json');
+    expect(JSON.parse(missing?.body ?? '{}')).toMatchObject({ status: 404 });
+    expect(JSON.parse(missing?.body ?? '{}').detail).toContain('no-such-job');
+    // The document and its response schemas load on demand, inside the bundle too.
+    expect(openApi?.statusCode).toBe(200);
+    expect(JSON.parse(openApi?.body ?? '{}')).toMatchObject({
+      openapi: '3.1.0',
+      components: { schemas: { Recommendation: { type: 'object' } } },
+    });
   });
 });

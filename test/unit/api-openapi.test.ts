@@ -7,7 +7,8 @@ import {
   COMPONENT_PREFIX,
   openApiPath,
 } from '../../functions/api/openapi.js';
-import { NAMED_SCHEMAS, ROUTES, type RouteSpec } from '../../functions/api/schemas.js';
+import { NAMED_SCHEMAS } from '../../functions/api/responses.js';
+import { ROUTES, type RouteSpec } from '../../functions/api/schemas.js';
 import { repoRoot } from '../support/serverless.js';
 
 const document = buildOpenApiDocument();

@@ -7,10 +7,9 @@ import type {
   jobDetailSchema,
   jobListSchema,
   modelJobListSchema,
-  recommendationFilterShape,
   recommendationListSchema,
-  SortField,
-} from '../schemas.js';
+} from '../responses.js';
+import type { recommendationFilterShape, SortField } from '../schemas.js';
 
 /**
  * The page's view of the API: the response types come from the API's own zod schemas (type-only

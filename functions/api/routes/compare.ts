@@ -3,7 +3,7 @@ import { keys } from '../../../shared/db/table.js';
 import { METRIC_NAMES, type Recommendation } from '../../../shared/model/types.js';
 import { notFound } from '../problem.js';
 import type { RouteHandler } from '../route-context.js';
-import type { comparisonSchema, configurationSchema, spreadSchema } from '../schemas.js';
+import type { comparisonSchema, configurationSchema, spreadSchema } from '../responses.js';
 import { isStoredJob, jobSummaryView } from '../views.js';
 import { readRecommendations } from './recommendations.js';
 

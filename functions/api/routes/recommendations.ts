@@ -12,7 +12,7 @@ import {
   type RecommendationFilters,
 } from '../recommendation-ranking.js';
 import type { RouteHandler } from '../route-context.js';
-import type { productionVariantSchema } from '../schemas.js';
+import type { productionVariantSchema } from '../responses.js';
 import { recommendationView } from '../views.js';
 import { childrenQuery, requireJob } from './jobs.js';
 
