@@ -1,5 +1,5 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ConfigError } from '../../shared/config.js';
 import { badRequest } from './problem.js';
 
@@ -57,7 +57,7 @@ export class CursorCodec {
   }
 
   /** The position the cursor carries, validated by `position`; a 400 naming `cursor` otherwise. */
-  decode<T>(token: string, scope: CursorScope, position: z.ZodType<T>): T {
+  decode<T>(token: string, scope: CursorScope, position: z.ZodMiniType<T>): T {
     if (token.length > MAX_CURSOR_LENGTH || !TOKEN.test(token)) {
       throw invalidCursor('is not a cursor issued by this API; pass nextCursor unchanged');
     }

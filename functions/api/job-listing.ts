@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { JOB_STATUSES, type JobStatus } from '../../shared/events.js';
 import { keyValues, layout } from '../../shared/db/table.js';
 import type { Item, ItemKey, QueryInput, TableReader } from './reader.js';

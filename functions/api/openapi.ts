@@ -47,6 +47,12 @@ function schemaOrRef(schema: z.ZodType): JsonSchema {
   return withoutSchemaHeader(z.toJSONSchema(schema, toJsonSchemaOptions) as JsonSchema);
 }
 
+/** The description a parameter schema was registered with (schemas.ts), if any. */
+function describedBy(schema: z.core.$ZodType): { description?: string } {
+  const description = z.globalRegistry.get(schema)?.description;
+  return description ? { description } : {};
+}
+
 export const openApiPath = (pattern: string) => pattern.replace(/\{(\w+)\+\}/g, '{$1}');
 
 function parameters(spec: RouteSpec): JsonSchema[] {
@@ -55,13 +61,13 @@ function parameters(spec: RouteSpec): JsonSchema[] {
     ['path', spec.path],
     ['query', spec.query],
   ] as const) {
-    for (const [name, field] of Object.entries(object.shape as Record<string, z.ZodType>)) {
+    for (const [name, field] of Object.entries(object.shape as Record<string, z.core.$ZodType>)) {
       const schema = withoutSchemaHeader(z.toJSONSchema(field, toJsonSchemaOptions) as JsonSchema);
       list.push({
         name,
         in: where,
-        required: where === 'path' || !field.safeParse(undefined).success,
-        ...(field.description ? { description: field.description } : {}),
+        required: where === 'path' || !z.safeParse(field, undefined).success,
+        ...describedBy(field),
         ...(schema.type === 'array' ? { style: 'form', explode: false } : {}),
         schema,
       });

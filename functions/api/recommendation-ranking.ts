@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { Recommendation } from '../../shared/model/types.js';
 import { HIGHER_IS_BETTER, type BestMetric, type SortField } from './schemas.js';
 
@@ -28,7 +28,7 @@ export interface RecommendationFilters {
 export type Order = 'asc' | 'desc';
 
 /** A recommendation's place in an order; also what a cursor remembers of the last one shown. */
-export const sortPointSchema = z.strictObject({ value: z.number().nullable(), id: z.string() });
+export const sortPointSchema = z.strictObject({ value: z.nullable(z.number()), id: z.string() });
 export type SortPoint = z.infer<typeof sortPointSchema>;
 
 const atMost = (value: number | null, bound: number | undefined) =>

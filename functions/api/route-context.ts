@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import type { TableReader } from './reader.js';
 import type { RESPONSES } from './responses.js';
 import type { ROUTES, RouteId } from './schemas.js';
@@ -9,7 +9,7 @@ export interface RouteContext {
   /** Cursors scoped to this route and these query parameters. */
   cursor: {
     /** The position the request's `cursor` carries, or undefined on a first page. */
-    position<T>(schema: z.ZodType<T>): Promise<T | undefined>;
+    position<T>(schema: z.ZodMiniType<T>): Promise<T | undefined>;
     /** The `nextCursor` for a position, or null when there is nothing after it. */
     next(position: unknown): Promise<string | null>;
   };

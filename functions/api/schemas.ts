@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import { en } from 'zod/locales';
 import {
   JOB_NAME_PATTERN,
   JOB_NAME_RULE,
@@ -10,6 +11,11 @@ import {
   HIGHER_IS_BETTER_METRICS,
   METRIC_NAMES,
 } from '../../shared/model/types.js';
+
+// zod/mini builds a schema at a fraction of classic zod's cost, which every cold start pays;
+// it carries no messages of its own, so the English ones of classic zod are set for the few
+// rules below that name none (what a 400's invalidParams reason says).
+z.config(en());
 
 /**
  * The zod schemas of every route's path and query parameters (parsed from the strings API Gateway
@@ -41,86 +47,102 @@ const MODEL_PACKAGE_ARN =
 
 const oneOf = (values: readonly string[]) => `must be one of ${values.join(', ')}`;
 
+/** Registers the description the OpenAPI document gives a parameter (what classic `.describe` does). */
+const described = <T extends z.ZodMiniType>(schema: T, description: string): T => {
+  z.globalRegistry.add(schema, { description });
+  return schema;
+};
+
+const NUMBER_RULE = 'must be a finite number such as 200, 0.5 or 1e-6';
 const finiteNumber = (description: string) =>
-  z
-    .string()
-    .regex(NUMBER, 'must be a finite number such as 200, 0.5 or 1e-6')
-    .transform(Number)
-    .pipe(z.number({ error: 'must be a finite number such as 200, 0.5 or 1e-6' }))
-    .optional()
-    .describe(description);
-
-const limit = z
-  .string()
-  .regex(/^\d{1,9}$/, `must be a whole number from 1 to ${MAX_LIMIT}`)
-  .transform(Number)
-  .pipe(
-    z
-      .number()
-      .int()
-      .min(1, `must be a whole number from 1 to ${MAX_LIMIT}`)
-      .max(MAX_LIMIT, `must be a whole number from 1 to ${MAX_LIMIT}`),
-  )
-  .optional()
-  .default(DEFAULT_LIMIT)
-  .describe(`Page size, 1 to ${MAX_LIMIT}.`);
-
-const cursor = z
-  .string()
-  .max(4096, 'must be the nextCursor of the previous page, unchanged')
-  .optional()
-  .describe(
-    'The `nextCursor` of the previous page, unchanged. It only continues the same route with the same query parameters (`limit` may change).',
+  described(
+    z.optional(
+      z.pipe(
+        z.pipe(z.string().check(z.regex(NUMBER, NUMBER_RULE)), z.transform(Number)),
+        z.number({ error: NUMBER_RULE }),
+      ),
+    ),
+    description,
   );
+
+const LIMIT_RULE = `must be a whole number from 1 to ${MAX_LIMIT}`;
+const limit = described(
+  z._default(
+    z.optional(
+      z.pipe(
+        z.pipe(z.string().check(z.regex(/^\d{1,9}$/, LIMIT_RULE)), z.transform(Number)),
+        z.number().check(z.int(), z.minimum(1, LIMIT_RULE), z.maximum(MAX_LIMIT, LIMIT_RULE)),
+      ),
+    ),
+    DEFAULT_LIMIT,
+  ),
+  `Page size, 1 to ${MAX_LIMIT}.`,
+);
+
+const cursor = described(
+  z.optional(
+    z.string().check(z.maxLength(4096, 'must be the nextCursor of the previous page, unchanged')),
+  ),
+  'The `nextCursor` of the previous page, unchanged. It only continues the same route with the same query parameters (`limit` may change).',
+);
 
 const booleanFlag = (description: string) =>
-  z
-    .stringbool({
-      truthy: ['true'],
-      falsy: ['false'],
-      case: 'sensitive',
-      error: 'must be true or false',
-    })
-    .optional()
-    .default(false)
-    .describe(description);
-
-const createdAfter = z
-  .string()
-  .max(64, 'must be an ISO 8601 date-time such as 2024-11-24T00:00:00Z')
-  .pipe(
-    z.iso.datetime({
-      offset: true,
-      error: 'must be an ISO 8601 date-time such as 2024-11-24T00:00:00Z',
-    }),
-  )
-  .transform((value) => new Date(value).toISOString())
-  .pipe(z.iso.datetime())
-  .optional()
-  .describe('Only jobs created strictly after this time (ISO 8601).');
-
-const status = z
-  .enum(JOB_STATUSES, { error: oneOf(JOB_STATUSES) })
-  .optional()
-  .describe('Only jobs in this status.');
-
-export const modelRefSchema = z
-  .string()
-  .max(2048, 'must be a SageMaker model name or a model package version ARN')
-  .refine(
-    (value) => MODEL_NAME.test(value) || MODEL_PACKAGE_ARN.test(value),
-    'must be a SageMaker model name or a model package version ARN (URL-encoded)',
-  )
-  .describe(
-    'The model name, or the model package version ARN the job benchmarked (URL-encode it: it holds slashes).',
+  described(
+    z._default(
+      z.optional(
+        z.stringbool({
+          truthy: ['true'],
+          falsy: ['false'],
+          case: 'sensitive',
+          error: 'must be true or false',
+        }),
+      ),
+      false,
+    ),
+    description,
   );
 
-const jobName = z
-  .string()
-  .max(64, JOB_NAME_RULE)
-  .regex(JOB_NAME_PATTERN, JOB_NAME_RULE)
-  .describe('The Inference Recommender job name.');
+const DATE_TIME_RULE = 'must be an ISO 8601 date-time such as 2024-11-24T00:00:00Z';
+const createdAfter = described(
+  z.optional(
+    z.pipe(
+      z.pipe(
+        z.pipe(
+          z.string().check(z.maxLength(64, DATE_TIME_RULE)),
+          z.iso.datetime({ offset: true, error: DATE_TIME_RULE }),
+        ),
+        z.transform((value: string) => new Date(value).toISOString()),
+      ),
+      z.iso.datetime(),
+    ),
+  ),
+  'Only jobs created strictly after this time (ISO 8601).',
+);
 
+const status = described(
+  z.optional(z.enum(JOB_STATUSES, { error: oneOf(JOB_STATUSES) })),
+  'Only jobs in this status.',
+);
+
+const MODEL_REF_RULE = 'must be a SageMaker model name or a model package version ARN';
+export const modelRefSchema = described(
+  z.string().check(
+    z.maxLength(2048, MODEL_REF_RULE),
+    z.refine(
+      (value) => MODEL_NAME.test(value) || MODEL_PACKAGE_ARN.test(value),
+      `${MODEL_REF_RULE} (URL-encoded)`,
+    ),
+  ),
+  'The model name, or the model package version ARN the job benchmarked (URL-encode it: it holds slashes).',
+);
+
+const jobName = described(
+  z.string().check(z.maxLength(64, JOB_NAME_RULE), z.regex(JOB_NAME_PATTERN, JOB_NAME_RULE)),
+  'The Inference Recommender job name.',
+);
+
+const INSTANCE_TYPE_RULE =
+  'must be an instance type such as ml.g5.xlarge or a family such as ml.g5';
 export const recommendationFilterShape = {
   maxModelLatency: finiteNumber('Only recommendations with a known modelLatency ≤ this (ms).'),
   minMaxInvocations: finiteNumber(
@@ -130,18 +152,18 @@ export const recommendationFilterShape = {
   maxCostPerInference: finiteNumber(
     'Only recommendations with a known costPerInference ≤ this (USD).',
   ),
-  instanceType: z
-    .string()
-    .max(64, 'must be an instance type such as ml.g5.xlarge or a family such as ml.g5')
-    .regex(INSTANCE_TYPE, 'must be an instance type such as ml.g5.xlarge or a family such as ml.g5')
-    .optional()
-    .describe(
-      'An instance type (ml.g5.xlarge) or a family (ml.g5, matching ml.g5.*). Excludes serverless recommendations.',
+  instanceType: described(
+    z.optional(
+      z
+        .string()
+        .check(z.maxLength(64, INSTANCE_TYPE_RULE), z.regex(INSTANCE_TYPE, INSTANCE_TYPE_RULE)),
     ),
-  endpointType: z
-    .enum(ENDPOINT_TYPES, { error: oneOf(ENDPOINT_TYPES) })
-    .optional()
-    .describe('Only RealTime or only Serverless recommendations.'),
+    'An instance type (ml.g5.xlarge) or a family (ml.g5, matching ml.g5.*). Excludes serverless recommendations.',
+  ),
+  endpointType: described(
+    z.optional(z.enum(ENDPOINT_TYPES, { error: oneOf(ENDPOINT_TYPES) })),
+    'Only RealTime or only Serverless recommendations.',
+  ),
   paretoOnly: booleanFlag(
     'true: only Pareto-optimal recommendations of their job (cost per inference, latency, throughput). false: no filter.',
   ),
@@ -150,24 +172,27 @@ export const recommendationFilterShape = {
 export const jobPathSchema = z.object({ jobName });
 export const recommendationPathSchema = z.object({
   jobName,
-  id: z
-    .string()
-    .min(1)
-    .max(512, 'must be a recommendation id of at most 512 characters')
-    .refine(
-      (value) => ![...value].some((char) => char.charCodeAt(0) < 0x20 || char === '\u007f'),
-      'must not hold control characters',
-    )
-    .describe(
-      'The recommendationId (`<jobName>/<8 characters>`, URL-encoded as `<jobName>%2F<8 characters>`), or only the part after the slash.',
+  id: described(
+    z.string().check(
+      z.minLength(1),
+      z.maxLength(512, 'must be a recommendation id of at most 512 characters'),
+      z.refine(
+        (value) => ![...value].some((char) => char.charCodeAt(0) < 0x20 || char === '\u007f'),
+        'must not hold control characters',
+      ),
     ),
+    'The recommendationId (`<jobName>/<8 characters>`, URL-encoded as `<jobName>%2F<8 characters>`), or only the part after the slash.',
+  ),
 });
 export const modelPathSchema = z.object({ modelName: modelRefSchema });
 export const noPathSchema = z.object({});
 
 export const listJobsQuerySchema = z.strictObject({
   status,
-  modelName: modelRefSchema.optional().describe('Only jobs of this model (name or package ARN).'),
+  modelName: described(
+    z.optional(modelRefSchema),
+    'Only jobs of this model (name or package ARN).',
+  ),
   createdAfter,
   limit,
   cursor,
@@ -177,48 +202,50 @@ export const pageQuerySchema = z.strictObject({ limit, cursor });
 export const noQuerySchema = z.strictObject({});
 
 export const listRecommendationsQuerySchema = z.strictObject({
-  sortBy: z
-    .enum(SORT_FIELDS, { error: oneOf(SORT_FIELDS) })
-    .optional()
-    .default('costPerInference')
-    .describe('The metric or derived metric to sort by. Unknown values (null) sort last.'),
-  order: z
-    .enum(['asc', 'desc'], { error: oneOf(['asc', 'desc']) })
-    .optional()
-    .describe(
-      'Sort direction. Default: best first, i.e. desc for maxInvocations and invocationsPerSecond, asc otherwise.',
-    ),
+  sortBy: described(
+    z._default(z.optional(z.enum(SORT_FIELDS, { error: oneOf(SORT_FIELDS) })), 'costPerInference'),
+    'The metric or derived metric to sort by. Unknown values (null) sort last.',
+  ),
+  order: described(
+    z.optional(z.enum(['asc', 'desc'], { error: oneOf(['asc', 'desc']) })),
+    'Sort direction. Default: best first, i.e. desc for maxInvocations and invocationsPerSecond, asc otherwise.',
+  ),
   ...recommendationFilterShape,
   limit,
   cursor,
 });
 
 export const modelRecommendationsQuerySchema = z.strictObject({
-  best: z
-    .enum(BEST_METRICS, { error: oneOf(BEST_METRICS) })
-    .optional()
-    .default('costPerInference')
-    .describe(
-      'What "best" means: the lowest costPerInference or modelLatency, or the highest maxInvocations.',
+  best: described(
+    z._default(
+      z.optional(z.enum(BEST_METRICS, { error: oneOf(BEST_METRICS) })),
+      'costPerInference',
     ),
+    'What "best" means: the lowest costPerInference or modelLatency, or the highest maxInvocations.',
+  ),
   ...recommendationFilterShape,
 });
 
+const COMPARED_RULE = `must list 1 to ${MAX_COMPARED_JOBS} comma-separated job names`;
 export const compareQuerySchema = z.strictObject({
-  jobs: z
-    .string({
-      error: `is required: 1 to ${MAX_COMPARED_JOBS} comma-separated job names, e.g. jobs=run-1,run-2`,
-    })
-    .max(1024, `must list 1 to ${MAX_COMPARED_JOBS} comma-separated job names`)
-    .transform((value) => value.split(','))
-    .pipe(
-      z
-        .array(jobNameSchema)
-        .min(1)
-        .max(MAX_COMPARED_JOBS, `must list 1 to ${MAX_COMPARED_JOBS} comma-separated job names`)
-        .refine((names) => new Set(names).size === names.length, 'must not name a job twice'),
-    )
-    .describe(`1 to ${MAX_COMPARED_JOBS} job names, comma-separated (jobs=run-1,run-2).`),
+  jobs: described(
+    z.pipe(
+      z.pipe(
+        z
+          .string({
+            error: `is required: 1 to ${MAX_COMPARED_JOBS} comma-separated job names, e.g. jobs=run-1,run-2`,
+          })
+          .check(z.maxLength(1024, COMPARED_RULE)),
+        z.transform((value: string) => value.split(',')),
+      ),
+      z.array(jobNameSchema).check(
+        z.minLength(1),
+        z.maxLength(MAX_COMPARED_JOBS, COMPARED_RULE),
+        z.refine((names) => new Set(names).size === names.length, 'must not name a job twice'),
+      ),
+    ),
+    `1 to ${MAX_COMPARED_JOBS} job names, comma-separated (jobs=run-1,run-2).`,
+  ),
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -230,8 +257,8 @@ export interface RouteSpec {
   pattern: string;
   summary: string;
   description?: string;
-  path: z.ZodObject;
-  query: z.ZodObject;
+  path: z.ZodMiniObject;
+  query: z.ZodMiniObject;
   /** The problem statuses the route answers besides 500. */
   errors: ReadonlyArray<400 | 404>;
 }

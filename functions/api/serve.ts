@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { logger } from '../../shared/observability.js';
 import { CursorCodec, queryFingerprint, type CursorScope } from './cursor.js';
 import { dashboardResponse } from './dashboard/page.js';
@@ -88,7 +88,7 @@ const clip = (text: string) =>
   text.length > MAX_NAME_IN_MESSAGE ? `${text.slice(0, MAX_NAME_IN_MESSAGE)}…` : text;
 
 function invalidParamsOf(
-  error: z.ZodError,
+  error: z.core.$ZodError,
   where: InvalidParam['in'],
   allowed: string[],
 ): InvalidParam[] {
@@ -114,7 +114,7 @@ function invalidParamsOf(
   );
 }
 
-function parseParams<T extends z.ZodObject>(
+function parseParams<T extends z.ZodMiniObject>(
   schema: T,
   values: Record<string, string>,
   where: InvalidParam['in'],

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { keys, keyValues, layout } from '../../../shared/db/table.js';
 import { listJobItems, jobListingPositionSchema } from '../job-listing.js';
 import { notFound } from '../problem.js';
