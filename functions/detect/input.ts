@@ -54,6 +54,7 @@ function cloudTrailInput(detail: unknown): DetectInput {
   if (errorCode !== undefined && typeof errorCode !== 'string') {
     problems.push('detail.errorCode: expected a string');
   }
+  // The last two tests only narrow the types: either failing has already added a problem.
   if (problems.length > 0 || !isCloudTrailEventName(eventName) || typeof jobName !== 'string') {
     return { kind: 'unusable-cloudtrail', reason: problems.join('; ') };
   }
