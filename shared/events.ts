@@ -1,5 +1,5 @@
 // zod/mini: the same schemas at a fifth of the bundle weight (ingest and notify load only these);
-// the api composes them into its classic zod schemas.
+// the api composes them into its own schemas.
 import * as z from 'zod/mini';
 import { DETECTED_BY, JOB_NAME_PATTERN, JOB_NAME_RULE } from './event-names.js';
 import { JOB_STATUSES } from './job-status.js';

@@ -11,8 +11,7 @@ import { BEST_METRICS, ENDPOINT_TYPES, SORT_FIELDS, type RouteId } from './schem
 /**
  * The zod schemas of every response, for the OpenAPI document (openapi.ts) and for the types of
  * the route handlers. No request needs them at run time: the api loads this module with the
- * document, on the first GET /openapi.json, instead of building some forty schemas at every
- * cold start.
+ * document, on the first GET /openapi.json, instead of building them at every cold start.
  */
 
 const isoTime = z.string().describe('ISO 8601, UTC');
