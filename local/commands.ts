@@ -7,6 +7,7 @@ import { rulesOf, type DeadLetter } from './bus.js';
 import { matchesEventPattern } from './event-pattern.js';
 import { redriveExitCode, redriveQueues } from './redrive-queues.js';
 import { readServerlessConfig } from './serverless-config.js';
+import { untilInterrupted } from './signals.js';
 import { startStack, StackStartError } from './stack.js';
 
 type Options = Record<string, string | boolean | undefined>;
@@ -51,11 +52,7 @@ export async function runStart(options: Options): Promise<number> {
       'Ctrl-C stops.',
     ].join('\n'),
   );
-  await new Promise<void>((resolveStop) => {
-    const stop = () => resolveStop();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  await untilInterrupted();
   console.log('Stopping…');
   await stack.stop();
   return 0;

@@ -4,6 +4,7 @@ import { dashboardResponse } from '../functions/api/dashboard/page.js';
 import { apiSigner, regionOf, type CredentialProvider } from './api-client.js';
 import { UsageError } from './cli.js';
 import { listen, send, type LocalServer } from './http-server.js';
+import { untilInterrupted } from './signals.js';
 
 /**
  * `irwatch dashboard --api-url <url>`: a deployed API sits behind IAM authorization, and a browser
@@ -185,11 +186,7 @@ export async function runDashboard(options: Options): Promise<number> {
       'Ctrl-C stops.',
     ].join('\n'),
   );
-  await new Promise<void>((resolveStop) => {
-    const stop = () => resolveStop();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  await untilInterrupted();
   await server.close();
   return 0;
 }
