@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { NAMED_SCHEMAS, RESPONSES } from './responses.js';
 import { ROUTES, type RouteId, type RouteSpec } from './schemas.js';
 
@@ -41,7 +41,7 @@ export function componentSchemas(): Record<string, JsonSchema> {
   );
 }
 
-function schemaOrRef(schema: z.ZodType): JsonSchema {
+function schemaOrRef(schema: z.core.$ZodType): JsonSchema {
   const name = Object.entries(NAMED_SCHEMAS).find(([, named]) => named === schema)?.[0];
   if (name) return { $ref: `${COMPONENT_PREFIX}${name}` };
   return withoutSchemaHeader(z.toJSONSchema(schema, toJsonSchemaOptions) as JsonSchema);

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { bestSchema, JOB_STATUSES } from '../../shared/events.js';
 import {
   METRIC_NAMES,
@@ -6,7 +6,7 @@ import {
   type EndpointPerformance,
   type Recommendation,
 } from '../../shared/model/types.js';
-import { BEST_METRICS, ENDPOINT_TYPES, SORT_FIELDS, type RouteId } from './schemas.js';
+import { BEST_METRICS, described, ENDPOINT_TYPES, SORT_FIELDS, type RouteId } from './schemas.js';
 
 /**
  * The zod schemas of every response, for the OpenAPI document (openapi.ts) and for the types of
@@ -14,27 +14,31 @@ import { BEST_METRICS, ENDPOINT_TYPES, SORT_FIELDS, type RouteId } from './schem
  * document, on the first GET /openapi.json, instead of building them at every cold start.
  */
 
-const isoTime = z.string().describe('ISO 8601, UTC');
-const nullableNumber = z.number().nullable();
+const isoTime = described(z.string(), 'ISO 8601, UTC');
+const nullableNumber = z.nullable(z.number());
+const nullableString = () => z.nullable(z.string());
+const integer = () => z.number().check(z.int());
 
-export const metricsSchema = z
-  .object({
-    costPerHour: nullableNumber.describe('USD per hour'),
-    costPerInference: nullableNumber.describe('USD per inference'),
-    maxInvocations: nullableNumber.describe('Invocations per minute'),
-    modelLatency: nullableNumber.describe('Milliseconds'),
-    cpuUtilization: nullableNumber.describe('Percent of one vCPU, summed: may exceed 100'),
-    memoryUtilization: nullableNumber.describe('Percent'),
+export const metricsSchema = described(
+  z.object({
+    costPerHour: described(nullableNumber, 'USD per hour'),
+    costPerInference: described(nullableNumber, 'USD per inference'),
+    maxInvocations: described(nullableNumber, 'Invocations per minute'),
+    modelLatency: described(nullableNumber, 'Milliseconds'),
+    cpuUtilization: described(nullableNumber, 'Percent of one vCPU, summed: may exceed 100'),
+    memoryUtilization: described(nullableNumber, 'Percent'),
     modelSetupTime: nullableNumber,
-  })
-  .describe('As SageMaker reported them; null when unknown (missing, NaN or Infinity).');
+  }),
+  'As SageMaker reported them; null when unknown (missing, NaN or Infinity).',
+);
 
 export const derivedSchema = z.object({
   costPerMillionInferences: nullableNumber,
   invocationsPerSecond: nullableNumber,
-  paretoOptimal: z
-    .boolean()
-    .describe('Not dominated within its job on cost per inference, latency and throughput.'),
+  paretoOptimal: described(
+    z.boolean(),
+    'Not dominated within its job on cost per inference, latency and throughput.',
+  ),
 });
 
 export const serverlessSchema = z.object({
@@ -44,63 +48,64 @@ export const serverlessSchema = z.object({
 });
 
 export const environmentParameterSchema = z.object({
-  key: z.string().nullable(),
-  valueType: z.string().nullable(),
-  value: z.string().nullable(),
+  key: nullableString(),
+  valueType: nullableString(),
+  value: nullableString(),
 });
 
 export const modelConfigurationSchema = z.object({
-  inferenceSpecificationName: z.string().nullable(),
-  compilationJobName: z.string().nullable(),
+  inferenceSpecificationName: nullableString(),
+  compilationJobName: nullableString(),
 });
 
 const endpointType = z.enum(ENDPOINT_TYPES);
-const trimmed = z
-  .array(z.string())
-  .optional()
-  .describe('The parts cut to fit DynamoDB’s item size limit; absent when nothing was cut.');
+const trimmed = described(
+  z.optional(z.array(z.string())),
+  'The parts cut to fit DynamoDB’s item size limit; absent when nothing was cut.',
+);
 
 export const recommendationSchema = z.object({
   recommendationId: z.string(),
-  recommendationIdDerived: z
-    .boolean()
-    .describe('True when SageMaker gave no id and irwatch derived it from the configuration.'),
+  recommendationIdDerived: described(
+    z.boolean(),
+    'True when SageMaker gave no id and irwatch derived it from the configuration.',
+  ),
   jobName: z.string(),
   endpointType,
-  instanceType: z.string().nullable(),
+  instanceType: nullableString(),
   initialInstanceCount: nullableNumber,
-  serverless: serverlessSchema.nullable(),
+  serverless: z.nullable(serverlessSchema),
   metrics: metricsSchema,
   derived: derivedSchema,
   environmentParameters: z.array(environmentParameterSchema),
-  modelConfiguration: modelConfigurationSchema.nullable(),
-  endpointName: z.string().nullable(),
-  variantName: z.string().nullable(),
-  invocationStartTime: isoTime.nullable(),
-  invocationEndTime: isoTime.nullable(),
+  modelConfiguration: z.nullable(modelConfigurationSchema),
+  endpointName: nullableString(),
+  variantName: nullableString(),
+  invocationStartTime: z.nullable(isoTime),
+  invocationEndTime: z.nullable(isoTime),
   trimmed,
 });
 
 export const benchmarkStepSchema = z.object({
   jobName: z.string(),
-  stepIndex: z.number().int(),
-  stepType: z.string().nullable(),
-  status: z.string().nullable(),
-  failureReason: z.string().nullable(),
+  stepIndex: integer(),
+  stepType: nullableString(),
+  status: nullableString(),
+  failureReason: nullableString(),
   endpointType,
-  endpointName: z.string().nullable(),
-  variantName: z.string().nullable(),
-  instanceType: z.string().nullable(),
+  endpointName: nullableString(),
+  variantName: nullableString(),
+  instanceType: nullableString(),
   initialInstanceCount: nullableNumber,
-  serverless: serverlessSchema.nullable(),
+  serverless: z.nullable(serverlessSchema),
   metrics: metricsSchema,
-  endpointMetrics: z
-    .object({ maxInvocations: nullableNumber, modelLatency: nullableNumber })
-    .nullable(),
+  endpointMetrics: z.nullable(
+    z.object({ maxInvocations: nullableNumber, modelLatency: nullableNumber }),
+  ),
   environmentParameters: z.array(environmentParameterSchema),
-  modelConfiguration: modelConfigurationSchema.nullable(),
-  invocationStartTime: isoTime.nullable(),
-  invocationEndTime: isoTime.nullable(),
+  modelConfiguration: z.nullable(modelConfigurationSchema),
+  invocationStartTime: z.nullable(isoTime),
+  invocationEndTime: z.nullable(isoTime),
   trimmed,
 });
 
@@ -113,20 +118,20 @@ export const endpointPerformanceSchema = z.object({
 
 const jobSummaryShape = {
   jobName: z.string(),
-  jobArn: z.string().nullable(),
-  jobType: z.enum(['Default', 'Advanced']).nullable(),
-  jobDescription: z.string().nullable(),
+  jobArn: nullableString(),
+  jobType: z.nullable(z.enum(['Default', 'Advanced'])),
+  jobDescription: nullableString(),
   status: z.enum(JOB_STATUSES),
-  creationTime: isoTime.nullable(),
-  completionTime: isoTime.nullable(),
-  lastModifiedTime: isoTime.nullable(),
-  failureReason: z.string().nullable(),
-  modelName: z.string().nullable(),
-  modelPackageVersionArn: z.string().nullable(),
-  recommendationCount: z.number().int(),
-  benchmarkCount: z.number().int(),
-  failedBenchmarkCount: z.number().int(),
-  endpointPerformanceCount: z.number().int(),
+  creationTime: z.nullable(isoTime),
+  completionTime: z.nullable(isoTime),
+  lastModifiedTime: z.nullable(isoTime),
+  failureReason: nullableString(),
+  modelName: nullableString(),
+  modelPackageVersionArn: nullableString(),
+  recommendationCount: integer(),
+  benchmarkCount: integer(),
+  failedBenchmarkCount: integer(),
+  endpointPerformanceCount: integer(),
   best: bestSchema,
 };
 
@@ -137,80 +142,78 @@ export const jsonValueSchema = z.json();
 
 export const jobSchema = z.object({
   ...jobSummaryShape,
-  roleArn: z.string().nullable(),
-  inputConfig: z
-    .record(z.string(), jsonValueSchema)
-    .nullable()
-    .describe('InputConfig as SageMaker returned it, camelCased.'),
-  stoppingConditions: z.record(z.string(), jsonValueSchema).nullable(),
+  roleArn: nullableString(),
+  inputConfig: described(
+    z.nullable(z.record(z.string(), jsonValueSchema)),
+    'InputConfig as SageMaker returned it, camelCased.',
+  ),
+  stoppingConditions: z.nullable(z.record(z.string(), jsonValueSchema)),
   trimmed,
 });
 
-const nextCursor = z
-  .string()
-  .nullable()
-  .describe('Pass as `cursor` for the next page; null on the last page.');
+const nextCursor = described(
+  nullableString(),
+  'Pass as `cursor` for the next page; null on the last page.',
+);
 
 export const jobListSchema = z.object({
   jobs: z.array(jobSummarySchema),
-  sortedBy: z
-    .enum(['lastModifiedTime', 'creationTime'])
-    .describe(
-      'Newest first by this time: creationTime when listing a model’s jobs, lastModifiedTime otherwise.',
-    ),
+  sortedBy: described(
+    z.enum(['lastModifiedTime', 'creationTime']),
+    'Newest first by this time: creationTime when listing a model’s jobs, lastModifiedTime otherwise.',
+  ),
   nextCursor,
 });
 
-export const modelJobListSchema = jobListSchema.extend({ modelName: z.string() });
+export const modelJobListSchema = z.extend(jobListSchema, { modelName: z.string() });
 
 export const jobDetailSchema = z.object({
   job: jobSchema,
-  endpointPerformances: z
-    .array(endpointPerformanceSchema)
-    .describe('Benchmarks of existing endpoints (Advanced jobs given InputConfig.Endpoints).'),
+  endpointPerformances: described(
+    z.array(endpointPerformanceSchema),
+    'Benchmarks of existing endpoints (Advanced jobs given InputConfig.Endpoints).',
+  ),
 });
 
 export const recommendationListSchema = z.object({
   jobName: z.string(),
   sortBy: z.enum(SORT_FIELDS),
   order: z.enum(['asc', 'desc']),
-  matchedCount: z.number().int().describe('Recommendations of the job that pass the filters.'),
+  matchedCount: described(integer(), 'Recommendations of the job that pass the filters.'),
   recommendations: z.array(recommendationSchema),
   nextCursor,
 });
 
-export const productionVariantSchema = z
-  .union([
+export const productionVariantSchema = described(
+  z.union([
     z.object({
       VariantName: z.string(),
-      ModelName: z.string().nullable(),
+      ModelName: nullableString(),
       InstanceType: z.string(),
-      InitialInstanceCount: z.number().int(),
+      InitialInstanceCount: integer(),
     }),
     z.object({
       VariantName: z.string(),
-      ModelName: z.string().nullable(),
+      ModelName: nullableString(),
       ServerlessConfig: z.object({
-        MemorySizeInMB: z.number().int(),
-        MaxConcurrency: z.number().int(),
-        ProvisionedConcurrency: z.number().int().optional(),
+        MemorySizeInMB: integer(),
+        MaxConcurrency: integer(),
+        ProvisionedConcurrency: z.optional(integer()),
       }),
     }),
-  ])
-  .describe(
-    'One entry of CreateEndpointConfig ProductionVariants. ModelName is null when the job benchmarked a model package: create a Model from it first.',
-  );
+  ]),
+  'One entry of CreateEndpointConfig ProductionVariants. ModelName is null when the job benchmarked a model package: create a Model from it first.',
+);
 
 export const recommendationDetailSchema = z.object({
   recommendation: recommendationSchema,
-  productionVariant: productionVariantSchema.nullable(),
-  environment: z
-    .record(z.string(), z.string())
-    .describe(
-      'The environment the recommendation was measured with: it belongs in the Model’s container Environment (CreateModel), not in the endpoint configuration.',
-    ),
-  modelPackageVersionArn: z.string().nullable(),
-  notes: z.array(z.string()).describe('What to do before deploying, when anything.'),
+  productionVariant: z.nullable(productionVariantSchema),
+  environment: described(
+    z.record(z.string(), z.string()),
+    'The environment the recommendation was measured with: it belongs in the Model’s container Environment (CreateModel), not in the endpoint configuration.',
+  ),
+  modelPackageVersionArn: nullableString(),
+  notes: described(z.array(z.string()), 'What to do before deploying, when anything.'),
 });
 
 export const benchmarkListSchema = z.object({
@@ -222,25 +225,28 @@ export const benchmarkListSchema = z.object({
 export const modelBestSchema = z.object({
   modelName: z.string(),
   best: z.enum(BEST_METRICS),
-  recommendation: recommendationSchema
-    .nullable()
-    .describe('null when no recommendation of the model passes the filters.'),
-  job: jobSummarySchema.nullable().describe('The job the recommendation came from.'),
-  jobsConsidered: z.number().int().describe('Jobs of the model looked at, newest first.'),
+  recommendation: described(
+    z.nullable(recommendationSchema),
+    'null when no recommendation of the model passes the filters.',
+  ),
+  job: described(z.nullable(jobSummarySchema), 'The job the recommendation came from.'),
+  jobsConsidered: described(integer(), 'Jobs of the model looked at, newest first.'),
 });
 
-export const spreadSchema = z
-  .object({
-    count: z.number().int(),
-    min: z.number(),
-    max: z.number(),
-    relativeSpread: z
-      .number()
-      .nullable()
-      .describe('(max − min) / min; null when min is not positive.'),
-  })
-  .nullable()
-  .describe('Over the runs that know the metric; null when none does.');
+export const spreadSchema = described(
+  z.nullable(
+    z.object({
+      count: integer(),
+      min: z.number(),
+      max: z.number(),
+      relativeSpread: described(
+        nullableNumber,
+        '(max − min) / min; null when min is not positive.',
+      ),
+    }),
+  ),
+  'Over the runs that know the metric; null when none does.',
+);
 
 export const comparedRunSchema = z.object({
   jobName: z.string(),
@@ -252,7 +258,7 @@ export const comparedRunSchema = z.object({
 
 export const configurationSchema = z.object({
   endpointType,
-  instanceType: z.string().nullable(),
+  instanceType: nullableString(),
   initialInstanceCount: nullableNumber,
   memorySizeInMB: nullableNumber,
 });
@@ -261,7 +267,7 @@ export const comparisonSchema = z.object({
   jobs: z.array(jobSummarySchema),
   configurations: z.array(
     z.object({
-      key: z.string().describe('e.g. ml.g5.xlarge x1, or serverless 2048MB'),
+      key: described(z.string(), 'e.g. ml.g5.xlarge x1, or serverless 2048MB'),
       configuration: configurationSchema,
       runs: z.array(comparedRunSchema),
       spread: z.object(
@@ -277,19 +283,20 @@ export const comparisonSchema = z.object({
 export const problemSchema = z.object({
   type: z.string(),
   title: z.string(),
-  status: z.number().int(),
+  status: integer(),
   detail: z.string(),
   instance: z.string(),
-  correlationId: z.string().describe('Also in the function’s logs.'),
-  invalidParams: z
-    .array(z.object({ name: z.string(), in: z.enum(['path', 'query']), reason: z.string() }))
-    .optional(),
-  allowedMethods: z.array(z.string()).optional(),
+  correlationId: described(z.string(), 'Also in the function’s logs.'),
+  invalidParams: z.optional(
+    z.array(z.object({ name: z.string(), in: z.enum(['path', 'query']), reason: z.string() })),
+  ),
+  allowedMethods: z.optional(z.array(z.string())),
 });
 
-export const openApiDocumentSchema = z
-  .record(z.string(), z.unknown())
-  .describe('This document (OpenAPI 3.1).');
+export const openApiDocumentSchema = described(
+  z.record(z.string(), z.unknown()),
+  'This document (OpenAPI 3.1).',
+);
 
 /** Named schemas: components of the OpenAPI document, referenced with $ref. */
 export const NAMED_SCHEMAS = {
@@ -335,4 +342,4 @@ export const RESPONSES = {
   bestModelRecommendation: modelBestSchema,
   compareJobs: comparisonSchema,
   openApi: openApiDocumentSchema,
-} as const satisfies Record<RouteId, z.ZodType>;
+} as const satisfies Record<RouteId, z.ZodMiniType>;

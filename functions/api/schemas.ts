@@ -47,10 +47,15 @@ const MODEL_PACKAGE_ARN =
 
 const oneOf = (values: readonly string[]) => `must be one of ${values.join(', ')}`;
 
-/** Registers the description the OpenAPI document gives a parameter (what classic `.describe` does). */
-const described = <T extends z.ZodMiniType>(schema: T, description: string): T => {
-  z.globalRegistry.add(schema, { description });
-  return schema;
+/**
+ * A copy of `schema` carrying the description the OpenAPI document gives it, as classic zod's
+ * `.describe` makes one (a copy, so that one schema can be described differently where it is
+ * used).
+ */
+export const described = <T extends z.ZodMiniType>(schema: T, description: string): T => {
+  const copy = schema.clone();
+  z.globalRegistry.add(copy, { description });
+  return copy;
 };
 
 const NUMBER_RULE = 'must be a finite number such as 200, 0.5 or 1e-6';
