@@ -1,11 +1,6 @@
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
-import {
-  JOB_NAME_PATTERN,
-  JOB_NAME_RULE,
-  JOB_STATUSES,
-  jobNameSchema,
-} from '../../shared/events.js';
+import { JOB_STATUSES, jobNameSchema } from '../../shared/events.js';
 import {
   DERIVED_METRIC_NAMES,
   HIGHER_IS_BETTER_METRICS,
@@ -13,8 +8,8 @@ import {
 } from '../../shared/model/types.js';
 
 // zod/mini builds a schema at a fraction of classic zod's cost, which every cold start pays;
-// it carries no messages of its own, so the English ones of classic zod are set for the few
-// rules below that name none (what a 400's invalidParams reason says).
+// it carries no messages of its own, so zod's English ones are set for the few rules below that
+// name none (what a 400's invalidParams reason says).
 z.config(en());
 
 /**
@@ -141,10 +136,7 @@ export const modelRefSchema = described(
   'The model name, or the model package version ARN the job benchmarked (URL-encode it: it holds slashes).',
 );
 
-const jobName = described(
-  z.string().check(z.maxLength(64, JOB_NAME_RULE), z.regex(JOB_NAME_PATTERN, JOB_NAME_RULE)),
-  'The Inference Recommender job name.',
-);
+const jobName = described(jobNameSchema, 'The Inference Recommender job name.');
 
 const INSTANCE_TYPE_RULE =
   'must be an instance type such as ml.g5.xlarge or a family such as ml.g5';
