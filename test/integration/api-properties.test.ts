@@ -155,6 +155,11 @@ function filterQuery(filters: Filters): string[] {
 
 // --- arbitraries --------------------------------------------------------------------------
 
+/** The distinct models of the stored jobs. */
+const modelsOfJobs = () => [
+  ...new Set(jobs.map((job) => job.model).filter((m): m is string => m !== null)),
+];
+
 const jobsWithRecommendations = () =>
   [...recommendationsByJob].filter(([, recs]) => recs.length > 0).map(([name]) => name);
 
@@ -340,9 +345,7 @@ describe('GET /jobs/{jobName}/recommendations against brute force', () => {
 describe('GET /models/{modelName}/recommendations against brute force', () => {
   it('finds the best recommendation across the model’s jobs for any filters', async () => {
     let found = 0;
-    const models = [
-      ...new Set(jobs.map((job) => job.model).filter((m): m is string => m !== null)),
-    ];
+    const models = modelsOfJobs();
     await fc.assert(
       fc.asyncProperty(
         fc
@@ -398,9 +401,7 @@ describe('GET /models/{modelName}/recommendations against brute force', () => {
 describe('GET /jobs against brute force', () => {
   it('pages concatenate to every matching job newest first, each once', async () => {
     let multiPage = 0;
-    const models = [
-      ...new Set(jobs.map((job) => job.model).filter((m): m is string => m !== null)),
-    ];
+    const models = modelsOfJobs();
     const times = jobs
       .flatMap((job) => [job.creationTime, job.lastModifiedTime])
       .filter((t): t is string => t !== null);
