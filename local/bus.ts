@@ -1,4 +1,5 @@
 import { appendFile } from 'node:fs/promises';
+import type { Journal } from './journal.js';
 import { matchesEventPattern, parseEventPattern, type EventPattern } from './event-pattern.js';
 import type { BusEvent } from './eventbridge-endpoint.js';
 import type { FunctionDefinition } from './serverless-config.js';
@@ -24,11 +25,24 @@ export interface LocalBusOptions {
   invoke: (functionName: string, event: unknown) => Promise<unknown>;
   /** JSON lines of events whose handler kept failing. */
   deadLetterFile?: string;
+  /**
+   * Where accepted deliveries wait until their target succeeded or dead-lettered: with one,
+   * `publish` resolves only once they are on disk, and `resume` delivers what a crash left.
+   */
+  journal?: Journal<PendingDelivery>;
   /** First retry delay; doubles each time (Lambda waits about 1 and 2 minutes; locally shorter). */
   retryDelayMs?: number;
   onUnmatched?: (event: BusEvent) => void;
   onDeadLetter?: (letter: DeadLetter) => void;
   onRetry?: (functionName: string, attempt: number, error: unknown) => void;
+  /** A dead letter or journal line that could not be written; the journal keeps the delivery. */
+  onError?: (error: unknown) => void;
+}
+
+/** One event on its way to one rule's function. */
+export interface PendingDelivery {
+  functionName: string;
+  event: BusEvent;
 }
 
 export interface LocalBusStats {
@@ -41,8 +55,13 @@ export interface LocalBusStats {
 export interface LocalBus {
   readonly rules: LocalRule[];
   readonly stats: LocalBusStats;
-  /** Routes events put on a bus to every function whose rule matches, without waiting for them. */
-  publish(bus: 'default' | 'irwatch', events: BusEvent[]): void;
+  /**
+   * Routes events put on a bus to every function whose rule matches, without waiting for the
+   * functions; resolves once the deliveries are journalled (at once without a journal).
+   */
+  publish(bus: 'default' | 'irwatch', events: BusEvent[]): Promise<void>;
+  /** Starts the deliveries the journal still holds (those a previous process never finished). */
+  resume(): number;
   /** Resolves once every delivery in flight (and those it caused) has finished or dead-lettered. */
   idle(): Promise<void>;
 }
@@ -73,18 +92,21 @@ export function createLocalBus(options: LocalBusOptions): LocalBus {
   const inFlight = new Set<Promise<void>>();
   const retryDelayMs = options.retryDelayMs ?? 1_000;
 
-  async function deliver(rule: LocalRule, event: BusEvent): Promise<void> {
-    const attempts = rule.maximumRetryAttempts + 1;
+  const journal = options.journal;
+  const retriesOf = new Map(rules.map((rule) => [rule.functionName, rule.maximumRetryAttempts]));
+
+  async function deliver(functionName: string, event: BusEvent): Promise<void> {
+    const attempts = (retriesOf.get(functionName) ?? 0) + 1;
     for (let attempt = 1; ; attempt += 1) {
       try {
-        await options.invoke(rule.functionName, event);
+        await options.invoke(functionName, event);
         stats.delivered += 1;
         return;
       } catch (error) {
         if (attempt >= attempts) {
           const letter: DeadLetter = {
             time: new Date().toISOString(),
-            functionName: rule.functionName,
+            functionName,
             attempts,
             error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
             event,
@@ -97,16 +119,32 @@ export function createLocalBus(options: LocalBusOptions): LocalBus {
           return;
         }
         stats.retries += 1;
-        options.onRetry?.(rule.functionName, attempt, error);
+        options.onRetry?.(functionName, attempt, error);
         await wait(retryDelayMs * 2 ** (attempt - 1));
       }
     }
+  }
+
+  function track(work: Promise<void>): void {
+    const tracked = work.finally(() => inFlight.delete(tracked));
+    inFlight.add(tracked);
+  }
+
+  function start(delivery: PendingDelivery, id: string | undefined): void {
+    track(
+      deliver(delivery.functionName, delivery.event)
+        .then(async () => {
+          if (journal && id !== undefined) await journal.done(id);
+        })
+        .catch((error: unknown) => options.onError?.(error)),
+    );
   }
 
   return {
     rules,
     stats,
     publish(bus, events) {
+      const deliveries: PendingDelivery[] = [];
       for (const event of events) {
         const matched = rules.filter(
           (rule) => rule.bus === bus && matchesEventPattern(rule.pattern, event),
@@ -115,11 +153,24 @@ export function createLocalBus(options: LocalBusOptions): LocalBus {
           stats.unmatched += 1;
           options.onUnmatched?.(event);
         }
-        for (const rule of matched) {
-          const delivery = deliver(rule, event).finally(() => inFlight.delete(delivery));
-          inFlight.add(delivery);
-        }
+        for (const rule of matched) deliveries.push({ functionName: rule.functionName, event });
       }
+      if (!journal) {
+        for (const delivery of deliveries) start(delivery, undefined);
+        return Promise.resolve();
+      }
+      if (deliveries.length === 0) return Promise.resolve();
+      const journalled = journal.add(deliveries).then((ids) => {
+        deliveries.forEach((delivery, index) => start(delivery, ids[index]));
+      });
+      // Tracked too, so idle() also waits for deliveries still being written down.
+      track(journalled.catch(() => undefined));
+      return journalled;
+    },
+    resume() {
+      const pending = journal?.pending() ?? [];
+      for (const { id, entry } of pending) start(entry, id);
+      return pending.length;
     },
     async idle() {
       while (inFlight.size > 0) await Promise.all([...inFlight]);

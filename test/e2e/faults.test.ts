@@ -250,7 +250,7 @@ function hold(busName: 'default' | 'irwatch', event: BusEvent): void {
 function release(share: number): void {
   shuffle(held, random.shuffle);
   const released = held.splice(0, share >= 1 ? held.length : Math.ceil(held.length * share));
-  for (const delivery of released) bus.publish(delivery.bus, [delivery.event]);
+  for (const delivery of released) void bus.publish(delivery.bus, [delivery.event]);
 }
 
 const cloudTrailTemplate = readEventFile<BusEvent & { detail: Record<string, unknown> }>(

@@ -61,8 +61,8 @@ describe('the local bus', () => {
       },
       onUnmatched: (e) => unmatched.push(e['detail-type']),
     });
-    bus.publish('irwatch', [event(STATE_CHANGE), event('Something Else')]);
-    bus.publish('default', [event(STATE_CHANGE)]);
+    await bus.publish('irwatch', [event(STATE_CHANGE), event('Something Else')]);
+    await bus.publish('default', [event(STATE_CHANGE)]);
     await bus.idle();
     expect(invoked).toEqual(['ingest']);
     expect(unmatched).toEqual(['Something Else', STATE_CHANGE]);
@@ -82,7 +82,7 @@ describe('the local bus', () => {
       deadLetterFile,
       retryDelayMs: 1,
     });
-    bus.publish('irwatch', [event(STATE_CHANGE, { jobName: 'a' })]);
+    await bus.publish('irwatch', [event(STATE_CHANGE, { jobName: 'a' })]);
     await bus.idle();
     const ingest = service.functions.find((fn) => fn.name === 'ingest')!;
     expect(attempts).toBe(ingest.maximumRetryAttempts + 1);
@@ -107,7 +107,7 @@ describe('the local bus', () => {
       },
       retryDelayMs: 1,
     });
-    bus.publish('irwatch', [event(STATE_CHANGE)]);
+    await bus.publish('irwatch', [event(STATE_CHANGE)]);
     await bus.idle();
     expect(bus.stats).toMatchObject({ delivered: 1, retries: 1, deadLetters: 0 });
   });
@@ -120,7 +120,7 @@ describe('the local bus', () => {
         invoked.push(name);
       },
     });
-    bus.publish('irwatch', [event(RECORDED, { status: 'COMPLETED' })]);
+    await bus.publish('irwatch', [event(RECORDED, { status: 'COMPLETED' })]);
     await bus.idle();
     expect(invoked).toEqual([]);
   });
