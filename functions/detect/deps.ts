@@ -14,6 +14,7 @@ import type { RetryOptions } from '../../shared/db/batch-write.js';
 import { STATE_CHANGE } from '../../shared/event-names.js';
 import type { DetectConfig, DetectDeps, JobSummary } from './detect.js';
 import {
+  readJobRecords,
   readSeenStatuses,
   readWatermark,
   writeSeenStatuses,
@@ -91,6 +92,7 @@ export function createDetectDeps(options: DetectDepsOptions = {}): DetectDeps {
     readWatermark: () => readWatermark(doc, tableName),
     writeWatermark: (watermark) => writeWatermark(doc, tableName, watermark, now()),
     readSeenStatuses: (jobNames) => readSeenStatuses(doc, tableName, jobNames, retry),
+    readJobRecords: (jobNames) => readJobRecords(doc, tableName, jobNames, retry),
     async writeSeenStatuses(statuses) {
       return { calls: await writeSeenStatuses(doc, tableName, statuses, now(), retry) };
     },

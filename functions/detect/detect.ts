@@ -64,6 +64,13 @@ export interface DetectDeps {
     jobNames: readonly string[],
   ): Promise<{ statuses: Map<string, SeenStatus>; calls: number }>;
   writeSeenStatuses(statuses: readonly SeenStatus[]): Promise<{ calls: number }>;
+  /**
+   * The status and LastModifiedTime of each named job's stored record (the job item ingest
+   * writes), absent when there is none: what a backfill compares SageMaker with.
+   */
+  readJobRecords(
+    jobNames: readonly string[],
+  ): Promise<{ statuses: Map<string, SeenStatus>; calls: number }>;
   /** Puts the events 10 a call, resending refused entries; reports those never accepted. */
   publishStateChanges(details: readonly StateChangeDetail[]): Promise<PublishOutcome>;
 }
@@ -138,6 +145,19 @@ export function isOlderThan(job: Pick<KnownJob, 'status' | 'lastModifiedTime'>, 
   return STATUS_RANK[job.status] < STATUS_RANK[seen.status];
 }
 
+/**
+ * Against the status last seen, only a new status is news. Against the stored job record, so is
+ * a newer LastModifiedTime (a change the record never took in), and a record that lacks either.
+ */
+function isUpToDate(job: KnownJob, stored: SeenStatus, against: 'seen' | 'record'): boolean {
+  if (stored.status !== job.status) return false;
+  if (against === 'seen') return true;
+  const listed = timeOf(job.lastModifiedTime);
+  const recorded = timeOf(stored.lastModifiedTime);
+  if (listed === undefined) return true;
+  return recorded !== undefined && recorded >= listed;
+}
+
 const isNewerThan = (job: KnownJob, other: KnownJob) =>
   !isOlderThan(job, other) && (job.status !== other.status || isOlderThan(other, job));
 
@@ -149,6 +169,7 @@ const isNewerThan = (job: KnownJob, other: KnownJob) =>
 export function diffStatuses(
   listed: readonly KnownJob[],
   lastSeen: ReadonlyMap<string, SeenStatus>,
+  against: 'seen' | 'record' = 'seen',
 ): StatusChange[] {
   const newest = new Map<string, KnownJob>();
   for (const job of listed) {
@@ -158,7 +179,7 @@ export function diffStatuses(
   const changes: StatusChange[] = [];
   for (const job of newest.values()) {
     const seen = lastSeen.get(job.jobName);
-    if (seen && (seen.status === job.status || isOlderThan(job, seen))) continue;
+    if (seen && (isOlderThan(job, seen) || isUpToDate(job, seen, against))) continue;
     changes.push({ job, previousStatus: seen?.status ?? null });
   }
   return changes;
@@ -300,8 +321,9 @@ export async function detectStateChanges(
     const toRead = [...new Set(known.map((job) => job.jobName))].filter(
       (name) => !seenThisRun.has(name),
     );
-    const stored =
-      toRead.length > 0 ? await deps.readSeenStatuses(toRead) : { statuses: new Map(), calls: 0 };
+    // A backfill repairs drift between SageMaker and the stored jobs, whatever detect saw before.
+    const readStored = mode === 'backfill' ? deps.readJobRecords : deps.readSeenStatuses;
+    const stored = toRead.length > 0 ? await readStored(toRead) : { statuses: new Map(), calls: 0 };
     report.calls.dynamoBatchGet += stored.calls;
     const lastSeen = new Map<string, SeenStatus>(stored.statuses);
     for (const job of known) {
@@ -309,7 +331,7 @@ export async function detectStateChanges(
       if (earlier) lastSeen.set(job.jobName, earlier);
     }
 
-    const changes = diffStatuses(known, lastSeen);
+    const changes = diffStatuses(known, lastSeen, mode === 'backfill' ? 'record' : 'seen');
     const changed = new Set(changes.map((change) => change.job.jobName));
     for (const job of known) {
       if (changed.has(job.jobName)) continue;

@@ -73,6 +73,38 @@ export async function readSeenStatuses(
   return { statuses, calls };
 }
 
+/**
+ * The status and LastModifiedTime of each named job's record (absent when there is none): only
+ * those attributes of the `JOB` item, which is all detect's role may read of a job's partition.
+ */
+export async function readJobRecords(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  jobNames: readonly string[],
+  options: RetryOptions = {},
+): Promise<{ statuses: Map<string, SeenStatus>; calls: number }> {
+  const statuses = new Map<string, SeenStatus>();
+  const { items, calls } = await batchGetAll(doc, tableName, [...new Set(jobNames)].map(keys.job), {
+    ...options,
+    consistentRead: true,
+    attributes: JOB_RECORD_ATTRIBUTES,
+  });
+  for (const item of items) {
+    const record = item as Partial<SeenStatus>;
+    if (typeof record.jobName !== 'string') continue;
+    statuses.set(record.jobName, {
+      jobName: record.jobName,
+      // A record marked not-found carries no status: any status SageMaker shows differs.
+      status: record.status ?? (null as unknown as SeenStatus['status']),
+      lastModifiedTime: record.lastModifiedTime ?? null,
+    });
+  }
+  return { statuses, calls };
+}
+
+/** What a backfill reads of a job record; detect's role allows no other attribute there. */
+export const JOB_RECORD_ATTRIBUTES = ['jobName', 'status', 'lastModifiedTime'] as const;
+
 export function seenStatusItem(seen: SeenStatus, now: Date): Record<string, unknown> {
   return {
     ...keys.seen(seen.jobName),

@@ -109,6 +109,7 @@ const detectDeps = () =>
     readWatermark: async () => undefined,
     writeWatermark: async () => undefined,
     readSeenStatuses: async () => ({ statuses: new Map(), calls: 0 }),
+    readJobRecords: async () => ({ statuses: new Map(), calls: 0 }),
     writeSeenStatuses: async () => ({ calls: 0 }),
     publishStateChanges: async () => ({ calls: 0, resent: 0, unaccepted: [] }),
   });

@@ -5,7 +5,9 @@ import type {
 } from '../../functions/detect/deps.js';
 import type { CloudTrailOutcome, DetectReport } from '../../functions/detect/detect.js';
 import type { createHandler as CreateHandler } from '../../functions/detect/handler.js';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { matchesEventPattern } from '../../local/event-pattern.js';
+import { keys } from '../../shared/db/table.js';
 import { STATE_CHANGE } from '../../shared/events.js';
 import {
   eventPatternsOf,
@@ -236,11 +238,66 @@ describe('backfill', () => {
     const newest = now - 60 * 24 * HOUR + 999 * HOUR + 40 * MINUTE;
     expect(await storedWatermark(world)).toBe(iso(newest));
 
-    // A second backfill, and the next poll, find nothing new.
-    expect(await invoke({ backfill: true })).toMatchObject({ stateChanges: 0 });
+    // No ingest runs here, so no job record was stored: a second backfill still finds all 1,000
+    // unrecorded (it compares with the job records, not with what detect saw). The poll, which
+    // compares with what detect saw, finds nothing new.
+    expect(await invoke({ backfill: true })).toMatchObject({
+      stateChanges: 1000,
+      calls: { dynamoBatchGet: 10 },
+    });
     clock.advance(MINUTE);
     expect(await poll()).toMatchObject({ modifiedAfter: iso(newest - 5 * MINUTE) });
-    expect(stateChanges(world, from)).toHaveLength(1000);
+    expect(stateChanges(world, from)).toHaveLength(2000);
+  });
+
+  it('emits a state change for each job whose stored record is missing, older or in another status, and none for the rest', async () => {
+    await resetDetector(world);
+    const now = Date.parse('2025-02-01T12:00:00Z');
+    clock.set(now);
+    const names = ['drift-same', 'drift-rolled-back', 'drift-older', 'drift-missing'];
+    for (const name of names) {
+      world.simulator.addJob(
+        timelineJob(name, now - 2 * HOUR, [
+          ['PENDING', 0],
+          ['IN_PROGRESS', MINUTE],
+          ['COMPLETED', 40 * MINUTE],
+        ]),
+      );
+    }
+    const finished = iso(now - 2 * HOUR + 40 * MINUTE);
+    const record = async (jobName: string, status: string, lastModifiedTime: string) =>
+      world.table.doc.send(
+        new PutCommand({
+          TableName: world.table.tableName,
+          Item: { ...keys.job(jobName), entity: 'job', jobName, status, lastModifiedTime },
+        }),
+      );
+    await record('drift-same', 'COMPLETED', finished);
+    // Rolled back by hand: an older status with the same time, as a lost event would leave it.
+    await record('drift-rolled-back', 'IN_PROGRESS', finished);
+    await record('drift-older', 'COMPLETED', iso(now - 3 * HOUR));
+    // Detect's own marks say every job was seen COMPLETED: a backfill must not trust them.
+    await poll();
+    const from = world.eventBridge.events.length;
+
+    const report = (await invoke({ backfill: true })) as DetectReport;
+
+    const details = stateChanges(world, from).map((event) => event.detail);
+    expect(details.map((detail) => detail.jobName).sort()).toEqual(
+      ['drift-missing', 'drift-older', 'drift-rolled-back'].sort(),
+    );
+    expect(details.find((detail) => detail.jobName === 'drift-rolled-back')).toMatchObject({
+      status: 'COMPLETED',
+      previousStatus: 'IN_PROGRESS',
+      detectedBy: 'backfill',
+    });
+    expect(details.find((detail) => detail.jobName === 'drift-missing')).toMatchObject({
+      previousStatus: null,
+    });
+    expect(report).toMatchObject({
+      jobsListed: expect.any(Number) as unknown,
+      stateChanges: 3,
+    });
   });
 });
 
