@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { keyValues } from '../../shared/db/table.js';
+import { JOB_RECORD_ATTRIBUTES } from '../../functions/detect/detector-store.js';
+import { keyValues, layout } from '../../shared/db/table.js';
 import { packagedTemplate, resourcesOfType, type CfnTemplate } from '../support/serverless.js';
 
 interface Statement {
@@ -112,6 +113,20 @@ describe('detect in the packaged template', () => {
     // The one partition the detector's items live in, as the code builds it.
     expect(table?.Condition).toEqual({
       'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [keyValues.detectorPk] },
+    });
+
+    // The backfill's read of the job records: BatchGetItem alone, on job partitions, and only
+    // the attributes it compares.
+    const jobRecords = statements.filter(
+      (s) => s !== table && actions(s).some((a) => a.startsWith('dynamodb:')),
+    );
+    expect(jobRecords.map(actions)).toEqual([['dynamodb:BatchGetItem']]);
+    expect(jobRecords[0]?.Condition).toEqual({
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${keyValues.jobPk('')}*`] },
+      'ForAllValues:StringEquals': {
+        'dynamodb:Attributes': [layout.primary.pk, layout.primary.sk, ...JOB_RECORD_ATTRIBUTES],
+      },
+      StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
     });
 
     const putEvents = statements.find((s) => actions(s).includes('events:PutEvents'));
