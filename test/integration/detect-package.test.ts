@@ -48,10 +48,18 @@ describe('detect in the packaged template', () => {
     });
   });
 
-  it('is triggered by the poll schedule and by CloudTrail calls, on the default bus', () => {
+  it('is triggered by the poll schedule, the reconciliation schedule and by CloudTrail calls, on the default bus', () => {
     const rules = rulesTargeting('DetectLambdaFunction');
-    expect(rules).toHaveLength(2);
-    const schedule = rules.find((rule) => rule.ScheduleExpression);
+    expect(rules).toHaveLength(3);
+    const targetOf = (rule: Record<string, unknown>) =>
+      (rule.Targets as Array<Record<string, unknown>>)[0]!;
+    const schedule = rules.find((rule) => rule.ScheduleExpression && !targetOf(rule).Input);
+    const reconcile = rules.find((rule) => rule.ScheduleExpression && targetOf(rule).Input);
+    expect(reconcile?.ScheduleExpression).toBe('rate(1 day)');
+    expect(JSON.parse(targetOf(reconcile!).Input as string)).toEqual({ backfill: true });
+    // The same retry policy and dead-letter queue as the poll.
+    expect(targetOf(reconcile!).RetryPolicy).toEqual(targetOf(schedule!).RetryPolicy);
+    expect(targetOf(reconcile!).DeadLetterConfig).toEqual(targetOf(schedule!).DeadLetterConfig);
     const cloudTrail = rules.find((rule) => rule.EventPattern);
     expect(schedule?.ScheduleExpression).toBe('rate(1 minute)');
     expect(cloudTrail?.EventPattern).toEqual({
