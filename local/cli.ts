@@ -12,8 +12,8 @@ export class UsageError extends Error {
 const USAGE = `irwatch — watch SageMaker Inference Recommender jobs
 
 Usage:
-  irwatch start [--port 3000] [--data-dir .irwatch] [--poll-interval 5] [--webhook URL]
-                [--scenario-speed 1] [--config serverless.yml] [--verbose]
+  irwatch start [--port 3000] [--data-dir .irwatch] [--poll-interval 5] [--reconcile-interval 86400]
+                [--webhook URL] [--scenario-speed 1] [--config serverless.yml] [--verbose]
   irwatch jobs [--status STATUS] [--model NAME] [--api-url URL]
   irwatch recs <job> [--max-latency MS] [--sort METRIC] [--pareto] [--api-url URL]
   irwatch dashboard --api-url URL [--port 3001]
@@ -25,7 +25,7 @@ Usage:
 Without --api-url, commands talk to the local stack (npm start). With --api-url, to a deployed
 API, signing requests with SigV4 from your AWS credentials. \`irwatch dashboard\` serves the
 dashboard of a deployed API on 127.0.0.1, forwarding its requests signed the same way (the local
-stack serves its own dashboard).`;
+stack serves its own dashboard). \`irwatch <command> --help\` explains a command.`;
 
 type Options = Record<string, string | boolean | undefined>;
 
@@ -152,34 +152,129 @@ async function listRecommendations(job: string | undefined, options: Options): P
   ]);
 }
 
-export async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  const { values, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    strict: true,
+type OptionSpec = { type: 'string' | 'boolean'; short?: string };
+
+const DATA_DIR: Record<string, OptionSpec> = { 'data-dir': { type: 'string' } };
+const API: Record<string, OptionSpec> = { 'api-url': { type: 'string' }, ...DATA_DIR };
+
+/** Each command's usage and the only options it takes: any other is an error, not ignored. */
+export const COMMANDS: Record<string, { usage: string; options: Record<string, OptionSpec> }> = {
+  start: {
+    usage: `irwatch start [--port 3000] [--data-dir .irwatch] [--poll-interval 5] [--reconcile-interval 86400]
+              [--webhook URL] [--scenario-speed 1] [--config serverless.yml] [--verbose]
+
+Runs irwatch on this machine: DynamoDB, a SageMaker simulator (or AWS_ENDPOINT_URL_SAGEMAKER),
+the irwatch bus, SNS as an outbox, the detector every --poll-interval seconds, a reconciliation at
+start-up and every --reconcile-interval seconds, and the API and dashboard on --port.`,
     options: {
       port: { type: 'string' },
-      'data-dir': { type: 'string' },
+      ...DATA_DIR,
       'poll-interval': { type: 'string' },
+      'reconcile-interval': { type: 'string' },
       'scenario-speed': { type: 'string' },
       config: { type: 'string' },
-      verbose: { type: 'boolean' },
-      stage: { type: 'string' },
-      region: { type: 'string' },
       webhook: { type: 'string' },
-      status: { type: 'string' },
-      model: { type: 'string' },
-      'api-url': { type: 'string' },
+      verbose: { type: 'boolean' },
+    },
+  },
+  jobs: {
+    usage: `irwatch jobs [--status STATUS] [--model NAME] [--api-url URL] [--data-dir .irwatch]
+
+Lists jobs as a table, newest first: of the local stack, or of a deployed API (--api-url, signed
+with your AWS credentials).`,
+    options: { status: { type: 'string' }, model: { type: 'string' }, ...API },
+  },
+  recs: {
+    usage: `irwatch recs <job> [--max-latency MS] [--sort METRIC] [--pareto] [--api-url URL] [--data-dir .irwatch]
+
+Lists a job's recommendations as a table, cheapest per inference first unless --sort says otherwise.`,
+    options: {
       'max-latency': { type: 'string' },
       sort: { type: 'string' },
       pareto: { type: 'boolean' },
-      'event-pattern': { type: 'string' },
-      event: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
+      ...API,
     },
-  });
+  },
+  dashboard: {
+    usage: `irwatch dashboard --api-url URL [--port 3001]
+
+Serves the dashboard of a deployed API on 127.0.0.1, forwarding its requests signed with your AWS
+credentials (the local stack serves its own dashboard).`,
+    options: { 'api-url': { type: 'string' }, port: { type: 'string' } },
+  },
+  backfill: {
+    usage: `irwatch backfill [--data-dir .irwatch]
+
+Runs detect over all of history against the running local stack: every job whose stored record is
+missing, older than SageMaker's or in another status gets a state change. Deployed:
+npx osls invoke -f detect --stage STAGE --data '{"backfill":true}'`,
+    options: { ...DATA_DIR },
+  },
+  replay: {
+    usage: `irwatch replay <event.json> [--data-dir .irwatch] [--config serverless.yml]
+
+Puts an event on the local irwatch bus and says which rule takes it.`,
+    options: { ...DATA_DIR, config: { type: 'string' } },
+  },
+  redrive: {
+    usage: `irwatch redrive [--data-dir .irwatch]
+irwatch redrive --stage STAGE [--region REGION]
+
+Puts the local dead letters back on the bus, or (--stage) a deployed stage's dead-letter queues.`,
+    options: { ...DATA_DIR, stage: { type: 'string' }, region: { type: 'string' } },
+  },
+  'test-event-pattern': {
+    usage: `irwatch test-event-pattern --event-pattern <json|@file> --event <json|@file>
+
+Prints true or false, like aws events test-event-pattern.`,
+    options: { 'event-pattern': { type: 'string' }, event: { type: 'string' } },
+  },
+};
+
+const HELP_FLAGS = new Set(['--help', '-h']);
+
+/** An empty value is never what was meant: `--port ""` or `--webhook=` is refused, not defaulted. */
+function refuseEmpty(options: Options): void {
+  for (const [name, value] of Object.entries(options)) {
+    if (value === '') throw new UsageError(`--${name} is empty: give it a value or leave it out`);
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === 'help' || HELP_FLAGS.has(command)) {
+    console.log(USAGE);
+    return 0;
+  }
+  const spec = COMMANDS[command];
+  if (!spec) throw new UsageError(`Unknown command "${command}"\n\n${USAGE}`);
+  // Help before anything else: no parsing, no validation, nothing created or started.
+  if (rest.some((arg) => HELP_FLAGS.has(arg))) {
+    console.log(`Usage: ${spec.usage}`);
+    return 0;
+  }
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args: rest, allowPositionals: true, strict: true, options: spec.options });
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException;
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+      const option = /'([^']+)'/.exec(message)?.[1] ?? message;
+      throw new UsageError(
+        `irwatch ${command} takes no option ${option}: \`irwatch ${command} --help\` lists its options`,
+      );
+    }
+    if (code?.startsWith('ERR_PARSE_ARGS_')) {
+      // Node explains over several lines; one is enough, with where to look.
+      throw new UsageError(`${message.split('\n')[0]} (\`irwatch ${command} --help\`)`);
+    }
+    throw error;
+  }
+  const { values, positionals } = parsed;
   const options = values as Options;
+  refuseEmpty(options);
+  const { validateOptions } = await import('./options.js');
+  validateOptions(command, options);
   switch (command) {
     case 'start': {
       const { runStart } = await import('./commands.js');
@@ -207,18 +302,22 @@ export async function main(argv: string[]): Promise<number> {
       const { runRedrive } = await import('./commands.js');
       return runRedrive(options);
     }
-    case 'test-event-pattern':
+    default:
       console.log(String(await testEventPattern(options)));
       return 0;
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      console.log(USAGE);
-      return 0;
-    default:
-      throw new UsageError(`Unknown command "${command}"\n\n${USAGE}`);
   }
+}
+
+/** The AWS SDK's own words for missing credentials or region, with the fix; else a bug's stack. */
+function explain(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof Error && error.name === 'CredentialsProviderError') {
+    return `No AWS credentials found (${message}): set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run aws sso login`;
+  }
+  if (/Region is missing/i.test(message)) {
+    return 'No AWS region: set AWS_REGION (or AWS_DEFAULT_REGION), or pass --region';
+  }
+  return (error as Error).stack ?? message;
 }
 
 /** One clear line and a non-zero exit for what a user can fix; a stack trace only for bugs. */
@@ -233,15 +332,18 @@ export async function run(argv: string[]): Promise<void> {
       error instanceof ServerlessConfigError ||
       (error instanceof Error &&
         [
+          'UsageError',
           'StackStartError',
           'ConfigError',
+          'DataDirError',
+          'CorruptDataError',
+          'CorruptJournalError',
+          'DashboardProxyError',
           'ERR_PARSE_ARGS_UNKNOWN_OPTION',
           'ERR_PARSE_ARGS_INVALID_OPTION_VALUE',
           'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL',
         ].some((name) => error.name === name || (error as NodeJS.ErrnoException).code === name));
-    console.error(
-      `irwatch: ${known ? (error as Error).message : ((error as Error).stack ?? String(error))}`,
-    );
+    console.error(`irwatch: ${known ? (error as Error).message : explain(error)}`);
     process.exitCode = 1;
   }
 }

@@ -30,7 +30,9 @@ function positiveNumber(options: Options, name: string, fallback: number): numbe
 export async function runStart(options: Options): Promise<number> {
   const port = positiveNumber(options, 'port', 3000);
   const pollIntervalSeconds = positiveNumber(options, 'poll-interval', 5);
+  const reconcileIntervalSeconds = positiveNumber(options, 'reconcile-interval', 86_400);
   const stack = await startStack({
+    reconcileIntervalSeconds,
     dataDir: dataDirOf(options),
     config: str(options, 'config'),
     port,
@@ -48,7 +50,7 @@ export async function runStart(options: Options): Promise<number> {
       `  SageMaker          ${stack.endpoints.sagemaker}${stack.simulated ? '   (simulator with scenario jobs)' : '   (from AWS_ENDPOINT_URL_SAGEMAKER)'}`,
       `  EventBridge        ${stack.endpoints.eventbridge}   (bus irwatch-local)`,
       `  SNS                ${stack.endpoints.sns}   (outbox: ${join(stack.dataDir, 'outbox.jsonl')})`,
-      `  detector           every ${pollIntervalSeconds} s`,
+      `  detector           every ${pollIntervalSeconds} s; reconciliation every ${reconcileIntervalSeconds} s`,
       'Ctrl-C stops.',
     ].join('\n'),
   );

@@ -61,7 +61,7 @@ export interface EventBridgeEndpointOptions {
 export interface EventBridgeEndpoint {
   readonly events: RecordedEvent[];
   readonly calls: PutEventsCall[];
-  /** Errors thrown by onEvents; delivery problems never fail PutEvents, as with real targets. */
+  /** Errors thrown by onEvents (their entries failed with InternalFailure). */
   readonly deliveryErrors: unknown[];
   setFailEntry(fn: FailEntry | undefined): void;
   handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
@@ -256,7 +256,16 @@ export function createEventBridgeEndpoint(
           accepted,
         );
       } catch (error) {
+        // onEvents is where entries are accepted (journalled): those it could not take fail
+        // with EventBridge's own per-entry InternalFailure, so the sender resends them.
         deliveryErrors.push(error);
+        const refused = new Set(accepted.map((record) => record.event.id));
+        results.forEach((result, index) => {
+          if ('EventId' in result && refused.has(result.EventId)) {
+            results[index] = { ErrorCode: 'InternalFailure', ErrorMessage: String(error) };
+          }
+        });
+        events.splice(events.length - accepted.length, accepted.length);
       }
     }
     const failed = results.filter((r) => 'ErrorCode' in r).length;

@@ -86,6 +86,8 @@ export interface EventBridgeTrigger {
   bus: 'default' | 'irwatch';
   pattern?: unknown;
   schedule?: string;
+  /** The constant input a schedule rule sends instead of the Scheduled Event. */
+  input?: unknown;
   maximumRetryAttempts?: number;
 }
 
@@ -137,6 +139,7 @@ export function readServerlessConfig(path: string, stage = 'local'): ServiceDefi
           bus: rule.eventBus === undefined || rule.eventBus === 'default' ? 'default' : 'irwatch',
           pattern: rule.pattern,
           schedule: typeof rule.schedule === 'string' ? rule.schedule : undefined,
+          input: rule.input,
           maximumRetryAttempts: isRecord(rule.retryPolicy)
             ? (rule.retryPolicy.maximumRetryAttempts as number | undefined)
             : undefined,

@@ -45,7 +45,7 @@ export interface SnsEndpointOptions {
 export interface SnsEndpoint {
   readonly messages: PublishedMessage[];
   readonly calls: SnsCall[];
-  /** Errors thrown by onPublish; subscriber failures never fail Publish, as in SNS. */
+  /** Errors thrown by onPublish (each failed its Publish with a 500 InternalError). */
   readonly deliveryErrors: unknown[];
   /** Topic ARNs created through CreateTopic. */
   readonly createdTopics: string[];
@@ -292,14 +292,17 @@ export function createSnsEndpoint(options: SnsEndpointOptions = {}): SnsEndpoint
     if (messageGroupId !== undefined) published.messageGroupId = messageGroupId;
     if (messageDeduplicationId !== undefined)
       published.messageDeduplicationId = messageDeduplicationId;
-    messages.push(published);
     if (options.onPublish) {
+      // onPublish is where the message is accepted (journalled): if it cannot be, Publish fails
+      // as SNS's own InternalError would, so the publisher retries instead of losing it.
       try {
         await options.onPublish(published);
       } catch (error) {
         deliveryErrors.push(error);
+        throw new SnsError(500, 'InternalError', `Could not accept the message: ${String(error)}`);
       }
     }
+    messages.push(published);
     return `<MessageId>${published.messageId}</MessageId>`;
   }
 

@@ -1,17 +1,20 @@
 import { randomBytes } from 'node:crypto';
-import { appendFile, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { toApiGatewayEvent, writeApiGatewayResult } from './api-adapter.js';
-import { createLocalBus, type LocalBus } from './bus.js';
-import { startDynalite } from './dynamodb.js';
+import { createLocalBus, type LocalBus, type PendingDelivery } from './bus.js';
+import { dataDirPath, ensureWritableDataDir, lockDataDir } from './data-dir.js';
+import { repairIndexes, startDynalite } from './dynamodb.js';
 import { createEventBridgeEndpoint, type BusEvent } from './eventbridge-endpoint.js';
 import { listen } from './http-server.js';
+import { openJournal } from './journal.js';
 import { createLambdaRuntime } from './lambda.js';
+import { createOutbox } from './outbox.js';
 import { createSageMakerSimulator, loadSampleJobs } from './sagemaker-simulator.js';
 import { scenarioJobs } from './scenario.js';
 import { readServerlessConfig } from './serverless-config.js';
-import { createSnsEndpoint, type PublishedMessage } from './sns-endpoint.js';
+import { createSnsEndpoint } from './sns-endpoint.js';
 import { createTableInput } from '../shared/db/table.js';
 
 export interface StackOptions {
@@ -23,6 +26,8 @@ export interface StackOptions {
   port?: number;
   host?: string;
   pollIntervalSeconds?: number;
+  /** How often the reconciliation (detect's backfill rule) runs; it also runs at start-up. */
+  reconcileIntervalSeconds?: number;
   /** How many times faster than real time the scenario jobs move (1 = over about two minutes). */
   scenarioSpeed?: number;
   webhook?: string;
@@ -42,6 +47,8 @@ export interface LocalStack {
   endpoints: Record<'dynamodb' | 'sagemaker' | 'eventbridge' | 'sns', string>;
   /** Runs the detector once, as its schedule does. */
   poll(): Promise<void>;
+  /** Runs the reconciliation once, as its schedule does. */
+  reconcile(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -106,28 +113,27 @@ async function localCursorKey(dataDir: string): Promise<string> {
 
 async function launch(options: StackOptions, servers: Closable[]): Promise<LocalStack> {
   const root = resolve(options.root ?? join(import.meta.dirname, '..'));
-  const dataDir = resolve(options.dataDir ?? join(root, '.irwatch'));
+  const dataDir = dataDirPath(options.dataDir ?? join(root, '.irwatch'));
   const log = options.log ?? ((line: string) => console.log(line));
   const service = readServerlessConfig(
     resolve(options.config ?? join(root, 'serverless.yml')),
     STAGE,
   );
 
-  try {
-    await mkdir(dataDir, { recursive: true });
-    await writeFile(join(dataDir, '.write-check'), '');
-    await unlink(join(dataDir, '.write-check'));
-  } catch (error) {
-    throw new StackStartError(
-      `Data folder ${dataDir} is not writable: ${(error as Error).message}`,
-    );
-  }
+  await ensureWritableDataDir(dataDir);
+  const lock = await lockDataDir(dataDir);
+  servers.push({ close: () => lock.release() });
 
   const tableName = `irwatch-${STAGE}`;
   const topicArn = `arn:aws:sns:${REGION}:${ACCOUNT}:irwatch-${STAGE}`;
-  const outbox = join(dataDir, 'outbox.jsonl');
+  const retryDelayMs = options.retryDelayMs ?? 1_000;
 
-  const dynamo = await startDynalite({ path: join(dataDir, 'dynamodb') });
+  const tablePath = join(dataDir, 'dynamodb');
+  const repair = await repairIndexes(tablePath);
+  if (repair.staleEntries > 0) {
+    log(`dynamodb: removed ${repair.staleEntries} index entries an interrupted write had left`);
+  }
+  const dynamo = await startDynalite({ path: tablePath });
   servers.push(dynamo);
   await ensureTable(dynamo.url, tableName);
 
@@ -146,61 +152,51 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
   }
 
   const runtime = createLambdaRuntime(root, service.functions, REGION);
+  const busJournal = await openJournal<PendingDelivery>(join(dataDir, 'bus-journal.jsonl'));
   const bus = createLocalBus({
     functions: service.functions,
     invoke: runtime.invoke,
+    journal: busJournal,
     deadLetterFile: join(dataDir, 'dead-letter.jsonl'),
-    retryDelayMs: options.retryDelayMs ?? 1_000,
-    onUnmatched: (event) =>
-      log(`bus: no rule matched ${event['detail-type']} from ${event.source}`),
+    retryDelayMs,
+    // Some events have no rule by design (a Recorded event of a job still running): not a fault.
+    onUnmatched: (event) => {
+      if (options.verbose) log(`bus: no rule takes ${event['detail-type']} from ${event.source}`);
+    },
     onRetry: (name, attempt, error) =>
       log(`bus: ${name} failed (attempt ${attempt}), retrying: ${(error as Error).message}`),
     onDeadLetter: (letter) =>
       log(
-        `bus: ${letter.functionName} gave up after ${letter.attempts} attempts -> dead-letter.jsonl`,
+        `bus: ${letter.functionName} gave up after ${letter.attempts} attempts (${letter.error}) -> dead-letter.jsonl`,
       ),
+    onError: (error) =>
+      log(`bus: delivery kept in the journal for the next start: ${String(error)}`),
   });
+  servers.push({ close: () => busJournal.close() });
 
   const eventBridge = createEventBridgeEndpoint({
     account: ACCOUNT,
     region: REGION,
-    onEvents: (_events, records) => {
-      for (const record of records) {
-        bus.publish(record.busName === `irwatch-${STAGE}` ? 'irwatch' : 'default', [record.event]);
-      }
+    onEvents: async (_events, records) => {
+      const onIrwatch = records.filter((record) => record.busName === `irwatch-${STAGE}`);
+      const onDefault = records.filter((record) => record.busName !== `irwatch-${STAGE}`);
+      await bus.publish(
+        'irwatch',
+        onIrwatch.map((record) => record.event),
+      );
+      await bus.publish(
+        'default',
+        onDefault.map((record) => record.event),
+      );
     },
   });
+  const outbox = await createOutbox({ dataDir, webhook: options.webhook, retryDelayMs, log });
+  servers.push({ close: () => outbox.close() });
   const sns = createSnsEndpoint({
     account: ACCOUNT,
     region: REGION,
     topics: [topicArn],
-    onPublish: async (message: PublishedMessage) => {
-      const line = {
-        time: message.receivedAt,
-        messageId: message.messageId,
-        subject: message.subject,
-        message: message.message,
-        attributes: Object.fromEntries(
-          Object.entries(message.messageAttributes).map(([name, value]) => [
-            name,
-            value.stringValue,
-          ]),
-        ),
-      };
-      await appendFile(outbox, `${JSON.stringify(line)}\n`);
-      log(`notify: ${message.subject ?? '(no subject)'}`);
-      if (options.webhook) {
-        try {
-          await fetch(options.webhook, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify(line),
-          });
-        } catch (error) {
-          log(`notify: webhook ${options.webhook} failed: ${(error as Error).message}`);
-        }
-      }
-    },
+    onPublish: (message) => outbox.accept(message),
   });
   const [eventsServer, snsServer] = await Promise.all([eventBridge.listen(), sns.listen()]);
   servers.push(eventsServer, snsServer);
@@ -244,8 +240,10 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
   });
   servers.push(apiServer);
 
-  const scheduled = service.functions.filter((fn) => fn.eventBridge.some((rule) => rule.schedule));
-  const poll = async () => {
+  const scheduleRules = service.functions.flatMap((fn) =>
+    fn.eventBridge.filter((rule) => rule.schedule).map((rule) => ({ fn, input: rule.input })),
+  );
+  const runScheduled = async (kind: 'poll' | 'reconcile') => {
     const event: BusEvent = {
       version: '0',
       id: crypto.randomUUID(),
@@ -254,31 +252,63 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
       account: ACCOUNT,
       time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
       region: REGION,
-      resources: [`arn:aws:events:${REGION}:${ACCOUNT}:rule/irwatch-${STAGE}-poll`],
+      resources: [`arn:aws:events:${REGION}:${ACCOUNT}:rule/irwatch-${STAGE}-${kind}`],
       detail: {},
     };
+    // A rule with a constant input (the reconciliation) sends that input instead of the event.
+    const rules = scheduleRules.filter(
+      (rule) => (rule.input !== undefined) === (kind === 'reconcile'),
+    );
     await Promise.all(
-      scheduled.map(async (fn) => {
+      rules.map(async ({ fn, input }) => {
         try {
-          const report = (await runtime.invoke(fn.name, event)) as
+          const report = (await runtime.invoke(fn.name, input ?? event)) as
             { jobsListed?: number; stateChanges?: number } | undefined;
-          if (options.verbose || report?.stateChanges) {
+          if (options.verbose || report?.stateChanges || kind === 'reconcile') {
             log(
-              `${fn.name}: poll listed ${report?.jobsListed ?? 0} job(s), ${report?.stateChanges ?? 0} state change(s)`,
+              `${fn.name}: ${kind} listed ${report?.jobsListed ?? 0} job(s), ${report?.stateChanges ?? 0} state change(s)`,
             );
           }
         } catch (error) {
-          log(`${fn.name}: poll failed: ${(error as Error).message}`);
+          reportFailure(`${fn.name}: ${kind} failed: ${(error as Error).message}`);
         }
       }),
     );
   };
+  // A SageMaker that keeps refusing (bad credentials) is reported once per distinct error, then
+  // again only after a pause that doubles, instead of on every poll.
+  const failures = new Map<string, { count: number; nextReportAt: number; backoffMs: number }>();
+  const reportFailure = (line: string) => {
+    const now = Date.now();
+    const seen = failures.get(line);
+    if (!seen) {
+      failures.set(line, { count: 1, nextReportAt: now + 60_000, backoffMs: 60_000 });
+      log(line);
+      return;
+    }
+    seen.count += 1;
+    if (now < seen.nextReportAt) return;
+    log(`${line} (${seen.count} times so far)`);
+    seen.backoffMs = Math.min(seen.backoffMs * 2, 3_600_000);
+    seen.nextReportAt = now + seen.backoffMs;
+  };
+  const poll = () => runScheduled('poll');
+  const reconcile = () => runScheduled('reconcile');
   const interval = (options.pollIntervalSeconds ?? 5) * 1000;
   let polling = Promise.resolve();
   const timer = setInterval(() => {
     polling = polling.then(poll);
   }, interval);
-  polling = polling.then(poll);
+  const reconcileTimer = setInterval(
+    () => {
+      polling = polling.then(reconcile);
+    },
+    (options.reconcileIntervalSeconds ?? 86_400) * 1000,
+  );
+  // What a killed process left undelivered goes first, then a reconciliation repairs any drift.
+  const resumed = bus.resume();
+  if (resumed > 0) log(`bus: resuming ${resumed} delivery(ies) a previous run left unfinished`);
+  polling = polling.then(reconcile).then(poll);
 
   const endpoints = {
     dynamodb: dynamo.url,
@@ -298,14 +328,15 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
     bus,
     endpoints,
     poll,
+    reconcile,
     async stop() {
       clearInterval(timer);
+      clearInterval(reconcileTimer);
       await polling;
       await bus.idle();
-      // The HTTP servers first, then the database they write to.
-      const [database, ...others] = servers;
-      await Promise.all(others.map((server) => server.close()));
-      await database?.close();
+      await outbox.idle();
+      // Last started, first closed: the servers, then the journals, the database and the lock.
+      for (const server of [...servers].reverse()) await server.close();
     },
   };
 }
