@@ -17,6 +17,7 @@ const SECTIONS = [
   { id: 'detect', file: 'bench/detect.ts', args: [], outputs: ['detect'] },
   { id: 'api', file: 'bench/api.ts', args: [], outputs: ['api'] },
   { id: 'local-stack', file: 'bench/local-stack.ts', args: [], outputs: ['local-stack'] },
+  { id: 'durability', file: 'bench/durability.ts', args: [], outputs: ['durability'] },
   { id: 'dashboard', file: 'bench/dashboard.ts', args: [], outputs: ['dashboard'] },
 ] as const;
 
