@@ -161,16 +161,18 @@ const API: Record<string, OptionSpec> = { 'api-url': { type: 'string' }, ...DATA
 export const COMMANDS: Record<string, { usage: string; options: Record<string, OptionSpec> }> = {
   start: {
     usage: `irwatch start [--port 3000] [--data-dir .irwatch] [--poll-interval 5] [--reconcile-interval 86400]
-              [--webhook URL] [--scenario-speed 1] [--config serverless.yml] [--verbose]
+              [--retry-delay 1] [--webhook URL] [--scenario-speed 1] [--config serverless.yml] [--verbose]
 
 Runs irwatch on this machine: DynamoDB, a SageMaker simulator (or AWS_ENDPOINT_URL_SAGEMAKER),
 the irwatch bus, SNS as an outbox, the detector every --poll-interval seconds, a reconciliation at
-start-up and every --reconcile-interval seconds, and the API and dashboard on --port.`,
+start-up and every --reconcile-interval seconds, and the API and dashboard on --port. A failed
+delivery is retried after --retry-delay seconds, then twice that (Lambda waits about 60).`,
     options: {
       port: { type: 'string' },
       ...DATA_DIR,
       'poll-interval': { type: 'string' },
       'reconcile-interval': { type: 'string' },
+      'retry-delay': { type: 'string' },
       'scenario-speed': { type: 'string' },
       config: { type: 'string' },
       webhook: { type: 'string' },

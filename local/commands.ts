@@ -33,6 +33,7 @@ export async function runStart(options: Options): Promise<number> {
   const reconcileIntervalSeconds = positiveNumber(options, 'reconcile-interval', 86_400);
   const stack = await startStack({
     reconcileIntervalSeconds,
+    retryDelayMs: positiveNumber(options, 'retry-delay', 1) * 1000,
     dataDir: dataDirOf(options),
     config: str(options, 'config'),
     port,

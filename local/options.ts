@@ -42,6 +42,7 @@ const CHECKS: Record<string, (name: string, raw: string) => void> = {
   'poll-interval': (name, raw) => positive(name, raw, 86_400),
   'reconcile-interval': (name, raw) => positive(name, raw, 31 * 86_400),
   'scenario-speed': (name, raw) => positive(name, raw, 10_000),
+  'retry-delay': (name, raw) => positive(name, raw, 600),
   webhook: httpUrl,
   'api-url': httpUrl,
   'data-dir': (_name, raw) => {

@@ -66,6 +66,7 @@ describe('bad flags are refused before anything starts', () => {
     [['start', '--poll-interval', 'soon'], /--poll-interval must be a number above 0/],
     [['start', '--reconcile-interval', '-5'], /--reconcile-interval.*ambiguous/],
     [['start', '--reconcile-interval=-5'], /--reconcile-interval must be a number above 0/],
+    [['start', '--retry-delay', '3600'], /--retry-delay must be a number above 0 and at most 600/],
     [['start', '--scenario-speed', 'NaN'], /--scenario-speed must be a number above 0/],
     [
       ['start', '--webhook', 'ftp://example.com'],
