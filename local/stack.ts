@@ -8,6 +8,7 @@ import { dataDirPath, ensureWritableDataDir, lockDataDir } from './data-dir.js';
 import { repairIndexes, startDynalite } from './dynamodb.js';
 import { createEventBridgeEndpoint, type BusEvent } from './eventbridge-endpoint.js';
 import { listen } from './http-server.js';
+import { createFailureReporter } from './failure-reporter.js';
 import { openJournal } from './journal.js';
 import { createLambdaRuntime } from './lambda.js';
 import { createOutbox } from './outbox.js';
@@ -275,23 +276,7 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
       }),
     );
   };
-  // A SageMaker that keeps refusing (bad credentials) is reported once per distinct error, then
-  // again only after a pause that doubles, instead of on every poll.
-  const failures = new Map<string, { count: number; nextReportAt: number; backoffMs: number }>();
-  const reportFailure = (line: string) => {
-    const now = Date.now();
-    const seen = failures.get(line);
-    if (!seen) {
-      failures.set(line, { count: 1, nextReportAt: now + 60_000, backoffMs: 60_000 });
-      log(line);
-      return;
-    }
-    seen.count += 1;
-    if (now < seen.nextReportAt) return;
-    log(`${line} (${seen.count} times so far)`);
-    seen.backoffMs = Math.min(seen.backoffMs * 2, 3_600_000);
-    seen.nextReportAt = now + seen.backoffMs;
-  };
+  const reportFailure = createFailureReporter(log);
   const poll = () => runScheduled('poll');
   const reconcile = () => runScheduled('reconcile');
   const interval = (options.pollIntervalSeconds ?? 5) * 1000;
