@@ -212,7 +212,7 @@ emitSection({
         'items read',
         'stale entries',
         'repair ms',
-        'dynalite open ms',
+        'dynalite listen ms (it opens LevelDB lazily)',
         'BatchWriteItem throughput',
       ],
       rows: repair,
