@@ -14,9 +14,11 @@ export interface LocalRule {
 
 export interface DeadLetter {
   time: string;
+  /** The function, or `outbox` / `webhook` for an SNS message its subscriber never took. */
   functionName: string;
   attempts: number;
   error: string;
+  /** The outbox's letters (`outbox`, `webhook`) carry the SNS `message` in its place. */
   event: BusEvent;
 }
 

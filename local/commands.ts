@@ -199,8 +199,19 @@ export async function runRedrive(options: Options): Promise<number> {
   const kept: DeadLetter[] = [];
   let sent = 0;
   let skipped = 0;
+  let delivered = 0;
   for (const letter of letters) {
-    if (letter.event.source.startsWith('aws.')) {
+    // A message the outbox could not take: written to outbox.jsonl now that it can be (a
+    // webhook's letter stays; its subscriber is not this process's to call).
+    const message = (letter as Partial<DeadLetter> & { message?: unknown }).message;
+    if (letter.event === undefined) {
+      if (letter.functionName !== 'outbox' || message === undefined) {
+        kept.push(letter);
+        continue;
+      }
+      await appendFile(join(dir, 'outbox.jsonl'), `${JSON.stringify(message)}\n`);
+      delivered += 1;
+    } else if (letter.event.source.startsWith('aws.')) {
       skipped += 1;
     } else {
       const result = await client.send(
@@ -227,7 +238,7 @@ export async function runRedrive(options: Options): Promise<number> {
   if (kept.length > 0) await appendFile(file, kept.map((l) => `${JSON.stringify(l)}\n`).join(''));
   await unlink(working);
   console.log(
-    `redrive: ${sent} put back on the bus, ${skipped} schedule/CloudTrail events skipped, ${kept.length} refused and kept`,
+    `redrive: ${sent} put back on the bus, ${delivered} written to outbox.jsonl, ${skipped} schedule/CloudTrail events skipped, ${kept.length} refused or webhook letters kept`,
   );
   return kept.length > 0 ? 1 : 0;
 }

@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -94,5 +94,45 @@ describe('the irwatch CLI against the local stack', () => {
     expect(replay.code).toBe(0);
     expect(replay.output).toMatch(/replay: event \S+ sent to ingest/);
     await stack.bus.idle();
+  });
+
+  it('redrives an outbox dead letter into outbox.jsonl and keeps a webhook one', async () => {
+    const line = {
+      messageId: 'redriven-1',
+      subject: 'irwatch COMPLETED x',
+      message: { default: 'x' },
+    };
+    await appendFile(
+      join(dataDir, 'dead-letter.jsonl'),
+      [
+        {
+          time: '2026-01-01T00:00:00Z',
+          functionName: 'outbox',
+          attempts: 3,
+          error: 'EISDIR',
+          message: line,
+        },
+        {
+          time: '2026-01-01T00:00:00Z',
+          functionName: 'webhook',
+          attempts: 3,
+          error: '503',
+          message: line,
+        },
+      ]
+        .map((letter) => `${JSON.stringify(letter)}\n`)
+        .join(''),
+    );
+    const redrive = await irwatch('redrive');
+    expect(redrive.output).toMatch(
+      /1 written to outbox\.jsonl, .* 1 refused or webhook letters kept/,
+    );
+    expect(redrive.code).toBe(1);
+    const outbox = await readFile(join(dataDir, 'outbox.jsonl'), 'utf8');
+    expect(outbox).toContain('"messageId":"redriven-1"');
+    const left = (await readFile(join(dataDir, 'dead-letter.jsonl'), 'utf8')).trim().split('\n');
+    expect(
+      left.map((letter) => (JSON.parse(letter) as { functionName: string }).functionName),
+    ).toEqual(['webhook']);
   });
 });
