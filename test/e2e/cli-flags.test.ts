@@ -18,7 +18,11 @@ afterAll(async () => {
 });
 
 async function irwatch(...args: string[]) {
-  const cli = runCli(args);
+  return irwatchWith({}, ...args);
+}
+
+async function irwatchWith(env: NodeJS.ProcessEnv, ...args: string[]) {
+  const cli = runCli(args, env);
   started.push(cli);
   const code = await cli.exited;
   return { code, output: cli.output() };
@@ -102,6 +106,22 @@ describe('bad flags are refused before anything starts', () => {
     }
     expectOneLineError(result, message);
     expect(existsSync(dataDir)).toBe(false);
+  });
+});
+
+describe('a deployed API without AWS credentials', () => {
+  it('says in one line how to provide them', async () => {
+    const result = await irwatchWith(
+      {
+        AWS_EC2_METADATA_DISABLED: 'true',
+        AWS_CONFIG_FILE: '/nonexistent/config',
+        AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials',
+      },
+      'jobs',
+      '--api-url',
+      'https://abc123.execute-api.eu-west-1.amazonaws.com',
+    );
+    expectOneLineError(result, /No AWS credentials found .*set AWS_PROFILE/);
   });
 });
 
