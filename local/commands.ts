@@ -67,6 +67,8 @@ interface StackInfo {
   tableName: string;
   busName: string;
   topicArn: string;
+  /** The local user's AWS credentials and config files (the stack's endpoints verify signatures). */
+  awsFiles: { credentials: string; config: string; profile: string };
 }
 
 async function runningStack(options: Options): Promise<StackInfo> {
@@ -98,9 +100,14 @@ function useStack(info: StackInfo): void {
     AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'ERROR',
     POWERTOOLS_METRICS_DISABLED: 'true',
+    AWS_SHARED_CREDENTIALS_FILE: info.awsFiles.credentials,
+    AWS_CONFIG_FILE: info.awsFiles.config,
+    AWS_PROFILE: info.awsFiles.profile,
   });
-  process.env.AWS_ACCESS_KEY_ID ??= 'local';
-  process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
+  // The local endpoints know only the local user's keys: keys from the environment would win.
+  for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']) {
+    delete process.env[name];
+  }
 }
 
 /** Backfill through the real detect handler, against the running local stack. */

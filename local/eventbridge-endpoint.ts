@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { listen as listenHttp, readBody, send, signedRegion } from './http-server.js';
+import type { Gate } from './iam/gate.js';
 import type { LocalServer } from './http-server.js';
 
 /** A PutEvents request entry as it travels on the wire (Time in epoch seconds). */
@@ -65,7 +66,8 @@ export interface EventBridgeEndpoint {
   readonly deliveryErrors: unknown[];
   setFailEntry(fn: FailEntry | undefined): void;
   handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
-  listen(port?: number): Promise<LocalServer>;
+  /** With a gate, every request is checked (callers, signature, IAM) before it is served. */
+  listen(port?: number, gate?: Gate): Promise<LocalServer>;
 }
 
 const MAX_ENTRIES = 10;
@@ -303,8 +305,8 @@ export function createEventBridgeEndpoint(
       failEntry = fn;
     },
     handle,
-    listen(port) {
-      return listenHttp(handle, { port: port ?? 0 });
+    listen(port, gate) {
+      return listenHttp(handle, { port: port ?? 0, ...(gate ? { gate } : {}) });
     },
   };
 }

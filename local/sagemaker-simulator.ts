@@ -9,6 +9,7 @@ import {
   SortOrder,
 } from '@aws-sdk/client-sagemaker';
 import { listen as listenHttp, readBody, send } from './http-server.js';
+import type { Gate } from './iam/gate.js';
 import type { LocalServer } from './http-server.js';
 
 export type JobStatus = RecommendationJobStatus;
@@ -65,7 +66,8 @@ export interface SageMakerSimulator {
   describeJob(name: string): WireObject | undefined;
   /** The raw request handler, for mounting the simulator in another server. */
   handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
-  listen(port?: number): Promise<LocalServer>;
+  /** With a gate, every request is checked (callers, signature, IAM) before it is served. */
+  listen(port?: number, gate?: Gate): Promise<LocalServer>;
 }
 
 const TERMINAL: ReadonlySet<string> = new Set(['COMPLETED', 'FAILED', 'STOPPED']);
@@ -589,8 +591,8 @@ export function createSageMakerSimulator(
       return visible(name)?.view;
     },
     handle,
-    listen(port) {
-      return listenHttp(handle, { port: port ?? 0 });
+    listen(port, gate) {
+      return listenHttp(handle, { port: port ?? 0, ...(gate ? { gate } : {}) });
     },
   };
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { listen as listenHttp, readBody, send, signedRegion } from './http-server.js';
+import type { Gate } from './iam/gate.js';
 import type { LocalServer } from './http-server.js';
 
 export interface PublishedAttribute {
@@ -51,7 +52,8 @@ export interface SnsEndpoint {
   readonly createdTopics: string[];
   setFailPublish(fn: SnsEndpointOptions['failPublish']): void;
   handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
-  listen(port?: number): Promise<LocalServer>;
+  /** With a gate, every request is checked (callers, signature, IAM) before it is served. */
+  listen(port?: number, gate?: Gate): Promise<LocalServer>;
 }
 
 const XMLNS = 'http://sns.amazonaws.com/doc/2010-03-31/';
@@ -355,8 +357,8 @@ export function createSnsEndpoint(options: SnsEndpointOptions = {}): SnsEndpoint
       failPublish = fn;
     },
     handle,
-    listen(port) {
-      return listenHttp(handle, { port: port ?? 0 });
+    listen(port, gate) {
+      return listenHttp(handle, { port: port ?? 0, ...(gate ? { gate } : {}) });
     },
   };
 }

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { listen as listenHttp, readBody, send } from './http-server.js';
+import type { Gate } from './iam/gate.js';
 import type { LocalServer } from './http-server.js';
 
 /** A message attribute as it travels on the wire (BinaryValue in base64). */
@@ -41,7 +42,8 @@ export interface SqsEndpoint {
   /** Every message still in the queue, visible or in flight. */
   messagesOf(name: string): StoredMessage[];
   handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
-  listen(port?: number): Promise<LocalServer>;
+  /** With a gate, every request is checked (callers, signature, IAM) before it is served. */
+  listen(port?: number, gate?: Gate): Promise<LocalServer>;
 }
 
 const DEFAULT_VISIBILITY_SECONDS = 30;
@@ -421,8 +423,8 @@ export function createSqsEndpoint(options: SqsEndpointOptions = {}): SqsEndpoint
       return [...(queues.get(name) ?? [])];
     },
     handle,
-    listen(port) {
-      return listenHttp(handle, { port: port ?? 0 });
+    listen(port, gate) {
+      return listenHttp(handle, { port: port ?? 0, ...(gate ? { gate } : {}) });
     },
   };
 }

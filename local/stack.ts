@@ -1,12 +1,22 @@
 import { randomBytes } from 'node:crypto';
-import { appendFile, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { toApiGatewayEvent, writeApiGatewayResult } from './api-adapter.js';
 import { createLocalBus, type LocalBus } from './bus.js';
 import { startDynalite } from './dynamodb.js';
 import { createEventBridgeEndpoint, type BusEvent } from './eventbridge-endpoint.js';
-import { listen } from './http-server.js';
+import { listen, send } from './http-server.js';
+import { foreignCallerReason } from './iam/gate.js';
+import { listenGated } from './iam/gated-proxy.js';
+import { createLocalIam } from './iam/local-iam.js';
+import { localUserCredentials } from './iam/user-credentials.js';
+import {
+  dynamodbProtocol,
+  eventBridgeProtocol,
+  sagemakerProtocol,
+  snsProtocol,
+} from './iam/requests.js';
 import { createLambdaRuntime } from './lambda.js';
 import { createSageMakerSimulator, loadSampleJobs } from './sagemaker-simulator.js';
 import { scenarioJobs } from './scenario.js';
@@ -31,6 +41,12 @@ export interface StackOptions {
   log?: (line: string) => void;
   /** Logs every detector round, not only those that found changes. */
   verbose?: boolean;
+  /**
+   * Evaluates every call of the functions against their roles (the default). Off, any signed
+   * call is allowed, whoever signed it: for debugging, or to let the functions use your own
+   * credentials with a real SageMaker.
+   */
+  iam?: boolean;
 }
 
 export interface LocalStack {
@@ -40,6 +56,8 @@ export interface LocalStack {
   simulated: boolean;
   bus: LocalBus;
   endpoints: Record<'dynamodb' | 'sagemaker' | 'eventbridge' | 'sns', string>;
+  /** Where the local user's keys and region are, for the AWS CLI and the SDKs. */
+  awsFiles: { credentials: string; config: string; profile: string };
   /** Runs the detector once, as its schedule does. */
   poll(): Promise<void>;
   stop(): Promise<void>;
@@ -53,13 +71,12 @@ const STAGE = 'local';
 const REGION = process.env.AWS_REGION ?? 'us-east-1';
 const ACCOUNT = '000000000000';
 
-async function ensureTable(endpoint: string, tableName: string): Promise<void> {
-  // dynalite accepts any signature; the stack's own credentials may not exist yet.
-  const client = new DynamoDBClient({
-    endpoint,
-    region: REGION,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+async function ensureTable(
+  endpoint: string,
+  tableName: string,
+  credentials: { accessKeyId: string; secretAccessKey: string },
+): Promise<void> {
+  const client = new DynamoDBClient({ endpoint, region: REGION, credentials });
   try {
     await client.send(new DescribeTableCommand({ TableName: tableName }));
   } catch (error) {
@@ -114,7 +131,9 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
   );
 
   try {
-    await mkdir(dataDir, { recursive: true });
+    await mkdir(dataDir, { recursive: true, mode: 0o700 });
+    // The data, the keys and the socket of the local DynamoDB are the user's alone.
+    await chmod(dataDir, 0o700);
     await writeFile(join(dataDir, '.write-check'), '');
     await unlink(join(dataDir, '.write-check'));
   } catch (error) {
@@ -127,9 +146,29 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
   const topicArn = `arn:aws:sns:${REGION}:${ACCOUNT}:irwatch-${STAGE}`;
   const outbox = join(dataDir, 'outbox.jsonl');
 
-  const dynamo = await startDynalite({ path: join(dataDir, 'dynamodb') });
+  const enforceIam = options.iam ?? true;
+  const user = await localUserCredentials(dataDir, REGION);
+  const iam = createLocalIam({
+    service,
+    account: ACCOUNT,
+    region: REGION,
+    stage: STAGE,
+    user: user.keys,
+    seed: user.seed,
+    enforceIam,
+  });
+  if (!enforceIam) {
+    log('IAM is off (--no-iam): every signed call is allowed, whoever signed it');
+  }
+
+  // dynalite listens on a socket file in the private data folder; only the gate listens on a port.
+  const socketPath = join(dataDir, 'dynamodb.sock');
+  await unlink(socketPath).catch(() => undefined);
+  const dynamo = await startDynalite({ path: join(dataDir, 'dynamodb'), socketPath });
   servers.push(dynamo);
-  await ensureTable(dynamo.url, tableName);
+  const dynamoGate = await listenGated({ socketPath }, iam.gateFor(dynamodbProtocol));
+  servers.push(dynamoGate);
+  await ensureTable(dynamoGate.url, tableName, user.keys);
 
   const externalSageMaker = process.env.AWS_ENDPOINT_URL_SAGEMAKER;
   let sagemakerUrl = externalSageMaker;
@@ -140,12 +179,22 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
     })) {
       simulator.addJob(job);
     }
-    const server = await simulator.listen();
+    const server = await simulator.listen(0, iam.gateFor(sagemakerProtocol));
     servers.push(server);
     sagemakerUrl = server.url;
   }
 
-  const runtime = createLambdaRuntime(root, service.functions, REGION);
+  const runtime = createLambdaRuntime({
+    root,
+    functions: service.functions,
+    region: REGION,
+    account: ACCOUNT,
+    stage: STAGE,
+    environmentOf: (fn) => ({
+      ...(process.env as Record<string, string>),
+      ...(enforceIam ? iam.identities.environmentOf(iam.identities.forFunction(fn.name)) : {}),
+    }),
+  });
   const bus = createLocalBus({
     functions: service.functions,
     invoke: runtime.invoke,
@@ -187,7 +236,7 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
           ]),
         ),
       };
-      await appendFile(outbox, `${JSON.stringify(line)}\n`);
+      await appendFile(outbox, `${JSON.stringify(line)}\n`, { mode: 0o600 });
       log(`notify: ${message.subject ?? '(no subject)'}`);
       if (options.webhook) {
         try {
@@ -202,12 +251,15 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
       }
     },
   });
-  const [eventsServer, snsServer] = await Promise.all([eventBridge.listen(), sns.listen()]);
+  const [eventsServer, snsServer] = await Promise.all([
+    eventBridge.listen(0, iam.gateFor(eventBridgeProtocol)),
+    sns.listen(0, iam.gateFor(snsProtocol)),
+  ]);
   servers.push(eventsServer, snsServer);
 
   Object.assign(process.env, {
     AWS_REGION: REGION,
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.url,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamoGate.url,
     AWS_ENDPOINT_URL_EVENTBRIDGE: eventsServer.url,
     AWS_ENDPOINT_URL_SNS: snsServer.url,
     AWS_ENDPOINT_URL_SAGEMAKER: sagemakerUrl,
@@ -218,15 +270,21 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
     POWERTOOLS_METRICS_DISABLED: 'true',
     CURSOR_KEY: await localCursorKey(dataDir),
   });
-  // Local servers accept any signature; the SDK still needs credentials to sign with.
-  if (!externalSageMaker && !process.env.AWS_ACCESS_KEY_ID && !process.env.AWS_PROFILE) {
-    process.env.AWS_ACCESS_KEY_ID = 'local';
-    process.env.AWS_SECRET_ACCESS_KEY = 'local';
-  }
 
   const api = service.functions.find((fn) => fn.httpApi.length > 0);
+  let apiPort = 0;
   const apiServer = await listen(
     async (req, res) => {
+      const foreign = foreignCallerReason(req, apiPort);
+      if (foreign) {
+        send(
+          res,
+          403,
+          JSON.stringify({ type: 'about:blank', title: 'Forbidden', status: 403, detail: foreign }),
+          { 'content-type': 'application/problem+json' },
+        );
+        return;
+      }
       if (!api) {
         res.writeHead(503, { 'content-type': 'application/problem+json' });
         res.end(JSON.stringify({ title: 'No HTTP API function in serverless.yml', status: 503 }));
@@ -243,6 +301,7 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
     );
   });
   servers.push(apiServer);
+  apiPort = apiServer.port;
 
   const scheduled = service.functions.filter((fn) => fn.eventBridge.some((rule) => rule.schedule));
   const poll = async () => {
@@ -281,14 +340,15 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
   polling = polling.then(poll);
 
   const endpoints = {
-    dynamodb: dynamo.url,
+    dynamodb: dynamoGate.url,
     sagemaker: sagemakerUrl ?? '',
     eventbridge: eventsServer.url,
     sns: snsServer.url,
   };
   await writeFile(
     join(dataDir, 'stack.json'),
-    `${JSON.stringify({ api: apiServer.url, ...endpoints, tableName, busName: `irwatch-${STAGE}`, topicArn, pid: process.pid }, null, 2)}\n`,
+    `${JSON.stringify({ api: apiServer.url, ...endpoints, tableName, busName: `irwatch-${STAGE}`, topicArn, region: REGION, awsFiles: user.files, iam: enforceIam, pid: process.pid }, null, 2)}\n`,
+    { mode: 0o600 },
   );
 
   return {
@@ -297,11 +357,13 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
     simulated: !externalSageMaker,
     bus,
     endpoints,
+    awsFiles: user.files,
     poll,
     async stop() {
       clearInterval(timer);
       await polling;
       await bus.idle();
+      await runtime.stop();
       // The HTTP servers first, then the database they write to.
       const [database, ...others] = servers;
       await Promise.all(others.map((server) => server.close()));
