@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
 import { appendFile, chmod, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -147,6 +148,8 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
   const outbox = join(dataDir, 'outbox.jsonl');
 
   const enforceIam = options.iam ?? true;
+  // Every call the gates evaluated, one JSON line each: what the functions really send.
+  const callLog = process.env.IRWATCH_IAM_CALL_LOG;
   const user = await localUserCredentials(dataDir, REGION);
   const iam = createLocalIam({
     service,
@@ -156,6 +159,7 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
     user: user.keys,
     seed: user.seed,
     enforceIam,
+    ...(callLog ? { record: (call) => appendFileSync(callLog, `${JSON.stringify(call)}\n`) } : {}),
   });
   if (!enforceIam) {
     log('IAM is off (--no-iam): every signed call is allowed, whoever signed it');

@@ -415,7 +415,7 @@ async function drain(): Promise<void> {
 }
 
 beforeAll(async () => {
-  proxy = createDynamoDbProxy(world.table.endpoint, {
+  proxy = createDynamoDbProxy(world.table.upstream, {
     unprocessedBatch: () => {
       if (!faultsOn) return false;
       injected.unprocessedBatches += 1;
@@ -436,7 +436,10 @@ beforeAll(async () => {
       }
     },
   });
-  const [proxyServer, eventsServer] = await Promise.all([proxy.listen(), eventBridge.listen()]);
+  const [proxyServer, eventsServer] = await Promise.all([
+    proxy.listen(0, world.table.gate()),
+    eventBridge.listen(),
+  ]);
   servers.push(proxyServer, eventsServer);
   process.env.AWS_ENDPOINT_URL_DYNAMODB = proxyServer.url;
   process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = eventsServer.url;

@@ -185,6 +185,10 @@ export function noWildcardActions(template: TemplateDocument): string[] {
 export const UNSCOPABLE_ACTIONS: ReadonlyMap<string, string> = new Map([
   // detect's poll: a List action over the account's jobs, before any job ARN is known.
   ['sagemaker:listinferencerecommendationsjobs', 'sagemaker:ListInferenceRecommendationsJobs'],
+  [
+    'sagemaker:listinferencerecommendationsjobsteps',
+    'sagemaker:ListInferenceRecommendationsJobSteps',
+  ],
   // Lambda's active tracing sends segments through the X-Ray API, which has no resource types
   // for these two (AWS's own AWSXRayDaemonWriteAccess policy grants them on "*").
   ['xray:puttracesegments', 'xray:PutTraceSegments'],
