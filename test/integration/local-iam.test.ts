@@ -261,7 +261,7 @@ describe('the local stack with a permission removed from a role', () => {
     const resources = join(copy, 'functions/ingest/resources.yml');
     const text = await readFile(resources, 'utf8');
     const broken = text.replace(
-      /              - Effect: Allow\n                Action: sagemaker:DescribeInferenceRecommendationsJob\n[^\n]*\n/,
+      / {14}- Effect: Allow\n {16}Action: sagemaker:DescribeInferenceRecommendationsJob\n[^\n]*\n/,
       '',
     );
     expect(broken).not.toEqual(text);
