@@ -6,6 +6,7 @@ export default defineConfig({
   test: {
     ...base.test,
     include: ['test/permissions/**/*.test.ts'],
+    exclude: ['node_modules/**'],
     globalSetup: [],
   },
 });

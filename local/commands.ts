@@ -68,7 +68,7 @@ interface StackInfo {
   busName: string;
   topicArn: string;
   /** The local user's AWS credentials and config files (the stack's endpoints verify signatures). */
-  awsFiles: { credentials: string; config: string; profile: string };
+  awsFiles?: { credentials: string; config: string; profile: string };
 }
 
 async function runningStack(options: Options): Promise<StackInfo> {
@@ -100,13 +100,17 @@ function useStack(info: StackInfo): void {
     AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'ERROR',
     POWERTOOLS_METRICS_DISABLED: 'true',
-    AWS_SHARED_CREDENTIALS_FILE: info.awsFiles.credentials,
-    AWS_CONFIG_FILE: info.awsFiles.config,
-    AWS_PROFILE: info.awsFiles.profile,
   });
-  // The local endpoints know only the local user's keys: keys from the environment would win.
-  for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']) {
-    delete process.env[name];
+  if (info.awsFiles) {
+    Object.assign(process.env, {
+      AWS_SHARED_CREDENTIALS_FILE: info.awsFiles.credentials,
+      AWS_CONFIG_FILE: info.awsFiles.config,
+      AWS_PROFILE: info.awsFiles.profile,
+    });
+    // The local endpoints know only the local user's keys: keys from the environment would win.
+    for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']) {
+      delete process.env[name];
+    }
   }
 }
 

@@ -55,9 +55,7 @@ import {
 import { repoRoot } from '../support/serverless.js';
 import {
   ACCOUNT,
-  BUS_NAME,
   REGION,
-  TOPIC_ARN,
   lambdaContext,
   readEventFile,
   sampleJob,
@@ -432,7 +430,7 @@ beforeAll(async () => {
     },
     onEvents: (_events, records) => {
       for (const record of records) {
-        hold(record.busName === BUS_NAME ? 'irwatch' : 'default', record.event);
+        hold(record.busName === world.busName ? 'irwatch' : 'default', record.event);
       }
     },
   });
@@ -497,8 +495,8 @@ beforeAll(async () => {
       eventbridge: eventsServer.url,
       sns: process.env.AWS_ENDPOINT_URL_SNS,
       tableName: world.table.tableName,
-      busName: BUS_NAME,
-      topicArn: TOPIC_ARN,
+      busName: world.busName,
+      topicArn: world.topicArn,
     }),
   );
 

@@ -1,0 +1,103 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listen, send, type LocalServer } from '../../local/http-server.js';
+import { startStack, type LocalStack } from '../../local/stack.js';
+import { repoRoot } from '../support/serverless.js';
+
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+  '--no-first-run',
+];
+
+let stack: LocalStack;
+let hostile: LocalServer;
+let context: BrowserContext;
+let dataDir: string;
+let userDataDir: string;
+
+/**
+ * A page of another site, as any tab the user has open: it tries each local listener with the
+ * requests a page can send without asking (no-cors fetches, a form POST that needs no preflight).
+ */
+function hostilePage(targets: Record<string, string>): string {
+  const script = `
+    const targets = ${JSON.stringify(targets)};
+    window.attempts = Promise.all([
+      fetch(targets.api + '/jobs', { mode: 'no-cors' }).catch(() => undefined),
+      fetch(targets.dynamodb + '/', { method: 'POST', mode: 'no-cors', body: '{}' }).catch(() => undefined),
+      fetch(targets.sagemaker + '/', { method: 'POST', mode: 'no-cors', body: '{}' }).catch(() => undefined),
+      fetch(targets.eventbridge + '/', { method: 'POST', mode: 'no-cors', body: '{}' }).catch(() => undefined),
+      fetch(targets.sns + '/', {
+        method: 'POST',
+        mode: 'no-cors',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'Action=Publish&TopicArn=' + encodeURIComponent(targets.topicArn) + '&Message=forged&Subject=forged',
+      }).catch(() => undefined),
+    ]).then(() => 'done');`;
+  return `<!doctype html><title>another site</title><script>${script}</script>`;
+}
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'irwatch-cross-origin-'));
+  userDataDir = await mkdtemp(join(tmpdir(), 'irwatch-chromium-'));
+  stack = await startStack({
+    root: repoRoot,
+    dataDir,
+    port: 0,
+    pollIntervalSeconds: 3600,
+    log: () => undefined,
+  });
+  const info = JSON.parse(await readFile(join(dataDir, 'stack.json'), 'utf8')) as {
+    topicArn: string;
+  };
+  const page = hostilePage({ ...stack.endpoints, api: stack.url, topicArn: info.topicArn });
+  hostile = await listen((_req, res) => send(res, 200, page, { 'content-type': 'text/html' }));
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: CHROMIUM_ARGS,
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await context?.close();
+  await hostile?.close();
+  await stack?.stop();
+  await rm(userDataDir, { recursive: true, force: true });
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('a page of another site in the browser', () => {
+  it('is refused by every local listener, and its forged notification is never published', async () => {
+    const page = context.pages()[0] ?? (await context.newPage());
+    const statuses = new Map<string, number>();
+    page.on('response', (response) => {
+      if (response.url() !== `${hostile.url}/`) statuses.set(response.url(), response.status());
+    });
+    await page.goto(`${hostile.url}/`);
+    expect(
+      await page.evaluate(() => (window as unknown as { attempts: Promise<string> }).attempts),
+    ).toBe('done');
+
+    const listeners = {
+      api: `${stack.url}/jobs`,
+      ...Object.fromEntries(
+        Object.entries(stack.endpoints).map(([name, url]) => [name, `${url}/`]),
+      ),
+    };
+    for (const [name, url] of Object.entries(listeners)) {
+      expect(statuses.get(url), `${name} (${url})`).toBe(403);
+    }
+    const outbox = await readFile(join(dataDir, 'outbox.jsonl'), 'utf8').catch(() => '');
+    expect(outbox).not.toContain('forged');
+  });
+});
