@@ -176,7 +176,8 @@ export const sagemakerProtocol: ServiceProtocol = {
   deniedCode: 'AccessDeniedException',
   async authorize(operation, input, where) {
     const action = `sagemaker:${operation}`;
-    const name = str(input.JobName);
+    // GetScalingConfigurationRecommendation names its job InferenceRecommendationsJobName.
+    const name = str(input.JobName) ?? str(input.InferenceRecommendationsJobName);
     const resource = await resourceOr(action, () => (name ? jobArn(where, name) : undefined));
     const requests: AuthorizationRequest[] = [
       { action, resource, context: operation.startsWith('Create') ? tagContext(input.Tags) : {} },
