@@ -709,6 +709,27 @@ describe('fault injection: 200 jobs through detect, ingest and notify while ever
         ['wall time, s', ((performance.now() - began) / 1000).toFixed(1)],
       ]),
     );
+
+    // What the suite claims to survive must have happened: every kind of fault was injected,
+    // and some deliveries failed and were retried or redriven to success.
+    const none = Object.entries({
+      'SageMaker throttles': simulatorCalls.filter((c) => c.fault === 'throttle').length,
+      'SageMaker 5xx': simulatorCalls.filter((c) => c.fault === 'server-error').length,
+      'half-unprocessed batches': injected.unprocessedBatches,
+      'refused PutEvents entries': injected.putEventsEntries,
+      'failed SNS publishes': injected.snsPublishes,
+      'detect crashes': injected.crashes.detect,
+      'ingest crashes': injected.crashes.ingest,
+      'notify crashes': injected.crashes.notify,
+      'crashes after the work': injected.crashesAtEnd,
+      'deliveries retried to success': retriedToSuccess.length,
+      'dead letters redriven': deadBeforeRedrive,
+      'duplicate deliveries': counts.duplicates,
+    }).filter(([, count]) => count === 0);
+    expect(
+      none.map(([kind]) => kind),
+      'faults the suite never injected or survived',
+    ).toEqual([]);
   }, 240_000);
 
   it('counts the duplicate notify documents: a crash after SNS accepted, before the claim is marked sent', async () => {
