@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { appendFile, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -12,6 +13,9 @@ import { createSageMakerSimulator, loadSampleJobs } from './sagemaker-simulator.
 import { scenarioJobs } from './scenario.js';
 import { readServerlessConfig } from './serverless-config.js';
 import { createSnsEndpoint, type PublishedMessage } from './sns-endpoint.js';
+import { cloudTrailEvent } from './cloudtrail.js';
+import { createSqsEndpoint } from './sqs-endpoint.js';
+import type { SageMakerSimulator, SimulatorApiCall } from './sagemaker-simulator.js';
 import { createTableInput } from '../shared/db/table.js';
 
 export interface StackOptions {
@@ -39,7 +43,7 @@ export interface LocalStack {
   /** False when AWS_ENDPOINT_URL_SAGEMAKER named a SageMaker to use instead of the simulator. */
   simulated: boolean;
   bus: LocalBus;
-  endpoints: Record<'dynamodb' | 'sagemaker' | 'eventbridge' | 'sns', string>;
+  endpoints: Record<'dynamodb' | 'sagemaker' | 'eventbridge' | 'sns' | 'sqs', string>;
   /** Runs the detector once, as its schedule does. */
   poll(): Promise<void>;
   stop(): Promise<void>;
@@ -104,6 +108,32 @@ async function localCursorKey(dataDir: string): Promise<string> {
   }
 }
 
+// The simulator lives in memory: its create and stop calls are kept in the data folder and
+// replayed at start, so created jobs survive a restart exactly as they were.
+const SAGEMAKER_CALLS = 'sagemaker-calls.jsonl';
+
+function recordSageMakerCall(dataDir: string, call: SimulatorApiCall): void {
+  const line = { operation: call.operation, input: call.input, at: call.at, region: call.region };
+  appendFileSync(join(dataDir, SAGEMAKER_CALLS), `${JSON.stringify(line)}\n`);
+}
+
+function replaySageMakerCalls(dataDir: string, simulator: SageMakerSimulator): void {
+  const file = join(dataDir, SAGEMAKER_CALLS);
+  if (!existsSync(file)) return;
+  for (const text of readFileSync(file, 'utf8').split('\n')) {
+    if (text.trim() === '') continue;
+    const call = JSON.parse(text) as Pick<
+      SimulatorApiCall,
+      'operation' | 'input' | 'at' | 'region'
+    >;
+    if (call.operation === 'CreateInferenceRecommendationsJob') {
+      simulator.createJob(call.input, call.at, call.region);
+    } else {
+      simulator.stopJob(String(call.input.JobName), call.at);
+    }
+  }
+}
+
 async function launch(options: StackOptions, servers: Closable[]): Promise<LocalStack> {
   const root = resolve(options.root ?? join(import.meta.dirname, '..'));
   const dataDir = resolve(options.dataDir ?? join(root, '.irwatch'));
@@ -133,8 +163,19 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
 
   const externalSageMaker = process.env.AWS_ENDPOINT_URL_SAGEMAKER;
   let sagemakerUrl = externalSageMaker;
+  // CloudTrail: the simulator's create and stop calls reach the default bus once it exists.
+  let cloudTrail: (call: SimulatorApiCall) => void = () => undefined;
   if (!externalSageMaker) {
-    const simulator = createSageMakerSimulator();
+    const simulator = createSageMakerSimulator({
+      account: ACCOUNT,
+      region: REGION,
+      createdJobDurationMs: 120_000 / (options.scenarioSpeed ?? 1),
+      onApiCall: (call) => {
+        recordSageMakerCall(dataDir, call);
+        cloudTrail(call);
+      },
+    });
+    replaySageMakerCalls(dataDir, simulator);
     for (const job of scenarioJobs(loadSampleJobs(join(root, 'events/sagemaker/jobs')), dataDir, {
       speed: options.scenarioSpeed,
     })) {
@@ -161,19 +202,40 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
       ),
   });
 
+  cloudTrail = (call) => {
+    log(`cloudtrail: ${call.operation} ${String(call.input.JobName)}`);
+    bus.publish('default', [cloudTrailEvent(call, ACCOUNT)]);
+  };
+
   const eventBridge = createEventBridgeEndpoint({
     account: ACCOUNT,
     region: REGION,
+    buses: ['default', `irwatch-${STAGE}`],
+    rules: service.functions.flatMap((fn) =>
+      fn.eventBridge.map((trigger, index) => ({
+        name: trigger.name ?? `irwatch-${STAGE}-${fn.name}-rule-${index + 1}`,
+        eventBusName: trigger.bus === 'irwatch' ? `irwatch-${STAGE}` : 'default',
+        ...(trigger.pattern !== undefined ? { eventPattern: JSON.stringify(trigger.pattern) } : {}),
+        ...(trigger.schedule !== undefined ? { scheduleExpression: trigger.schedule } : {}),
+        ...(trigger.description !== undefined ? { description: trigger.description } : {}),
+      })),
+    ),
+    onDropped: (records) =>
+      log(
+        `events: ${records.length} event(s) put to bus ${records[0]?.busName}, which does not exist: accepted and dropped, as AWS does`,
+      ),
     onEvents: (_events, records) => {
       for (const record of records) {
         bus.publish(record.busName === `irwatch-${STAGE}` ? 'irwatch' : 'default', [record.event]);
       }
     },
   });
+  const sqs = createSqsEndpoint({ account: ACCOUNT, region: REGION });
   const sns = createSnsEndpoint({
     account: ACCOUNT,
     region: REGION,
     topics: [topicArn],
+    deliverToQueue: (queueArn, body, attributes) => sqs.sendToArn(queueArn, body, attributes),
     onPublish: async (message: PublishedMessage) => {
       const line = {
         time: message.receivedAt,
@@ -202,14 +264,19 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
       }
     },
   });
-  const [eventsServer, snsServer] = await Promise.all([eventBridge.listen(), sns.listen()]);
-  servers.push(eventsServer, snsServer);
+  const [eventsServer, snsServer, sqsServer] = await Promise.all([
+    eventBridge.listen(),
+    sns.listen(),
+    sqs.listen(),
+  ]);
+  servers.push(eventsServer, snsServer, sqsServer);
 
   Object.assign(process.env, {
     AWS_REGION: REGION,
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.url,
     AWS_ENDPOINT_URL_EVENTBRIDGE: eventsServer.url,
     AWS_ENDPOINT_URL_SNS: snsServer.url,
+    AWS_ENDPOINT_URL_SQS: sqsServer.url,
     AWS_ENDPOINT_URL_SAGEMAKER: sagemakerUrl,
     TABLE_NAME: tableName,
     EVENT_BUS_NAME: `irwatch-${STAGE}`,
@@ -285,6 +352,7 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
     sagemaker: sagemakerUrl ?? '',
     eventbridge: eventsServer.url,
     sns: snsServer.url,
+    sqs: sqsServer.url,
   };
   await writeFile(
     join(dataDir, 'stack.json'),
