@@ -296,7 +296,9 @@ export function createdJob(input: WireObject, options: CreatedJobOptions): Simul
       VariantName: variantName,
       ...benchmark.endpointConfiguration,
     };
-    const modelConfiguration: WireObject = { EnvironmentParameters: benchmark.environment };
+    // The model allows no empty EnvironmentParameters list: leave it out instead.
+    const modelConfiguration: WireObject =
+      benchmark.environment.length > 0 ? { EnvironmentParameters: benchmark.environment } : {};
     if (benchmark.inferenceSpecificationName) {
       modelConfiguration.InferenceSpecificationName = benchmark.inferenceSpecificationName;
     }

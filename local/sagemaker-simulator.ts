@@ -248,7 +248,8 @@ function summaryOf(view: WireObject): WireObject {
   const payload = isRecord(container.PayloadConfig) ? container.PayloadConfig : {};
   const summary: WireObject = {
     JobName: view.JobName,
-    JobDescription: view.JobDescription,
+    // Required in the summary shape, though optional at creation.
+    JobDescription: view.JobDescription ?? '',
     JobType: view.JobType,
     JobArn: view.JobArn,
     Status: view.Status,

@@ -575,7 +575,7 @@ export function createSnsEndpoint(options: SnsEndpointOptions = {}): SnsEndpoint
           'Invalid parameter: Attributes Reason: Subscription already exists with different attributes',
         );
       }
-      return `<SubscriptionArn>${xmlEscape(subscriptionArnShown(existing))}</SubscriptionArn>`;
+      return `<SubscriptionArn>${xmlEscape(existing.confirmed ? existing.subscriptionArn : 'pending confirmation')}</SubscriptionArn>`;
     }
     const subscription: Subscription = {
       subscriptionArn: `${topicArn}:${randomUUID()}`,
@@ -611,7 +611,10 @@ export function createSnsEndpoint(options: SnsEndpointOptions = {}): SnsEndpoint
       }
     }
     const returnArn = params.get('ReturnSubscriptionArn') === 'true';
-    return `<SubscriptionArn>${xmlEscape(returnArn ? subscription.subscriptionArn : subscriptionArnShown(subscription))}</SubscriptionArn>`;
+    // SNS answers an unconfirmed Subscribe with these words in place of an ARN.
+    const shown =
+      returnArn || subscription.confirmed ? subscription.subscriptionArn : 'pending confirmation';
+    return `<SubscriptionArn>${xmlEscape(shown)}</SubscriptionArn>`;
   }
 
   function confirmSubscription(params: URLSearchParams): string {
