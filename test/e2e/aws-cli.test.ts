@@ -162,6 +162,13 @@ describe.skipIf(skipReason !== undefined)('the local stack, driven by the AWS CL
     }
     await jobInStatus(stack, 'cli-compare-a', 'COMPLETED');
     await jobInStatus(stack, 'cli-compare-b', 'COMPLETED');
+    // The dashboard's compare view starts from the model's jobs, then asks GET /compare.
+    const ofModel = (await (
+      await fetch(`${stack.info.api}/models/${encodeURIComponent(PACKAGE)}/jobs`)
+    ).json()) as { jobs: ApiJob[] };
+    expect(ofModel.jobs.map((j) => j.jobName)).toEqual(
+      expect.arrayContaining(['cli-compare-a', 'cli-compare-b']),
+    );
     const response = await fetch(`${stack.info.api}/compare?jobs=cli-compare-a,cli-compare-b`);
     expect(response.status).toBe(200);
     const body = (await response.json()) as {
