@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { appendFile, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -15,7 +14,8 @@ import { readServerlessConfig } from './serverless-config.js';
 import { createSnsEndpoint, type PublishedMessage } from './sns-endpoint.js';
 import { cloudTrailEvent } from './cloudtrail.js';
 import { createSqsEndpoint } from './sqs-endpoint.js';
-import type { SageMakerSimulator, SimulatorApiCall } from './sagemaker-simulator.js';
+import type { SimulatorApiCall } from './sagemaker-simulator.js';
+import { recordSageMakerCall, replaySageMakerCalls } from './sagemaker-journal.js';
 import { createTableInput } from '../shared/db/table.js';
 
 export interface StackOptions {
@@ -108,32 +108,6 @@ async function localCursorKey(dataDir: string): Promise<string> {
   }
 }
 
-// The simulator lives in memory: its create and stop calls are kept in the data folder and
-// replayed at start, so created jobs survive a restart exactly as they were.
-const SAGEMAKER_CALLS = 'sagemaker-calls.jsonl';
-
-function recordSageMakerCall(dataDir: string, call: SimulatorApiCall): void {
-  const line = { operation: call.operation, input: call.input, at: call.at, region: call.region };
-  appendFileSync(join(dataDir, SAGEMAKER_CALLS), `${JSON.stringify(line)}\n`);
-}
-
-function replaySageMakerCalls(dataDir: string, simulator: SageMakerSimulator): void {
-  const file = join(dataDir, SAGEMAKER_CALLS);
-  if (!existsSync(file)) return;
-  for (const text of readFileSync(file, 'utf8').split('\n')) {
-    if (text.trim() === '') continue;
-    const call = JSON.parse(text) as Pick<
-      SimulatorApiCall,
-      'operation' | 'input' | 'at' | 'region'
-    >;
-    if (call.operation === 'CreateInferenceRecommendationsJob') {
-      simulator.createJob(call.input, call.at, call.region);
-    } else {
-      simulator.stopJob(String(call.input.JobName), call.at);
-    }
-  }
-}
-
 async function launch(options: StackOptions, servers: Closable[]): Promise<LocalStack> {
   const root = resolve(options.root ?? join(import.meta.dirname, '..'));
   const dataDir = resolve(options.dataDir ?? join(root, '.irwatch'));
@@ -175,7 +149,8 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
         cloudTrail(call);
       },
     });
-    replaySageMakerCalls(dataDir, simulator);
+    for (const skipped of replaySageMakerCalls(dataDir, simulator))
+      log(`sagemaker: skipped ${skipped}`);
     for (const job of scenarioJobs(loadSampleJobs(join(root, 'events/sagemaker/jobs')), dataDir, {
       speed: options.scenarioSpeed,
     })) {

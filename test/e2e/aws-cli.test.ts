@@ -23,8 +23,8 @@ interface Stack {
   info: StackInfo;
 }
 
-async function startStack(pollIntervalSeconds: number): Promise<Stack> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'irwatch-aws-cli-'));
+async function startStack(pollIntervalSeconds: number, reuseDataDir?: string): Promise<Stack> {
+  const dataDir = reuseDataDir ?? (await mkdtemp(join(tmpdir(), 'irwatch-aws-cli-')));
   const port = await freePort();
   const cli = runCli([
     'start',
@@ -789,5 +789,18 @@ describe.skipIf(skipReason !== undefined)('CloudTrail on the local default bus',
     ]);
     await jobInStatus(stack, 'cli-cloudtrail', 'STOPPING', 20_000);
     expect(stack.cli.output().match(/detect: poll listed/g)?.length ?? 0).toBe(1);
+
+    // The simulator keeps created jobs across a restart, stopped where they were stopped.
+    stack.cli.child.kill('SIGINT');
+    await stack.cli.exited;
+    const restarted = await startStack(3600, stack.dataDir);
+    const described = await aws<{ Status: string }>(restarted.info, restarted.info.sagemaker, [
+      'sagemaker',
+      'describe-inference-recommendations-job',
+      '--job-name',
+      'cli-cloudtrail',
+    ]);
+    expect(described.Status).toBe('STOPPED');
+    expect(restarted.cli.output()).not.toMatch(/sagemaker: skipped/);
   });
 });
