@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
  * AWS's own clients from the machine's Python: the AWS CLI v1 and botocore. Conformance tests use
  * them when present; with IRWATCH_REQUIRE_AWS_TOOLS=1 (CI) a missing one is an error instead.
  */
-export type AwsToolName = 'aws' | 'botocore';
+type AwsToolName = 'aws' | 'botocore';
 
 // Older clients lack operations (GetScalingConfigurationRecommendation) and speak SQS's old
 // query protocol; Debian's packages are that old.
