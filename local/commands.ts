@@ -48,6 +48,8 @@ export async function runStart(options: Options): Promise<number> {
       `  SageMaker          ${stack.endpoints.sagemaker}${stack.simulated ? '   (simulator with scenario jobs)' : '   (from AWS_ENDPOINT_URL_SAGEMAKER)'}`,
       `  EventBridge        ${stack.endpoints.eventbridge}   (bus irwatch-local)`,
       `  SNS                ${stack.endpoints.sns}   (outbox: ${join(stack.dataDir, 'outbox.jsonl')})`,
+      `  SQS                ${stack.endpoints.sqs}`,
+      `  endpoints for the AWS CLI and SDKs: ${join(stack.dataDir, 'stack.json')}`,
       `  detector           every ${pollIntervalSeconds} s`,
       'Ctrl-C stops.',
     ].join('\n'),

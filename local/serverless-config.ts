@@ -84,6 +84,9 @@ function resolveIncludes(value: unknown, baseDir: string, stage: string): unknow
 export interface EventBridgeTrigger {
   /** `default`, or the irwatch bus when the rule names `!GetAtt EventBus.Name`. */
   bus: 'default' | 'irwatch';
+  /** The rule's name and description, as deployed (the local endpoints list them). */
+  name?: string;
+  description?: string;
   pattern?: unknown;
   schedule?: string;
   maximumRetryAttempts?: number;
@@ -172,6 +175,8 @@ export function readServerlessConfig(path: string, stage = 'local'): ServiceDefi
         .filter(isRecord)
         .map((rule) => ({
           bus: rule.eventBus === undefined || rule.eventBus === 'default' ? 'default' : 'irwatch',
+          ...(typeof rule.name === 'string' ? { name: rule.name } : {}),
+          ...(typeof rule.description === 'string' ? { description: rule.description } : {}),
           pattern: rule.pattern,
           schedule: typeof rule.schedule === 'string' ? rule.schedule : undefined,
           maximumRetryAttempts: isRecord(rule.retryPolicy)

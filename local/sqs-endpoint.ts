@@ -31,6 +31,8 @@ export interface SqsCall {
 
 export interface SqsEndpointOptions {
   account?: string;
+  /** For queue ARNs; defaults to us-east-1. */
+  region?: string;
   /** Epoch milliseconds; drives visibility timeouts. */
   now?: () => number;
 }
@@ -41,12 +43,37 @@ export interface SqsEndpoint {
   createQueue(name: string): string;
   /** Every message still in the queue, visible or in flight. */
   messagesOf(name: string): StoredMessage[];
+  /** Puts a message on the queue an ARN names, as SNS does; false when there is no such queue. */
+  sendToArn(
+    queueArn: string,
+    body: string,
+    attributes?: Record<string, MessageAttributeWire>,
+  ): boolean;
   handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
   /** With a gate, every request is checked (callers, signature, IAM) before it is served. */
   listen(port?: number, gate?: Gate): Promise<LocalServer>;
 }
 
 const DEFAULT_VISIBILITY_SECONDS = 30;
+const QUEUE_NAME = /^[A-Za-z0-9_-]{1,80}(\.fifo)?$/;
+/** Attributes CreateQueue and SetQueueAttributes accept (those of standard and FIFO queues). */
+const SETTABLE_ATTRIBUTES = new Set([
+  'DelaySeconds',
+  'MaximumMessageSize',
+  'MessageRetentionPeriod',
+  'Policy',
+  'ReceiveMessageWaitTimeSeconds',
+  'VisibilityTimeout',
+  'RedrivePolicy',
+  'RedriveAllowPolicy',
+  'KmsMasterKeyId',
+  'KmsDataKeyReusePeriodSeconds',
+  'SqsManagedSseEnabled',
+  'FifoQueue',
+  'ContentBasedDeduplication',
+  'DeduplicationScope',
+  'FifoThroughputLimit',
+]);
 const MAX_BATCH = 10;
 
 class ServiceError extends Error {
@@ -180,8 +207,58 @@ function selectAttributes(
 export function createSqsEndpoint(options: SqsEndpointOptions = {}): SqsEndpoint {
   const account = options.account ?? '111122223333';
   const now = options.now ?? (() => Date.now());
+  const region = options.region ?? 'us-east-1';
   const queues = new Map<string, StoredMessage[]>();
+  const queueAttributes = new Map<string, Record<string, string>>();
   const calls: SqsCall[] = [];
+
+  function nameOf(queueUrl: string): string {
+    let path: string;
+    try {
+      path = new URL(queueUrl).pathname;
+    } catch {
+      path = queueUrl;
+    }
+    return path.split('/')[2] ?? '';
+  }
+
+  function attributesInput(input: Record<string, unknown>): Record<string, string> {
+    const raw = input.Attributes;
+    if (raw === undefined || raw === null) return {};
+    if (!isRecord(raw)) {
+      throw new ServiceError(
+        400,
+        'InvalidAttributeName',
+        'InvalidAttributeName',
+        'Attributes must be a map',
+      );
+    }
+    const attributes: Record<string, string> = {};
+    for (const [name, value] of Object.entries(raw)) {
+      if (!SETTABLE_ATTRIBUTES.has(name)) {
+        throw new ServiceError(
+          400,
+          'InvalidAttributeName',
+          'InvalidAttributeName',
+          `Unknown Attribute ${name}.`,
+        );
+      }
+      attributes[name] = String(value);
+    }
+    if (attributes.Policy !== undefined) {
+      try {
+        JSON.parse(attributes.Policy);
+      } catch {
+        throw new ServiceError(
+          400,
+          'InvalidAttributeValue',
+          'InvalidAttributeValue',
+          'Invalid value for the parameter Policy.',
+        );
+      }
+    }
+    return attributes;
+  }
 
   function queueOf(queueUrl: string): StoredMessage[] {
     let path: string;
@@ -242,6 +319,79 @@ export function createSqsEndpoint(options: SqsEndpointOptions = {}): SqsEndpoint
   }
 
   const operations: Record<string, (input: Record<string, unknown>, host: string) => unknown> = {
+    CreateQueue(input, host) {
+      const name = requiredString(input, 'QueueName');
+      if (!QUEUE_NAME.test(name)) {
+        throw new ServiceError(
+          400,
+          'InvalidParameterValue',
+          'InvalidParameterValue',
+          'Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length',
+        );
+      }
+      const attributes = attributesInput(input);
+      const existing = queueAttributes.get(name);
+      if (existing) {
+        // Creating an existing queue is fine only with the same attributes.
+        for (const [key, value] of Object.entries(attributes)) {
+          if (existing[key] !== undefined && existing[key] !== value) {
+            throw new ServiceError(
+              400,
+              'QueueNameExists',
+              'QueueAlreadyExists',
+              `A queue already exists with the same name and a different value for attribute ${key}`,
+            );
+          }
+        }
+      } else {
+        const at = String(Math.floor(now() / 1000));
+        queues.set(name, []);
+        queueAttributes.set(name, {
+          ...attributes,
+          CreatedTimestamp: at,
+          LastModifiedTimestamp: at,
+        });
+      }
+      return { QueueUrl: `http://${host}/${account}/${name}` };
+    },
+    GetQueueAttributes(input) {
+      const url = requiredString(input, 'QueueUrl');
+      const queue = queueOf(url);
+      const name = nameOf(url);
+      const at = now();
+      const all: Record<string, string> = {
+        VisibilityTimeout: String(DEFAULT_VISIBILITY_SECONDS),
+        DelaySeconds: '0',
+        MaximumMessageSize: '262144',
+        MessageRetentionPeriod: '345600',
+        ReceiveMessageWaitTimeSeconds: '0',
+        SqsManagedSseEnabled: 'true',
+        ...queueAttributes.get(name),
+        QueueArn: `arn:aws:sqs:${region}:${account}:${name}`,
+        ApproximateNumberOfMessages: String(queue.filter((m) => m.invisibleUntil <= at).length),
+        ApproximateNumberOfMessagesNotVisible: String(
+          queue.filter((m) => m.invisibleUntil > at).length,
+        ),
+        ApproximateNumberOfMessagesDelayed: '0',
+      };
+      const wanted = stringList(input, 'AttributeNames');
+      const selected = Object.fromEntries(
+        Object.entries(all).filter(([key]) => wanted.includes('All') || wanted.includes(key)),
+      );
+      return Object.keys(selected).length > 0 ? { Attributes: selected } : {};
+    },
+    SetQueueAttributes(input) {
+      const url = requiredString(input, 'QueueUrl');
+      queueOf(url);
+      const name = nameOf(url);
+      const attributes = attributesInput(input);
+      queueAttributes.set(name, {
+        ...queueAttributes.get(name),
+        ...attributes,
+        LastModifiedTimestamp: String(Math.floor(now() / 1000)),
+      });
+      return {};
+    },
     GetQueueUrl(input, host) {
       const name = requiredString(input, 'QueueName');
       queueOf(`/${account}/${name}`);
@@ -418,6 +568,20 @@ export function createSqsEndpoint(options: SqsEndpointOptions = {}): SqsEndpoint
     createQueue(name) {
       if (!queues.has(name)) queues.set(name, []);
       return `/${account}/${name}`;
+    },
+    sendToArn(queueArn, body, attributes = {}) {
+      const match = /^arn:aws[a-z-]*:sqs:[^:]*:(\d{12}):(.+)$/.exec(queueArn);
+      const queue = match && match[1] === account ? queues.get(match[2] ?? '') : undefined;
+      if (!queue) return false;
+      queue.push({
+        messageId: randomUUID(),
+        body,
+        attributes,
+        sentAt: now(),
+        receiveCount: 0,
+        invisibleUntil: now(),
+      });
+      return true;
     },
     messagesOf(name) {
       return [...(queues.get(name) ?? [])];

@@ -17,12 +17,17 @@ import {
   eventBridgeProtocol,
   sagemakerProtocol,
   snsProtocol,
+  sqsProtocol,
 } from './iam/requests.js';
 import { createLambdaRuntime } from './lambda.js';
 import { createSageMakerSimulator, loadSampleJobs } from './sagemaker-simulator.js';
 import { scenarioJobs } from './scenario.js';
 import { readServerlessConfig } from './serverless-config.js';
 import { createSnsEndpoint, type PublishedMessage } from './sns-endpoint.js';
+import { cloudTrailEvent } from './cloudtrail.js';
+import { createSqsEndpoint } from './sqs-endpoint.js';
+import type { SimulatorApiCall } from './sagemaker-simulator.js';
+import { recordSageMakerCall, replaySageMakerCalls } from './sagemaker-journal.js';
 import { createTableInput } from '../shared/db/table.js';
 
 export interface StackOptions {
@@ -56,7 +61,7 @@ export interface LocalStack {
   /** False when AWS_ENDPOINT_URL_SAGEMAKER named a SageMaker to use instead of the simulator. */
   simulated: boolean;
   bus: LocalBus;
-  endpoints: Record<'dynamodb' | 'sagemaker' | 'eventbridge' | 'sns', string>;
+  endpoints: Record<'dynamodb' | 'sagemaker' | 'eventbridge' | 'sns' | 'sqs', string>;
   /** Where the local user's keys and region are, for the AWS CLI and the SDKs. */
   awsFiles: { credentials: string; config: string; profile: string };
   /** Runs the detector once, as its schedule does. */
@@ -176,8 +181,20 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
 
   const externalSageMaker = process.env.AWS_ENDPOINT_URL_SAGEMAKER;
   let sagemakerUrl = externalSageMaker;
+  // CloudTrail: the simulator's create and stop calls reach the default bus once it exists.
+  let cloudTrail: (call: SimulatorApiCall) => void = () => undefined;
   if (!externalSageMaker) {
-    const simulator = createSageMakerSimulator();
+    const simulator = createSageMakerSimulator({
+      account: ACCOUNT,
+      region: REGION,
+      createdJobDurationMs: 120_000 / (options.scenarioSpeed ?? 1),
+      onApiCall: (call) => {
+        recordSageMakerCall(dataDir, call);
+        cloudTrail(call);
+      },
+    });
+    for (const skipped of replaySageMakerCalls(dataDir, simulator))
+      log(`sagemaker: skipped ${skipped}`);
     for (const job of scenarioJobs(loadSampleJobs(join(root, 'events/sagemaker/jobs')), dataDir, {
       speed: options.scenarioSpeed,
     })) {
@@ -214,19 +231,40 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
       ),
   });
 
+  cloudTrail = (call) => {
+    log(`cloudtrail: ${call.operation} ${String(call.input.JobName)}`);
+    bus.publish('default', [cloudTrailEvent(call, ACCOUNT)]);
+  };
+
   const eventBridge = createEventBridgeEndpoint({
     account: ACCOUNT,
     region: REGION,
+    buses: ['default', `irwatch-${STAGE}`],
+    rules: service.functions.flatMap((fn) =>
+      fn.eventBridge.map((trigger, index) => ({
+        name: trigger.name ?? `irwatch-${STAGE}-${fn.name}-rule-${index + 1}`,
+        eventBusName: trigger.bus === 'irwatch' ? `irwatch-${STAGE}` : 'default',
+        ...(trigger.pattern !== undefined ? { eventPattern: JSON.stringify(trigger.pattern) } : {}),
+        ...(trigger.schedule !== undefined ? { scheduleExpression: trigger.schedule } : {}),
+        ...(trigger.description !== undefined ? { description: trigger.description } : {}),
+      })),
+    ),
+    onDropped: (records) =>
+      log(
+        `events: ${records.length} event(s) put to bus ${records[0]?.busName}, which does not exist: accepted and dropped, as AWS does`,
+      ),
     onEvents: (_events, records) => {
       for (const record of records) {
         bus.publish(record.busName === `irwatch-${STAGE}` ? 'irwatch' : 'default', [record.event]);
       }
     },
   });
+  const sqs = createSqsEndpoint({ account: ACCOUNT, region: REGION });
   const sns = createSnsEndpoint({
     account: ACCOUNT,
     region: REGION,
     topics: [topicArn],
+    deliverToQueue: (queueArn, body, attributes) => sqs.sendToArn(queueArn, body, attributes),
     onPublish: async (message: PublishedMessage) => {
       const line = {
         time: message.receivedAt,
@@ -255,17 +293,19 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
       }
     },
   });
-  const [eventsServer, snsServer] = await Promise.all([
+  const [eventsServer, snsServer, sqsServer] = await Promise.all([
     eventBridge.listen(0, iam.gateFor(eventBridgeProtocol)),
     sns.listen(0, iam.gateFor(snsProtocol)),
+    sqs.listen(0, iam.gateFor(sqsProtocol)),
   ]);
-  servers.push(eventsServer, snsServer);
+  servers.push(eventsServer, snsServer, sqsServer);
 
   Object.assign(process.env, {
     AWS_REGION: REGION,
     AWS_ENDPOINT_URL_DYNAMODB: dynamoGate.url,
     AWS_ENDPOINT_URL_EVENTBRIDGE: eventsServer.url,
     AWS_ENDPOINT_URL_SNS: snsServer.url,
+    AWS_ENDPOINT_URL_SQS: sqsServer.url,
     AWS_ENDPOINT_URL_SAGEMAKER: sagemakerUrl,
     TABLE_NAME: tableName,
     EVENT_BUS_NAME: `irwatch-${STAGE}`,
@@ -348,6 +388,7 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
     sagemaker: sagemakerUrl ?? '',
     eventbridge: eventsServer.url,
     sns: snsServer.url,
+    sqs: sqsServer.url,
   };
   await writeFile(
     join(dataDir, 'stack.json'),

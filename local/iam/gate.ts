@@ -178,7 +178,7 @@ export function createGate(options: GateOptions): Gate {
   async function evaluate(
     principal: LocalPrincipal,
     request: AuthorizationRequest,
-  ): Promise<{ allowed: boolean; why: string }> {
+  ): Promise<{ allowed: boolean; why: string; invalid?: string }> {
     const resourcePolicy = options.resourcePolicies?.get(request.resource);
     const result = await runSimulation(
       {
@@ -202,7 +202,12 @@ export function createGate(options: GateOptions): Gate {
       {},
     );
     if (result.resultType === 'error') {
-      return { allowed: false, why: `the request cannot be evaluated (${result.errors.message})` };
+      const { message, ...policyErrors } = result.errors;
+      // A request whose resource cannot be what the action acts on (a user ARN given as a role)
+      // is invalid input: the service answers it with its own validation error, not IAM.
+      if (Object.keys(policyErrors).length === 0)
+        return { allowed: true, why: '', invalid: message };
+      return { allowed: false, why: `a policy cannot be evaluated (${message})` };
     }
     if (result.overallResult === 'Allowed') return { allowed: true, why: '' };
     return {
@@ -229,6 +234,10 @@ export function createGate(options: GateOptions): Gate {
       }
 
       const claims = readSignedClaims(req);
+      if ('kind' in claims && claims.kind === 'missing' && protocol.anonymous) {
+        const call = readCall(protocol, req, body);
+        if (call && protocol.anonymous(call.operation, req.method ?? 'GET')) return undefined;
+      }
       if ('kind' in claims) {
         return claims.kind === 'missing'
           ? error(

@@ -25,6 +25,8 @@ export interface ServiceProtocol {
   deniedCode: string;
   /** The authorizations one call needs; `where` gives the account and region of the call. */
   authorize(operation: string, input: CallInput, where: Place): Promise<AuthorizationRequest[]>;
+  /** Calls the service takes unsigned: SNS's confirmation and unsubscribe links. */
+  anonymous?(operation: string, method: string): boolean;
 }
 
 export interface Place {
@@ -41,10 +43,19 @@ const record = (value: unknown): Record<string, unknown> =>
     ? (value as Record<string, unknown>)
     : {};
 
-async function resourceOr(action: string, resource: () => string | undefined): Promise<string> {
+/**
+ * The one authorization a call needs: on `*` for an action without resource types, else on the
+ * resource it names. A call that names none (its identifier missing) asks nothing: the service
+ * rejects it as invalid input before any authorization, and so does the local endpoint.
+ */
+async function authorization(
+  action: string,
+  resource: string | undefined,
+  context: Record<string, string | string[]> = {},
+): Promise<AuthorizationRequest[]> {
   const [service, name] = action.split(':') as [string, string];
-  if (await isWildcardOnlyAction(service, name)) return '*';
-  return resource() ?? '*';
+  if (await isWildcardOnlyAction(service, name)) return [{ action, resource: '*', context }];
+  return resource === undefined ? [] : [{ action, resource, context }];
 }
 
 // ---------------------------------------------------------------- DynamoDB
@@ -136,8 +147,7 @@ export const dynamodbProtocol: ServiceProtocol = {
       });
     }
     const table = str(input.TableName);
-    if (!table)
-      return [{ action, resource: await resourceOr(action, () => undefined), context: {} }];
+    if (!table) return authorization(action, undefined);
     const index = str(input.IndexName);
     const resource = index ? `${tableArn(where, table)}/index/${index}` : tableArn(where, table);
     let leading: string[] = [];
@@ -178,10 +188,11 @@ export const sagemakerProtocol: ServiceProtocol = {
     const action = `sagemaker:${operation}`;
     // GetScalingConfigurationRecommendation names its job InferenceRecommendationsJobName.
     const name = str(input.JobName) ?? str(input.InferenceRecommendationsJobName);
-    const resource = await resourceOr(action, () => (name ? jobArn(where, name) : undefined));
-    const requests: AuthorizationRequest[] = [
-      { action, resource, context: operation.startsWith('Create') ? tagContext(input.Tags) : {} },
-    ];
+    const requests = await authorization(
+      action,
+      name ? jobArn(where, name) : undefined,
+      operation.startsWith('Create') ? tagContext(input.Tags) : {},
+    );
     // Creating a job hands SageMaker a role: IAM checks iam:PassRole on it as well.
     const role = str(input.RoleArn);
     if (operation === 'CreateInferenceRecommendationsJob' && role) {
@@ -229,14 +240,14 @@ export const eventBridgeProtocol: ServiceProtocol = {
     }
     const rule = str(input.Name);
     const bus = str(input.EventBusName);
-    const resource = await resourceOr(action, () =>
+    return authorization(
+      action,
       rule && operation.endsWith('Rule')
         ? `arn:aws:events:${where.region}:${where.account}:rule/${bus && bus !== 'default' ? `${bus}/` : ''}${rule}`
         : operation.endsWith('EventBus')
           ? busArn(where, rule ?? bus)
           : undefined,
     );
-    return [{ action, resource, context: {} }];
   },
 };
 
@@ -248,6 +259,9 @@ export const snsProtocol: ServiceProtocol = {
   protocol: 'query',
   deniedStatus: 403,
   deniedCode: 'AuthorizationError',
+  // The SubscribeURL and UnsubscribeURL SNS sends an endpoint are plain GETs, taken unsigned.
+  anonymous: (operation, method) =>
+    method === 'GET' && (operation === 'ConfirmSubscription' || operation === 'Unsubscribe'),
   async authorize(operation, input) {
     const action = `sns:${operation}`;
     const subscription = str(input.SubscriptionArn);
@@ -255,7 +269,7 @@ export const snsProtocol: ServiceProtocol = {
       str(input.TopicArn) ??
       str(input.TargetArn) ??
       (subscription ? subscription.split(':').slice(0, 6).join(':') : undefined);
-    return [{ action, resource: await resourceOr(action, () => topic), context: {} }];
+    return authorization(action, topic);
   },
 };
 
@@ -272,15 +286,10 @@ export const sqsProtocol: ServiceProtocol = {
     const action = `sqs:${operation}`;
     const url = str(input.QueueUrl);
     const name = url ? url.split('/').filter(Boolean).pop() : str(input.QueueName);
-    return [
-      {
-        action,
-        resource: await resourceOr(action, () =>
-          name ? `arn:aws:sqs:${where.region}:${where.account}:${name}` : undefined,
-        ),
-        context: {},
-      },
-    ];
+    return authorization(
+      action,
+      name ? `arn:aws:sqs:${where.region}:${where.account}:${name}` : undefined,
+    );
   },
 };
 
@@ -296,16 +305,11 @@ export const ssmProtocol: ServiceProtocol = {
   async authorize(operation, input, where) {
     const action = `ssm:${operation}`;
     const name = str(input.Name);
-    return [
-      {
-        action,
-        resource: await resourceOr(action, () =>
-          name
-            ? `arn:aws:ssm:${where.region}:${where.account}:parameter${name.startsWith('/') ? '' : '/'}${name}`
-            : undefined,
-        ),
-        context: {},
-      },
-    ];
+    return authorization(
+      action,
+      name
+        ? `arn:aws:ssm:${where.region}:${where.account}:parameter${name.startsWith('/') ? '' : '/'}${name}`
+        : undefined,
+    );
   },
 };

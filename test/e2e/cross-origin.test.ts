@@ -36,6 +36,7 @@ function hostilePage(targets: Record<string, string>): string {
       fetch(targets.dynamodb + '/', { method: 'POST', mode: 'no-cors', body: '{}' }).catch(() => undefined),
       fetch(targets.sagemaker + '/', { method: 'POST', mode: 'no-cors', body: '{}' }).catch(() => undefined),
       fetch(targets.eventbridge + '/', { method: 'POST', mode: 'no-cors', body: '{}' }).catch(() => undefined),
+      fetch(targets.sqs + '/', { method: 'POST', mode: 'no-cors', body: '{}' }).catch(() => undefined),
       fetch(targets.sns + '/', {
         method: 'POST',
         mode: 'no-cors',
