@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aws, awsError, botocoreCalls, type StackInfo } from '../support/aws-clients.js';
 import { requireAwsTools } from '../support/aws-tools.js';
-import { eventually, freePort, runCli, type CliProcess } from '../support/cli-process.js';
+import { endAll, eventually, freePort, runCli, type CliProcess } from '../support/cli-process.js';
 
 // The local stack driven the way a user would: `npm start`, then AWS's own CLI and botocore
 // pointed at its endpoints, as the README shows.
@@ -44,14 +44,7 @@ async function startStack(pollIntervalSeconds: number, reuseDataDir?: string): P
   return { cli, dataDir, info };
 }
 
-afterAll(async () => {
-  for (const cli of running) {
-    if (cli.child.exitCode === null) {
-      cli.child.kill('SIGINT');
-      await cli.exited;
-    }
-  }
-});
+afterAll(() => endAll(running, 'SIGINT'));
 
 interface ApiJob {
   jobName: string;

@@ -1,22 +1,12 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listen, send, type LocalServer } from '../../local/http-server.js';
 import { startStack, type LocalStack } from '../../local/stack.js';
+import { launchChromium } from '../support/browser.js';
 import { repoRoot } from '../support/serverless.js';
-
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-  '--no-first-run',
-];
 
 let stack: LocalStack;
 let hostile: LocalServer;
@@ -62,11 +52,7 @@ beforeAll(async () => {
   };
   const page = hostilePage({ ...stack.endpoints, api: stack.url, topicArn: info.topicArn });
   hostile = await listen((_req, res) => send(res, 200, page, { 'content-type': 'text/html' }));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: CHROMIUM_ARGS,
-  });
+  context = await launchChromium(userDataDir);
 }, 60_000);
 
 afterAll(async () => {
