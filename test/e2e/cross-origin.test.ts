@@ -1,4 +1,5 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext } from 'playwright-core';
@@ -61,6 +62,38 @@ afterAll(async () => {
   await stack?.stop();
   await rm(userDataDir, { recursive: true, force: true });
   await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('the API and the data of the local stack', () => {
+  it('answer only requests that name the API as their Host (no DNS rebinding)', async () => {
+    const { port } = new URL(stack.url);
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(
+        { host: '127.0.0.1', port, path: '/jobs', headers: { host: `rebound.example:${port}` } },
+        (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (body += chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    expect(answer.status).toBe(403);
+    expect(JSON.parse(answer.body)).toMatchObject({
+      status: 403,
+      detail: expect.stringMatching(/^Host "rebound\.example:\d+" is not this server/),
+    });
+    expect((await fetch(`${stack.url}/jobs`)).status).toBe(200);
+  });
+
+  it('are private to the user: the data folder 0700, its files 0600', async () => {
+    expect((await stat(dataDir)).mode & 0o777).toBe(0o700);
+    for (const file of ['credentials', 'config', 'stack.json', 'cursor-key']) {
+      expect((await stat(join(dataDir, file))).mode & 0o777, file).toBe(0o600);
+    }
+  });
 });
 
 describe('a page of another site in the browser', () => {
