@@ -1,7 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EventPatternError, matchesEventPattern, parseEventPattern } from './event-pattern.js';
-import { listen as listenHttp, readBody, send, signedRegion } from './http-server.js';
+import {
+  EVENTBRIDGE_JSON,
+  jsonErrorReply,
+  jsonReply,
+  parseJsonObject,
+  sendReply,
+  ServiceError,
+  targetOperation,
+} from './aws-json.js';
+import { listen as listenHttp, readBody, signedRegion } from './http-server.js';
 import type { Gate } from './iam/gate.js';
 import type { LocalServer } from './http-server.js';
 
@@ -91,16 +100,6 @@ export interface EventBridgeEndpoint {
 
 const MAX_ENTRIES = 10;
 const MAX_REQUEST_BYTES = 256 * 1024;
-
-class ServiceError extends Error {
-  constructor(
-    readonly status: number,
-    readonly type: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -199,12 +198,8 @@ export function createEventBridgeEndpoint(
   let failEntry = options.failEntry;
   let entriesSeen = 0;
 
-  function reply(res: ServerResponse, status: number, body: unknown): void {
-    send(res, status, JSON.stringify(body), {
-      'content-type': 'application/x-amz-json-1.1',
-      'x-amzn-requestid': randomUUID(),
-    });
-  }
+  const reply = (res: ServerResponse, status: number, body: unknown) =>
+    sendReply(res, jsonReply(EVENTBRIDGE_JSON, status, JSON.stringify(body)));
 
   async function putEvents(
     input: Record<string, unknown>,
@@ -421,31 +416,26 @@ export function createEventBridgeEndpoint(
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req);
-    const target = req.headers['x-amz-target'];
-    const operation =
-      typeof target === 'string' && target.startsWith('AWSEvents.')
-        ? target.slice('AWSEvents.'.length)
-        : '';
+    const operation = targetOperation(req, EVENTBRIDGE_JSON) ?? '';
     const read = readOperations[operation];
     if (req.method !== 'POST' || (operation !== 'PutEvents' && !read)) {
-      reply(res, 400, {
-        __type: 'UnknownOperationException',
-        message: `Unknown operation ${String(target)}`,
-      });
+      sendReply(
+        res,
+        jsonErrorReply(
+          EVENTBRIDGE_JSON,
+          new ServiceError(
+            400,
+            'UnknownOperationException',
+            `Unknown operation ${String(req.headers['x-amz-target'])}`,
+          ),
+        ),
+      );
       return;
     }
     const call: PutEventsCall = { entries: [] };
     if (!read) calls.push(call);
     try {
-      let input: unknown;
-      try {
-        input = JSON.parse(read ? body || '{}' : body);
-      } catch {
-        throw new ServiceError(400, 'SerializationException', 'Request body is not valid JSON');
-      }
-      if (!isRecord(input)) {
-        throw new ServiceError(400, 'SerializationException', 'Request body must be a JSON object');
-      }
+      const input = parseJsonObject(body);
       const region = options.region ?? signedRegion(req) ?? 'us-east-1';
       if (read) {
         reply(res, 200, read(input, region));
@@ -455,8 +445,8 @@ export function createEventBridgeEndpoint(
       reply(res, 200, call.response);
     } catch (error) {
       if (!(error instanceof ServiceError)) throw error;
-      call.error = error.type;
-      reply(res, error.status, { __type: error.type, message: error.message });
+      call.error = error.code;
+      sendReply(res, jsonErrorReply(EVENTBRIDGE_JSON, error));
     }
   }
 

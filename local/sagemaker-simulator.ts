@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
@@ -10,7 +10,16 @@ import {
   RecommendationStepType,
   SortOrder,
 } from '@aws-sdk/client-sagemaker';
-import { listen as listenHttp, readBody, send, signedRegion } from './http-server.js';
+import {
+  jsonErrorReply,
+  jsonReply,
+  parseJsonObject,
+  SAGEMAKER_JSON,
+  sendReply,
+  ServiceError,
+  targetOperation,
+} from './aws-json.js';
+import { listen as listenHttp, readBody, signedRegion } from './http-server.js';
 import type { Gate } from './iam/gate.js';
 import { createdJob, simulatedDurationMs, stoppedJob } from './recommender-job.js';
 import type { LocalServer } from './http-server.js';
@@ -128,22 +137,6 @@ const TIMESTAMP_KEYS: ReadonlySet<string> = new Set([
 ]);
 
 /** Errors SageMaker itself raises carry "Message"; the others, from its front end, "message". */
-const SAGEMAKER_ERRORS: ReadonlySet<string> = new Set([
-  'ResourceNotFound',
-  'ResourceInUse',
-  'ResourceLimitExceeded',
-  'ValidationException',
-]);
-
-class ServiceError extends Error {
-  constructor(
-    readonly status: number,
-    readonly type: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 function isRecord(value: unknown): value is WireObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -843,46 +836,22 @@ export function createSageMakerSimulator(
     options.onApiCall(call);
   }
 
-  function reply(res: ServerResponse, status: number, body: WireObject): void {
-    send(res, status, toWireJson(body), {
-      'content-type': 'application/x-amz-json-1.1',
-      'x-amzn-requestid': randomUUID(),
-    });
-  }
-
-  function replyError(res: ServerResponse, error: ServiceError): void {
-    // SageMaker's own errors carry "Message"; the front-end faults carry lowercase "message".
-    const messageKey = SAGEMAKER_ERRORS.has(error.type);
-    reply(res, error.status, {
-      __type: error.type,
-      [messageKey ? 'Message' : 'message']: error.message,
-    });
-  }
+  const reply = (res: ServerResponse, status: number, body: WireObject) =>
+    sendReply(res, jsonReply(SAGEMAKER_JSON, status, toWireJson(body)));
+  const replyError = (res: ServerResponse, error: ServiceError) =>
+    sendReply(res, jsonErrorReply(SAGEMAKER_JSON, error));
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req);
-    const target = req.headers['x-amz-target'];
-    const operation =
-      typeof target === 'string' && target.startsWith('SageMaker.')
-        ? target.slice('SageMaker.'.length)
-        : String(target ?? '');
+    const target = targetOperation(req, SAGEMAKER_JSON);
+    const operation = target ?? String(req.headers['x-amz-target'] ?? '');
     let input: WireObject = {};
     let parseError: ServiceError | undefined;
     try {
-      const parsed: unknown = body.trim() === '' ? {} : JSON.parse(body);
-      if (isRecord(parsed)) input = parsed;
-      else
-        parseError = new ServiceError(
-          400,
-          'SerializationException',
-          'Request body must be a JSON object',
-        );
-    } catch {
-      parseError = new ServiceError(
-        400,
-        'SerializationException',
-        'Request body is not valid JSON',
-      );
+      input = parseJsonObject(body);
+    } catch (error) {
+      if (!(error instanceof ServiceError)) throw error;
+      parseError = error;
     }
 
     const index = callIndex++;
@@ -902,8 +871,8 @@ export function createSageMakerSimulator(
       return;
     }
 
-    const run = req.method === 'POST' ? operations[operation] : undefined;
-    if (!run || !(typeof target === 'string' && target.startsWith('SageMaker.'))) {
+    const run = req.method === 'POST' && target !== undefined ? operations[target] : undefined;
+    if (!run) {
       replyError(
         res,
         new ServiceError(400, 'UnknownOperationException', `Unknown operation ${operation}`),

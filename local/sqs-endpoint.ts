@@ -1,6 +1,15 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { listen as listenHttp, readBody, send } from './http-server.js';
+import {
+  jsonErrorReply,
+  jsonReply,
+  parseJsonObject,
+  sendReply,
+  ServiceError,
+  SQS_JSON,
+  targetOperation,
+} from './aws-json.js';
+import { listen as listenHttp, readBody } from './http-server.js';
 import type { Gate } from './iam/gate.js';
 import type { LocalServer } from './http-server.js';
 
@@ -76,24 +85,12 @@ const SETTABLE_ATTRIBUTES = new Set([
 ]);
 const MAX_BATCH = 10;
 
-class ServiceError extends Error {
-  constructor(
-    readonly status: number,
-    readonly shape: string,
-    /** The awsQuery code the SDK's query-compatible error mapping also reads. */
-    readonly queryCode: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 const missingParameter = (name: string) =>
   new ServiceError(
     400,
     'InvalidParameterValue',
-    'MissingParameter',
     `The request must contain the parameter ${name}.`,
+    'MissingParameter',
   );
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -117,7 +114,6 @@ function optionalInteger(
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new ServiceError(
       400,
-      'InvalidParameterValue',
       'InvalidParameterValue',
       `Value ${String(value)} for parameter ${key} is invalid. Reason: must be between ${min} and ${max}.`,
     );
@@ -164,19 +160,13 @@ export function md5OfMessageAttributes(attributes: Record<string, MessageAttribu
 function toAttributes(raw: unknown): Record<string, MessageAttributeWire> {
   if (raw === undefined || raw === null) return {};
   if (!isRecord(raw)) {
-    throw new ServiceError(
-      400,
-      'InvalidParameterValue',
-      'InvalidParameterValue',
-      'MessageAttributes must be a map',
-    );
+    throw new ServiceError(400, 'InvalidParameterValue', 'MessageAttributes must be a map');
   }
   const attributes: Record<string, MessageAttributeWire> = {};
   for (const [name, value] of Object.entries(raw)) {
     if (!isRecord(value) || typeof value.DataType !== 'string') {
       throw new ServiceError(
         400,
-        'InvalidParameterValue',
         'InvalidParameterValue',
         `The message attribute '${name}' must contain a non-empty attribute type.`,
       );
@@ -226,22 +216,12 @@ export function createSqsEndpoint(options: SqsEndpointOptions = {}): SqsEndpoint
     const raw = input.Attributes;
     if (raw === undefined || raw === null) return {};
     if (!isRecord(raw)) {
-      throw new ServiceError(
-        400,
-        'InvalidAttributeName',
-        'InvalidAttributeName',
-        'Attributes must be a map',
-      );
+      throw new ServiceError(400, 'InvalidAttributeName', 'Attributes must be a map');
     }
     const attributes: Record<string, string> = {};
     for (const [name, value] of Object.entries(raw)) {
       if (!SETTABLE_ATTRIBUTES.has(name)) {
-        throw new ServiceError(
-          400,
-          'InvalidAttributeName',
-          'InvalidAttributeName',
-          `Unknown Attribute ${name}.`,
-        );
+        throw new ServiceError(400, 'InvalidAttributeName', `Unknown Attribute ${name}.`);
       }
       attributes[name] = String(value);
     }
@@ -251,7 +231,6 @@ export function createSqsEndpoint(options: SqsEndpointOptions = {}): SqsEndpoint
       } catch {
         throw new ServiceError(
           400,
-          'InvalidAttributeValue',
           'InvalidAttributeValue',
           'Invalid value for the parameter Policy.',
         );
@@ -273,8 +252,8 @@ export function createSqsEndpoint(options: SqsEndpointOptions = {}): SqsEndpoint
       throw new ServiceError(
         400,
         'QueueDoesNotExist',
-        'AWS.SimpleQueueService.NonExistentQueue',
         'The specified queue does not exist.',
+        'AWS.SimpleQueueService.NonExistentQueue',
       );
     }
     return queue;
@@ -293,16 +272,16 @@ export function createSqsEndpoint(options: SqsEndpointOptions = {}): SqsEndpoint
       throw new ServiceError(
         400,
         'EmptyBatchRequest',
-        'AWS.SimpleQueueService.EmptyBatchRequest',
         'There should be at least one SendMessageBatchRequestEntry in the request.',
+        'AWS.SimpleQueueService.EmptyBatchRequest',
       );
     }
     if (entries.length > MAX_BATCH) {
       throw new ServiceError(
         400,
         'TooManyEntriesInBatchRequest',
-        'AWS.SimpleQueueService.TooManyEntriesInBatchRequest',
         `Maximum number of entries per request are ${MAX_BATCH}. You have sent ${entries.length}.`,
+        'AWS.SimpleQueueService.TooManyEntriesInBatchRequest',
       );
     }
     const records = entries.filter(isRecord);
@@ -311,8 +290,8 @@ export function createSqsEndpoint(options: SqsEndpointOptions = {}): SqsEndpoint
       throw new ServiceError(
         400,
         'BatchEntryIdsNotDistinct',
-        'AWS.SimpleQueueService.BatchEntryIdsNotDistinct',
         'Two or more batch entries in the request have the same Id.',
+        'AWS.SimpleQueueService.BatchEntryIdsNotDistinct',
       );
     }
     return records;
@@ -324,7 +303,6 @@ export function createSqsEndpoint(options: SqsEndpointOptions = {}): SqsEndpoint
       if (!QUEUE_NAME.test(name)) {
         throw new ServiceError(
           400,
-          'InvalidParameterValue',
           'InvalidParameterValue',
           'Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length',
         );
@@ -338,8 +316,8 @@ export function createSqsEndpoint(options: SqsEndpointOptions = {}): SqsEndpoint
             throw new ServiceError(
               400,
               'QueueNameExists',
-              'QueueAlreadyExists',
               `A queue already exists with the same name and a different value for attribute ${key}`,
+              'QueueAlreadyExists',
             );
           }
         }
@@ -472,7 +450,6 @@ export function createSqsEndpoint(options: SqsEndpointOptions = {}): SqsEndpoint
         throw new ServiceError(
           404,
           'ReceiptHandleIsInvalid',
-          'ReceiptHandleIsInvalid',
           `The input receipt handle "${handle}" is not a valid receipt handle.`,
         );
       }
@@ -499,67 +476,35 @@ export function createSqsEndpoint(options: SqsEndpointOptions = {}): SqsEndpoint
     },
   };
 
-  function reply(
-    res: ServerResponse,
-    status: number,
-    body: unknown,
-    headers: Record<string, string> = {},
-  ): void {
-    send(res, status, JSON.stringify(body), {
-      'content-type': 'application/x-amz-json-1.0',
-      'x-amzn-requestid': randomUUID(),
-      ...headers,
-    });
-  }
+  const reply = (res: ServerResponse, status: number, body: unknown) =>
+    sendReply(res, jsonReply(SQS_JSON, status, JSON.stringify(body)));
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req);
-    const target = req.headers['x-amz-target'];
-    const name =
-      typeof target === 'string' && target.startsWith('AmazonSQS.')
-        ? target.slice('AmazonSQS.'.length)
-        : undefined;
+    const name = targetOperation(req, SQS_JSON);
     const operation = name !== undefined ? operations[name] : undefined;
-    const call: SqsCall = { operation: name ?? String(target) };
+    const call: SqsCall = { operation: name ?? String(req.headers['x-amz-target']) };
     calls.push(call);
-    if (req.method !== 'POST' || !operation) {
-      call.error = 'UnsupportedOperation';
-      reply(
-        res,
-        400,
-        {
-          __type: 'com.amazonaws.sqs#UnsupportedOperation',
-          message: `Unsupported operation ${String(target)}`,
-        },
-        { 'x-amzn-query-error': 'AWS.SimpleQueueService.UnsupportedOperation;Sender' },
-      );
-      return;
-    }
     try {
-      let input: unknown;
-      try {
-        input = JSON.parse(body || '{}');
-      } catch {
-        input = undefined;
-      }
-      if (!isRecord(input)) {
+      if (req.method !== 'POST' || !operation) {
         throw new ServiceError(
           400,
-          'InvalidParameterValue',
-          'InvalidParameterValue',
-          'Request body is not a JSON object',
+          'UnsupportedOperation',
+          `Unsupported operation ${String(req.headers['x-amz-target'])}`,
+          'AWS.SimpleQueueService.UnsupportedOperation',
         );
+      }
+      let input: Record<string, unknown>;
+      try {
+        input = parseJsonObject(body);
+      } catch {
+        throw new ServiceError(400, 'InvalidParameterValue', 'Request body is not a JSON object');
       }
       reply(res, 200, operation(input, req.headers.host ?? '127.0.0.1'));
     } catch (error) {
       if (!(error instanceof ServiceError)) throw error;
-      call.error = error.shape;
-      reply(
-        res,
-        error.status,
-        { __type: `com.amazonaws.sqs#${error.shape}`, message: error.message },
-        { 'x-amzn-query-error': `${error.queryCode};Sender` },
-      );
+      call.error = error.code;
+      sendReply(res, jsonErrorReply(SQS_JSON, error));
     }
   }
 

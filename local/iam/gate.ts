@@ -1,17 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
+import {
+  jsonErrorReply,
+  parseJsonObject,
+  ServiceError,
+  targetOperation,
+  type Reply,
+} from '../aws-json.js';
 import type { LocalIdentities, LocalPrincipal } from './identities.js';
 import type { AuthorizationRequest, CallInput, ServiceProtocol } from './requests.js';
 import type { PolicyDocument } from './role-policies.js';
 import { readSignedClaims, signatureMatches, signedTime } from './sigv4-verify.js';
 
 /** What a local endpoint answers instead of the call: the refusal as the real service words it. */
-export interface Refusal {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-}
+export type Refusal = Reply;
 
 /** One call the gate let through or refused, for the request log. */
 export interface CallRecord {
@@ -90,27 +93,14 @@ export function awsError(
   code: string,
   message: string,
 ): Refusal {
+  if (protocol.json) return jsonErrorReply(protocol.json, new ServiceError(status, code, message));
   const requestId = randomUUID();
-  if (protocol.protocol === 'query') {
-    return {
-      status,
-      headers: { 'content-type': 'text/xml', 'x-amzn-requestid': requestId },
-      body:
-        `<ErrorResponse><Error><Type>Sender</Type><Code>${xmlEscape(code)}</Code>` +
-        `<Message>${xmlEscape(message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
-    };
-  }
   return {
     status,
-    headers: {
-      'content-type': protocol.targetPrefix?.startsWith('DynamoDB')
-        ? 'application/x-amz-json-1.0'
-        : 'application/x-amz-json-1.1',
-      'x-amzn-requestid': requestId,
-      // SQS speaks JSON but its SDKs still read the query protocol's error code from here.
-      'x-amzn-query-error': `${code};Sender`,
-    },
-    body: JSON.stringify({ __type: `${protocol.errorTypePrefix ?? ''}${code}`, message }),
+    headers: { 'content-type': 'text/xml', 'x-amzn-requestid': requestId },
+    body:
+      `<ErrorResponse><Error><Type>Sender</Type><Code>${xmlEscape(code)}</Code>` +
+      `<Message>${xmlEscape(message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
   };
 }
 
@@ -128,7 +118,7 @@ function readCall(
   req: IncomingMessage,
   body: Buffer,
 ): { operation: string; input: CallInput } | undefined {
-  if (protocol.protocol === 'query') {
+  if (!protocol.json) {
     const form = new URLSearchParams(
       body.length > 0
         ? body.toString('utf8')
@@ -137,16 +127,10 @@ function readCall(
     const operation = form.get('Action');
     return operation ? { operation, input: Object.fromEntries(form) } : undefined;
   }
-  const target = req.headers['x-amz-target'];
-  if (typeof target !== 'string' || !target.startsWith(`${protocol.targetPrefix}.`))
-    return undefined;
+  const operation = targetOperation(req, protocol.json);
+  if (operation === undefined) return undefined;
   try {
-    const input = JSON.parse(body.toString('utf8') || '{}') as unknown;
-    if (typeof input !== 'object' || input === null || Array.isArray(input)) return undefined;
-    return {
-      operation: target.slice(protocol.targetPrefix!.length + 1),
-      input: input as CallInput,
-    };
+    return { operation, input: parseJsonObject(body.toString('utf8')) };
   } catch {
     return undefined;
   }
@@ -173,7 +157,7 @@ export function createGate(options: GateOptions): Gate {
   const now = options.now ?? Date.now;
   const error = (status: number, code: string, message: string) =>
     awsError(protocol, status, code, message);
-  const query = protocol.protocol === 'query';
+  const query = !protocol.json;
 
   async function evaluate(
     principal: LocalPrincipal,

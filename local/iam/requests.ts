@@ -1,4 +1,12 @@
 import { isWildcardOnlyAction } from '@cloud-copilot/iam-simulate';
+import {
+  DYNAMODB_JSON,
+  EVENTBRIDGE_JSON,
+  SAGEMAKER_JSON,
+  SQS_JSON,
+  SSM_JSON,
+  type JsonProtocol,
+} from '../aws-json.js';
 import { tableDefinition } from '../../shared/db/table.js';
 
 /** One authorization the call needs: an action on a resource, with the context it carries. */
@@ -14,11 +22,8 @@ export interface ServiceProtocol {
   signingName: string;
   /** The IAM service prefix (`dynamodb:GetItem`). */
   iamPrefix: string;
-  protocol: 'json' | 'query';
-  /** The X-Amz-Target prefix of the JSON protocols. */
-  targetPrefix?: string;
-  /** JSON error `__type` prefix some services send (`com.amazon.coral.service#`). */
-  errorTypePrefix?: string;
+  /** The AWS JSON protocol it speaks (target prefix, error shape), or the query protocol. */
+  json?: JsonProtocol;
   /** HTTP status of an access denial (403 for the query services, 400 for most JSON ones). */
   deniedStatus: number;
   /** Code of an access denial: `AccessDeniedException`, SNS's `AuthorizationError`, SQS's `AccessDenied`. */
@@ -113,9 +118,7 @@ const tableArn = (where: Place, table: string) =>
 export const dynamodbProtocol: ServiceProtocol = {
   signingName: 'dynamodb',
   iamPrefix: 'dynamodb',
-  protocol: 'json',
-  targetPrefix: 'DynamoDB_20120810',
-  errorTypePrefix: 'com.amazon.coral.service#',
+  json: DYNAMODB_JSON,
   deniedStatus: 400,
   deniedCode: 'AccessDeniedException',
   async authorize(operation, input, where) {
@@ -180,8 +183,7 @@ function tagContext(tags: unknown): Record<string, string | string[]> {
 export const sagemakerProtocol: ServiceProtocol = {
   signingName: 'sagemaker',
   iamPrefix: 'sagemaker',
-  protocol: 'json',
-  targetPrefix: 'SageMaker',
+  json: SAGEMAKER_JSON,
   deniedStatus: 400,
   deniedCode: 'AccessDeniedException',
   async authorize(operation, input, where) {
@@ -216,8 +218,7 @@ const busArn = (where: Place, bus: string | undefined) =>
 export const eventBridgeProtocol: ServiceProtocol = {
   signingName: 'events',
   iamPrefix: 'events',
-  protocol: 'json',
-  targetPrefix: 'AWSEvents',
+  json: EVENTBRIDGE_JSON,
   deniedStatus: 400,
   deniedCode: 'AccessDeniedException',
   async authorize(operation, input, where) {
@@ -256,7 +257,6 @@ export const eventBridgeProtocol: ServiceProtocol = {
 export const snsProtocol: ServiceProtocol = {
   signingName: 'sns',
   iamPrefix: 'sns',
-  protocol: 'query',
   deniedStatus: 403,
   deniedCode: 'AuthorizationError',
   // The SubscribeURL and UnsubscribeURL SNS sends an endpoint are plain GETs, taken unsigned.
@@ -278,8 +278,7 @@ export const snsProtocol: ServiceProtocol = {
 export const sqsProtocol: ServiceProtocol = {
   signingName: 'sqs',
   iamPrefix: 'sqs',
-  protocol: 'json',
-  targetPrefix: 'AmazonSQS',
+  json: SQS_JSON,
   deniedStatus: 403,
   deniedCode: 'AccessDenied',
   async authorize(operation, input, where) {
@@ -298,8 +297,7 @@ export const sqsProtocol: ServiceProtocol = {
 export const ssmProtocol: ServiceProtocol = {
   signingName: 'ssm',
   iamPrefix: 'ssm',
-  protocol: 'json',
-  targetPrefix: 'AmazonSSM',
+  json: SSM_JSON,
   deniedStatus: 400,
   deniedCode: 'AccessDeniedException',
   async authorize(operation, input, where) {
