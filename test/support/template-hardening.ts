@@ -172,9 +172,10 @@ function delegatesKeyToAccount(template: TemplateDocument, at: PolicyStatement):
 }
 
 /**
- * No Allow statement grants `*` or `service:*` (except a key policy's delegation to the account), and none uses NotAction (an allow of everything
- * else). Deny statements may: a broad deny only takes away (osls's own bucket policy denies
- * `s3:*` without TLS). Named partial wildcards such as `kms:GenerateDataKey*` stay allowed.
+ * No Allow statement grants `*` or `service:*` (but a key policy's delegation to the account
+ * may), and none uses NotAction (an allow of everything else). Deny statements may: a broad deny
+ * only takes away (osls's own bucket policy denies `s3:*` without TLS). Named partial wildcards
+ * such as `kms:GenerateDataKey*` stay allowed.
  */
 export function noWildcardActions(template: TemplateDocument): string[] {
   const findings: string[] = [];
