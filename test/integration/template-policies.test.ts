@@ -449,6 +449,32 @@ async function busFindings(template: CloudFormationTemplate): Promise<string[]> 
   return findings;
 }
 
+/** The redrive role reads and deletes every dead-letter queue's messages and puts them back. */
+async function redriveFindings(template: CloudFormationTemplate): Promise<string[]> {
+  const policies = policiesOf(template);
+  const names = deployedNames(template);
+  const principal = rolePrincipal(policies, 'RedriveRole');
+  const calls: ExpectedCall[] = [
+    ...['detect', 'ingest', 'notify'].flatMap((fn) =>
+      ['sqs:GetQueueUrl', 'sqs:ReceiveMessage', 'sqs:DeleteMessage'].map((action) => ({
+        action,
+        resource: names.queue(fn),
+      })),
+    ),
+    { action: 'events:PutEvents', resource: names.bus },
+  ];
+  const findings: string[] = [];
+  for (const call of calls) {
+    const decision = await decide(principal, call, policies.resources[call.resource]?.policy);
+    if (decision !== 'Allowed') {
+      findings.push(
+        `RedriveRole (${principal.arn}) is ${decision} ${call.action} on ${call.resource}`,
+      );
+    }
+  }
+  return findings;
+}
+
 function rolePrincipal(policies: Policies, roleId: string): Principal {
   const role = policies.roles[roleId];
   if (!role) throw new Error(`the template has no role ${roleId}`);
@@ -534,6 +560,10 @@ describe('the packaged template, simulated', () => {
 
   it('admits only detect, ingest and the redrive role to the bus', async () => {
     expect(await busFindings(template)).toEqual([]);
+  });
+
+  it('lets the redrive role read and delete the dead letters and put them back', async () => {
+    expect(await redriveFindings(template)).toEqual([]);
   });
 
   it('lets each rule and the HTTP API invoke their function, and nothing else', async () => {
@@ -678,5 +708,61 @@ describe('each simulation on a deliberately broken copy of the template', () => 
         /^Irwatchdevingestrule1EventBridgeRule: EventBridge is ImplicitlyDenied lambda:InvokeFunction/,
       ),
     ]);
+  });
+});
+
+describe('reading policies', () => {
+  const roleWithResource = (resource: unknown): CloudFormationTemplate => ({
+    Resources: {
+      Reader: {
+        Type: 'AWS::IAM::Role',
+        Properties: {
+          Policies: [
+            {
+              PolicyName: 'read',
+              PolicyDocument: {
+                Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: resource }],
+              },
+            },
+          ],
+        },
+      },
+      Bucket: { Type: 'AWS::S3::Bucket', Properties: { BucketName: 'irwatch-dev-data' } },
+    },
+    Conditions: { IsProd: { 'Fn::Equals': ['dev', 'prod'] } },
+  });
+  const resourceOf = (template: CloudFormationTemplate) =>
+    loadRolePolicies(template, ENV).Reader?.policies[0]?.policy.Statement[0]?.Resource;
+
+  it('resolves Fn::If, Fn::Join, Fn::Sub with variables and drops AWS::NoValue', () => {
+    expect(
+      resourceOf(
+        roleWithResource([
+          { 'Fn::If': ['IsProd', 'arn:aws:s3:::prod/*', { Ref: 'AWS::NoValue' }] },
+          { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['Bucket', 'Arn'] }, '/in/*']] },
+          {
+            'Fn::Sub': [
+              '${Arn}/out/${AWS::AccountId}/*',
+              { Arn: { 'Fn::GetAtt': ['Bucket', 'Arn'] } },
+            ],
+          },
+        ]),
+      ),
+    ).toEqual([
+      'arn:aws:s3:::irwatch-dev-data/in/*',
+      `arn:aws:s3:::irwatch-dev-data/out/${ENV.account}/*`,
+    ]);
+  });
+
+  it('names what it cannot resolve', () => {
+    expect(() => resourceOf(roleWithResource({ Ref: 'Bukket' }))).toThrow(
+      /Reader.Policies\[0\].*Bukket is not a resource of the template/,
+    );
+    expect(() => resourceOf(roleWithResource({ 'Fn::Sub': '${Bucket.Nmae}/*' }))).toThrow(
+      /Fn::GetAtt Bucket.Nmae \(AWS::S3::Bucket\) is not resolved here/,
+    );
+    expect(() => resourceOf(roleWithResource({ 'Fn::ImportValue': 'shared-bucket' }))).toThrow(
+      /Fn::ImportValue is not resolved here/,
+    );
   });
 });
