@@ -47,6 +47,7 @@ const CHECK_NAMES = [
   'tableIsProtected',
   'topicsAreEncrypted',
   'httpRoutesUseIamAndThrottling',
+  'httpStagesLogAccess',
   'logRetentionIsSet',
   'noSecretsInEnvironment',
 ] as const;
@@ -162,7 +163,15 @@ function withHttpRoutes(template: CfnTemplate): { route: string; stage: string }
         StageName: '$default',
         AutoDeploy: true,
         DefaultRouteSettings: { ThrottlingBurstLimit: 50, ThrottlingRateLimit: 20 },
+        AccessLogSettings: {
+          DestinationArn: { 'Fn::GetAtt': ['HttpApiLogGroupCheck', 'Arn'] },
+          Format: '$context.requestId',
+        },
       },
+    };
+    template.Resources.HttpApiLogGroupCheck = {
+      Type: 'AWS::Logs::LogGroup',
+      Properties: { LogGroupName: '/aws/http-api/irwatch-template-check', RetentionInDays: 30 },
     };
     template.Resources.HttpApiIntegrationCheck = {
       Type: 'AWS::ApiGatewayV2::Integration',
@@ -406,6 +415,15 @@ const brokenTemplates: BrokenTemplate[] = [
     breakTemplate: (t) => {
       const { stage } = withHttpRoutes(t);
       delete propsOf(t, stage).DefaultRouteSettings;
+      return stage;
+    },
+  },
+  {
+    check: 'httpStagesLogAccess',
+    what: 'a stage without access log',
+    breakTemplate: (t) => {
+      const { stage } = withHttpRoutes(t);
+      delete propsOf(t, stage).AccessLogSettings;
       return stage;
     },
   },

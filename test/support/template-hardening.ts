@@ -599,6 +599,27 @@ export function httpRoutesUseIamAndThrottling(template: TemplateDocument): strin
   return findings;
 }
 
+/**
+ * Every HTTP API stage writes an access log to a log group of this template (whose retention
+ * logRetentionIsSet checks): requests API Gateway refuses itself (IAM, no route, throttling)
+ * never reach the function's log.
+ */
+export function httpStagesLogAccess(template: TemplateDocument): string[] {
+  const findings: string[] = [];
+  for (const [name, stage] of propertiesOf(template, 'AWS::ApiGatewayV2::Stage')) {
+    const settings = isObject(stage.AccessLogSettings) ? stage.AccessLogSettings : {};
+    const group = referencedResource(settings.DestinationArn);
+    if (typeOf(template, group) !== 'AWS::Logs::LogGroup') {
+      findings.push(
+        `${name}: no access log to a log group of this template (AccessLogSettings.DestinationArn ${show(settings.DestinationArn ?? 'unset')})`,
+      );
+    } else if (typeof settings.Format !== 'string' || settings.Format === '') {
+      findings.push(`${name}: access log without a Format`);
+    }
+  }
+  return findings;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Logs and environment
 
@@ -674,6 +695,7 @@ export const TEMPLATE_CHECKS = {
   alarmTopicsUseOwnKey,
   topicsAreEncrypted,
   httpRoutesUseIamAndThrottling,
+  httpStagesLogAccess,
   logRetentionIsSet,
   noSecretsInEnvironment,
 } satisfies Record<string, TemplateCheck>;
