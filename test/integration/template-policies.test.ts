@@ -562,6 +562,38 @@ describe('the packaged template, simulated', () => {
     expect(await busFindings(template)).toEqual([]);
   });
 
+  it('has one invoke permission per rule target and one for the HTTP API, each with its SourceArn', () => {
+    const resolver = new TemplateResolver(template, ENV);
+    const permissions = resolver
+      .resourcesOfType('AWS::Lambda::Permission')
+      .map(
+        ([id, permission]) => resolver.resolve(permission.Properties, id) as Record<string, string>,
+      );
+    const expected = [
+      ...ruleDeliveries(template).map(({ ruleArn, functionArn }) => ({
+        FunctionName: functionArn,
+        Principal: 'events.amazonaws.com',
+        SourceArn: ruleArn,
+      })),
+      {
+        FunctionName: functionRoles(template, ENV).api?.functionArn,
+        Principal: 'apigateway.amazonaws.com',
+        SourceArn: `arn:aws:execute-api:${ENV.region}:${ENV.account}:${resolver.ref('HttpApi')}/*`,
+      },
+    ];
+    expect(
+      permissions.map(({ FunctionName, Principal, SourceArn }) => ({
+        FunctionName,
+        Principal,
+        SourceArn,
+      })),
+    ).toEqual(expect.arrayContaining(expected));
+    expect(permissions).toHaveLength(expected.length);
+    expect(permissions.every((permission) => permission.Action === 'lambda:InvokeFunction')).toBe(
+      true,
+    );
+  });
+
   it('lets the redrive role read and delete the dead letters and put them back', async () => {
     expect(await redriveFindings(template)).toEqual([]);
   });
