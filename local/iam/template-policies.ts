@@ -161,18 +161,117 @@ function defaultRuleName(functionName: string, index: number): string {
   return `${name.slice(0, 31 - suffix.length)}${hash}-${suffix}`;
 }
 
-const ARN_JOIN = (...tail: unknown[]) => ({
+/** The rule ARN as osls writes it into the rule's invoke permission. */
+const ruleArnAsOslsWritesIt = (busName: unknown, ruleName: string, onDefaultBus: boolean) => ({
   'Fn::Join': [
     ':',
     [
       'arn',
       { Ref: 'AWS::Partition' },
-      ...tail.slice(0, 1),
+      'events',
       { Ref: 'AWS::Region' },
-      ...tail.slice(1),
+      { Ref: 'AWS::AccountId' },
+      { 'Fn::Join': ['/', ['rule', ...(onDefaultBus ? [] : [busName]), ruleName]] },
     ],
   ],
 });
+
+/**
+ * What osls generates for one function that policies name: its Lambda function and log group,
+ * its EventBridge rules with their invoke permissions, and its HTTP API invoke permission.
+ */
+function oslsFunctionResources(
+  name: string,
+  definition: JsonObject,
+  stackName: string,
+): { resources: Record<string, TemplateResource>; httpApi: boolean } {
+  const resources: Record<string, TemplateResource> = {};
+  let httpApi = false;
+  const logical = normalizedFunctionName(name);
+  const functionName =
+    typeof definition.name === 'string' ? definition.name : `${stackName}-${name}`;
+  const functionId = `${logical}LambdaFunction`;
+  const role = definition.role;
+  resources[`${logical}LogGroup`] = {
+    Type: 'AWS::Logs::LogGroup',
+    Properties: { LogGroupName: `/aws/lambda/${functionName}` },
+  };
+  resources[functionId] = {
+    Type: 'AWS::Lambda::Function',
+    Properties: {
+      FunctionName: functionName,
+      Role:
+        typeof role === 'string' && !role.startsWith('arn:')
+          ? { 'Fn::GetAtt': [role, 'Arn'] }
+          : role,
+    },
+  };
+  const events = list(definition.events).filter(isObject);
+  let ruleIndex = 0;
+  for (const event of events) {
+    if (event.httpApi !== undefined) httpApi = true;
+    if (
+      event.httpApi !== undefined &&
+      resources[`${logical}LambdaPermissionHttpApi`] === undefined
+    ) {
+      resources[`${logical}LambdaPermissionHttpApi`] = {
+        Type: 'AWS::Lambda::Permission',
+        Properties: {
+          FunctionName: { 'Fn::GetAtt': [functionId, 'Arn'] },
+          Action: 'lambda:InvokeFunction',
+          Principal: 'apigateway.amazonaws.com',
+          SourceArn: {
+            'Fn::Join': [
+              '',
+              [
+                'arn:',
+                { Ref: 'AWS::Partition' },
+                ':execute-api:',
+                { Ref: 'AWS::Region' },
+                ':',
+                { Ref: 'AWS::AccountId' },
+                ':',
+                { Ref: 'HttpApi' },
+                '/*',
+              ],
+            ],
+          },
+        },
+      };
+    }
+    const rule = event.eventBridge;
+    if (!isObject(rule)) continue;
+    ruleIndex += 1;
+    const ruleName =
+      typeof rule.name === 'string' ? rule.name : defaultRuleName(functionName, ruleIndex);
+    const bus = rule.eventBus;
+    const busName =
+      typeof bus === 'string' && bus.startsWith('arn:') ? bus.split('event-bus/')[1] : bus;
+    const onDefaultBus = busName === undefined || busName === 'default';
+    const target: JsonObject = { Arn: { 'Fn::GetAtt': [functionId, 'Arn'] } };
+    if (rule.deadLetterQueueArn !== undefined) {
+      target.DeadLetterConfig = { Arn: rule.deadLetterQueueArn };
+    }
+    resources[`${alphaNumericName(`${functionName}-rule-${ruleIndex}`)}EventBridgeRule`] = {
+      Type: 'AWS::Events::Rule',
+      Properties: {
+        Name: ruleName,
+        ...(onDefaultBus ? {} : { EventBusName: busName }),
+        Targets: [target],
+      },
+    };
+    resources[`${logical}EventBridgeLambdaPermission${ruleIndex}`] = {
+      Type: 'AWS::Lambda::Permission',
+      Properties: {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: { 'Fn::GetAtt': [functionId, 'Arn'] },
+        Principal: 'events.amazonaws.com',
+        SourceArn: ruleArnAsOslsWritesIt(busName, ruleName, onDefaultBus),
+      },
+    };
+  }
+  return { resources, httpApi };
+}
 
 /**
  * The template osls would package from a serverless.yml, as far as policies go: the resources
@@ -227,95 +326,9 @@ export function templateFromServerlessConfig(
   let httpApiUsed = false;
   for (const [name, definition] of Object.entries(functions)) {
     if (!isObject(definition)) continue;
-    const logical = normalizedFunctionName(name);
-    const functionName =
-      typeof definition.name === 'string' ? definition.name : `${service}-${stage}-${name}`;
-    const functionId = `${logical}LambdaFunction`;
-    const role = definition.role;
-    resources[`${logical}LogGroup`] = {
-      Type: 'AWS::Logs::LogGroup',
-      Properties: { LogGroupName: `/aws/lambda/${functionName}` },
-    };
-    resources[functionId] = {
-      Type: 'AWS::Lambda::Function',
-      Properties: {
-        FunctionName: functionName,
-        Role:
-          typeof role === 'string' && !role.startsWith('arn:')
-            ? { 'Fn::GetAtt': [role, 'Arn'] }
-            : role,
-      },
-    };
-    const events = list(definition.events).filter(isObject);
-    let ruleIndex = 0;
-    for (const event of events) {
-      if (event.httpApi !== undefined) httpApiUsed = true;
-      if (
-        event.httpApi !== undefined &&
-        resources[`${logical}LambdaPermissionHttpApi`] === undefined
-      ) {
-        resources[`${logical}LambdaPermissionHttpApi`] = {
-          Type: 'AWS::Lambda::Permission',
-          Properties: {
-            FunctionName: { 'Fn::GetAtt': [functionId, 'Arn'] },
-            Action: 'lambda:InvokeFunction',
-            Principal: 'apigateway.amazonaws.com',
-            SourceArn: {
-              'Fn::Join': [
-                '',
-                [
-                  'arn:',
-                  { Ref: 'AWS::Partition' },
-                  ':execute-api:',
-                  { Ref: 'AWS::Region' },
-                  ':',
-                  { Ref: 'AWS::AccountId' },
-                  ':',
-                  { Ref: 'HttpApi' },
-                  '/*',
-                ],
-              ],
-            },
-          },
-        };
-      }
-      const rule = event.eventBridge;
-      if (!isObject(rule)) continue;
-      ruleIndex += 1;
-      const ruleName =
-        typeof rule.name === 'string' ? rule.name : defaultRuleName(functionName, ruleIndex);
-      const bus = rule.eventBus;
-      const busName =
-        typeof bus === 'string' && bus.startsWith('arn:') ? bus.split('event-bus/')[1] : bus;
-      const onDefaultBus = busName === undefined || busName === 'default';
-      const target: JsonObject = { Arn: { 'Fn::GetAtt': [functionId, 'Arn'] } };
-      if (rule.deadLetterQueueArn !== undefined) {
-        target.DeadLetterConfig = { Arn: rule.deadLetterQueueArn };
-      }
-      resources[`${alphaNumericName(`${functionName}-rule-${ruleIndex}`)}EventBridgeRule`] = {
-        Type: 'AWS::Events::Rule',
-        Properties: {
-          Name: ruleName,
-          ...(onDefaultBus ? {} : { EventBusName: busName }),
-          Targets: [target],
-        },
-      };
-      resources[`${logical}EventBridgeLambdaPermission${ruleIndex}`] = {
-        Type: 'AWS::Lambda::Permission',
-        Properties: {
-          Action: 'lambda:InvokeFunction',
-          FunctionName: { 'Fn::GetAtt': [functionId, 'Arn'] },
-          Principal: 'events.amazonaws.com',
-          SourceArn: ARN_JOIN(
-            'events',
-            { Ref: 'AWS::AccountId' },
-            {
-              'Fn::Join': ['/', ['rule', ...(onDefaultBus ? [] : [busName]), ruleName]],
-            },
-          ),
-        },
-      };
-    }
+    const generated = oslsFunctionResources(name, definition, `${service}-${stage}`);
+    Object.assign(resources, generated.resources);
+    httpApiUsed ||= generated.httpApi;
   }
   if (httpApiUsed) {
     resources.HttpApi = {
