@@ -81,6 +81,14 @@ function resolveIncludes(value: unknown, baseDir: string, stage: string): unknow
   return value;
 }
 
+/**
+ * The whole serverless.yml with its `${file(...)}` includes and `${sls:stage}` resolved, other
+ * variables and CloudFormation intrinsics as written (see iam/template-policies.ts).
+ */
+export function readServerlessDocument(path: string, stage: string): unknown {
+  return resolveIncludes(readYaml(path), dirname(path), stage);
+}
+
 export interface EventBridgeTrigger {
   /** `default`, or the irwatch bus when the rule names `!GetAtt EventBus.Name`. */
   bus: 'default' | 'irwatch';

@@ -10,7 +10,7 @@ import { endAll, eventually, freePort, runCli, type CliProcess } from '../suppor
 
 // The local stack driven the way a user would: `npm start`, then AWS's own CLI and botocore
 // pointed at its endpoints, as the README shows.
-const skipReason = requireAwsTools();
+const skipReason = requireAwsTools('aws', 'botocore');
 if (skipReason) console.warn(`Skipping the AWS CLI conformance tests: ${skipReason}`);
 
 const ROLE = 'arn:aws:iam::000000000000:role/SageMakerInferenceRecommender';

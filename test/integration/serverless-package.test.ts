@@ -107,7 +107,7 @@ describe('ingest in the template', () => {
         'xray:PutTraceSegments',
       ].sort(),
     );
-    // The steps listing has no resource type: only Resource '*' matches it.
+    // Only actions without a resource type (template.test.ts checks this for every role).
     const wildcard = statements('IngestRole').filter((s) => s.Resource === '*');
     expect(wildcard.flatMap((s) => [s.Action].flat()).sort()).toEqual([
       'sagemaker:ListInferenceRecommendationsJobSteps',
