@@ -6,6 +6,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { rulesOf, type DeadLetter } from './bus.js';
 import { matchesEventPattern } from './event-pattern.js';
 import { redriveExitCode, redriveQueues } from './redrive-queues.js';
+import { localRoleSession } from './iam/local-iam.js';
 import { readServerlessConfig } from './serverless-config.js';
 import { untilInterrupted } from './signals.js';
 import { startStack, StackStartError } from './stack.js';
@@ -71,6 +72,11 @@ interface StackInfo {
   topicArn: string;
   /** The local user's AWS credentials and config files (the stack's endpoints verify signatures). */
   awsFiles?: { credentials: string; config: string; profile: string };
+  account?: string;
+  region?: string;
+  stage?: string;
+  /** The serverless.yml the stack runs. */
+  config?: string;
 }
 
 async function runningStack(options: Options): Promise<StackInfo> {
@@ -136,11 +142,29 @@ export async function runBackfill(options: Options): Promise<number> {
   }
 }
 
-const busClient = (info: StackInfo) =>
-  new EventBridgeClient({
+/**
+ * A client for the local irwatch bus. Its policy admits only irwatch's own roles, so an operator
+ * puts events back as the stack's RedriveRole, as `irwatch redrive --stage` does when deployed.
+ */
+async function busClient(info: StackInfo, dataDir: string): Promise<EventBridgeClient> {
+  const region = info.region ?? process.env.AWS_REGION ?? 'us-east-1';
+  const credentials =
+    info.config && info.account && info.stage
+      ? await localRoleSession(
+          {
+            config: info.config,
+            dataDir,
+            environment: { account: info.account, region, stage: info.stage },
+          },
+          'RedriveRole',
+        )
+      : undefined;
+  return new EventBridgeClient({
     endpoint: info.eventbridge,
-    region: process.env.AWS_REGION ?? 'us-east-1',
+    region,
+    ...(credentials ? { credentials } : {}),
   });
+}
 
 /** Puts an event (an EventBridge event as a target receives it) on the local irwatch bus. */
 export async function runReplay(file: string | undefined, options: Options): Promise<number> {
@@ -156,7 +180,9 @@ export async function runReplay(file: string | undefined, options: Options): Pro
   const matching = rules.filter(
     (rule) => rule.bus === 'irwatch' && matchesEventPattern(rule.pattern, event),
   );
-  const result = await busClient(info).send(
+  const result = await (
+    await busClient(info, dataDirOf(options))
+  ).send(
     new PutEventsCommand({
       Entries: [
         {
@@ -205,7 +231,7 @@ export async function runRedrive(options: Options): Promise<number> {
     .split('\n')
     .filter(Boolean)
     .map((line) => JSON.parse(line) as DeadLetter);
-  const client = busClient(info);
+  const client = await busClient(info, dir);
   const kept: DeadLetter[] = [];
   let sent = 0;
   let skipped = 0;

@@ -11,6 +11,7 @@ import { listen, send } from './http-server.js';
 import { foreignCallerReason } from './iam/gate.js';
 import { listenGated } from './iam/gated-proxy.js';
 import { createLocalIam } from './iam/local-iam.js';
+import { loadTemplate } from './iam/template-policies.js';
 import { localUserCredentials } from './iam/user-credentials.js';
 import {
   dynamodbProtocol,
@@ -131,10 +132,8 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
   const root = resolve(options.root ?? join(import.meta.dirname, '..'));
   const dataDir = resolve(options.dataDir ?? join(root, '.irwatch'));
   const log = options.log ?? ((line: string) => console.log(line));
-  const service = readServerlessConfig(
-    resolve(options.config ?? join(root, 'serverless.yml')),
-    STAGE,
-  );
+  const configPath = resolve(options.config ?? join(root, 'serverless.yml'));
+  const service = readServerlessConfig(configPath, STAGE);
 
   try {
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
@@ -157,10 +156,8 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
   const callLog = process.env.IRWATCH_IAM_CALL_LOG;
   const user = await localUserCredentials(dataDir, REGION);
   const iam = createLocalIam({
-    service,
-    account: ACCOUNT,
-    region: REGION,
-    stage: STAGE,
+    template: loadTemplate(configPath, { stage: STAGE, region: REGION }),
+    environment: { account: ACCOUNT, region: REGION, stage: STAGE },
     user: user.keys,
     seed: user.seed,
     enforceIam,
@@ -392,7 +389,7 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
   };
   await writeFile(
     join(dataDir, 'stack.json'),
-    `${JSON.stringify({ api: apiServer.url, ...endpoints, tableName, busName: `irwatch-${STAGE}`, topicArn, region: REGION, awsFiles: user.files, iam: enforceIam, pid: process.pid }, null, 2)}\n`,
+    `${JSON.stringify({ api: apiServer.url, ...endpoints, tableName, busName: `irwatch-${STAGE}`, topicArn, account: ACCOUNT, region: REGION, stage: STAGE, config: configPath, awsFiles: user.files, iam: enforceIam, pid: process.pid }, null, 2)}\n`,
     { mode: 0o600 },
   );
 

@@ -10,7 +10,7 @@ import {
 } from '../aws-json.js';
 import type { LocalIdentities, LocalPrincipal } from './identities.js';
 import type { AuthorizationRequest, CallInput, ServiceProtocol } from './requests.js';
-import type { PolicyDocument } from './role-policies.js';
+import type { PolicyDocument } from './template-policies.js';
 import { readSignedClaims, signatureMatches, signedTime } from './sigv4-verify.js';
 
 /** What a local endpoint answers instead of the call: the refusal as the real service words it. */

@@ -1,5 +1,13 @@
 import { createHash } from 'node:crypto';
-import type { LocalRole, NamedPolicy } from './role-policies.js';
+import type { NamedPolicy } from './template-policies.js';
+
+/** A role of the template, as its sessions act. */
+export interface LocalRole {
+  logicalId: string;
+  roleName: string;
+  arn: string;
+  policies: NamedPolicy[];
+}
 
 /** A caller the local endpoints know: its keys, what IAM calls it, and the policies it holds. */
 export interface LocalPrincipal {
@@ -21,6 +29,8 @@ export interface LocalIdentities {
   byAccessKey(accessKeyId: string): LocalPrincipal | undefined;
   /** The role session a function's code signs with, as Lambda hands it in its environment. */
   forFunction(name: string): LocalPrincipal;
+  /** A session of a role of the template by its logical id (an operator's, like RedriveRole). */
+  forRole(logicalId: string): LocalPrincipal;
   /** The person at the keyboard: the local account's administrator. */
   user: LocalPrincipal;
   /** The environment variables a process signs with to act as this principal. */
@@ -35,7 +45,9 @@ const ADMINISTRATOR: NamedPolicy = {
 
 export interface LocalIdentitiesOptions {
   account: string;
-  /** Each function's role, from the template (role-policies.ts). */
+  /** Every role of the template, by logical id. */
+  roles: Map<string, LocalRole>;
+  /** Each function's role, by function name. */
   functionRoles: Map<string, LocalRole>;
   /** The keys the local user signs with. */
   user: { accessKeyId: string; secretAccessKey: string };
@@ -61,28 +73,47 @@ export function createLocalIdentities(options: LocalIdentitiesOptions): LocalIde
     principalArn: `arn:aws:iam::${account}:user/irwatch-local`,
     policies: [ADMINISTRATOR],
   };
-  const sessions = new Map<string, LocalPrincipal>();
-  for (const [name, role] of options.functionRoles) {
-    sessions.set(name, {
-      accessKeyId: `ASIA${derive(options.seed, `key:${name}`, 16, 'upper')}`,
-      secretAccessKey: derive(options.seed, `secret:${name}`, 40, 'base64'),
-      sessionToken: derive(options.seed, `token:${name}`, 64, 'base64'),
-      // Lambda names the session after the function.
-      callerArn: `arn:aws:sts::${account}:assumed-role/${role.roleName}/irwatch-local-${name}`,
-      principalArn: role.arn,
-      functionName: name,
-      policies: role.policies,
-    });
-  }
-  const byKey = new Map([user, ...sessions.values()].map((p) => [p.accessKeyId, p]));
+  const session = (
+    role: LocalRole,
+    sessionName: string,
+    functionName?: string,
+  ): LocalPrincipal => ({
+    accessKeyId: `ASIA${derive(options.seed, `key:${role.logicalId}`, 16, 'upper')}`,
+    secretAccessKey: derive(options.seed, `secret:${role.logicalId}`, 40, 'base64'),
+    sessionToken: derive(options.seed, `token:${role.logicalId}`, 64, 'base64'),
+    callerArn: `arn:aws:sts::${account}:assumed-role/${role.roleName}/${sessionName}`,
+    principalArn: role.arn,
+    ...(functionName ? { functionName } : {}),
+    policies: role.policies,
+  });
+  // Lambda names a function's session after the function.
+  const sessions = new Map<string, LocalPrincipal>(
+    [...options.functionRoles].map(([name, role]) => [
+      name,
+      session(role, `irwatch-local-${name}`, name),
+    ]),
+  );
+  const roleSessions = new Map<string, LocalPrincipal>(
+    [...options.roles]
+      .filter(([, role]) => ![...options.functionRoles.values()].includes(role))
+      .map(([id, role]) => [id, session(role, 'irwatch-local')]),
+  );
+  const byKey = new Map(
+    [user, ...sessions.values(), ...roleSessions.values()].map((p) => [p.accessKeyId, p]),
+  );
   return {
     account,
     user,
     byAccessKey: (accessKeyId) => byKey.get(accessKeyId),
     forFunction(name) {
-      const session = sessions.get(name);
-      if (!session) throw new Error(`No role for function "${name}" in serverless.yml`);
-      return session;
+      const found = sessions.get(name);
+      if (!found) throw new Error(`No role for function "${name}" in serverless.yml`);
+      return found;
+    },
+    forRole(logicalId) {
+      const found = roleSessions.get(logicalId);
+      if (!found) throw new Error(`No role ${logicalId} (other than a function's) in the template`);
+      return found;
     },
     environmentOf: (principal) => ({
       AWS_ACCESS_KEY_ID: principal.accessKeyId,

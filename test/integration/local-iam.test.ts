@@ -21,20 +21,19 @@ import { startDynalite, type LocalDynamoDb } from '../../local/dynamodb.js';
 import { createEventBridgeEndpoint } from '../../local/eventbridge-endpoint.js';
 import { createSageMakerSimulator } from '../../local/sagemaker-simulator.js';
 import { createSnsEndpoint } from '../../local/sns-endpoint.js';
-import { readServerlessConfig, type ServiceDefinition } from '../../local/serverless-config.js';
+import { loadTemplate, type CloudFormationTemplate } from '../../local/iam/template-policies.js';
 import { ACCOUNT, REGION, sampleJob } from '../support/fixtures.js';
 import { CALL_LOG_VARIABLE, TEST_USER } from '../support/iam.js';
 import { repoRoot } from '../support/serverless.js';
 
 const STAGE = 'iam';
-const service = () => readServerlessConfig(join(repoRoot, 'serverless.yml'), STAGE);
+const service = () =>
+  loadTemplate(join(repoRoot, 'serverless.yml'), { stage: STAGE, region: REGION });
 
-function iamOf(definition: ServiceDefinition): LocalIam {
+function iamOf(definition: CloudFormationTemplate): LocalIam {
   return createLocalIam({
-    service: definition,
-    account: ACCOUNT,
-    region: REGION,
-    stage: STAGE,
+    template: definition,
+    environment: { account: ACCOUNT, region: REGION, stage: STAGE },
     user: TEST_USER,
     seed: 'local-iam-test',
     enforceIam: true,
@@ -42,8 +41,11 @@ function iamOf(definition: ServiceDefinition): LocalIam {
 }
 
 /** The role's policy statements, to break on purpose. */
-function statementsOf(definition: ServiceDefinition, role: string): Array<Record<string, unknown>> {
-  const policies = definition.resources[role]!.Properties!.Policies as Array<{
+function statementsOf(
+  definition: CloudFormationTemplate,
+  role: string,
+): Array<Record<string, unknown>> {
+  const policies = definition.Resources[role]!.Properties!.Policies as Array<{
     PolicyDocument: { Statement: Array<Record<string, unknown>> };
   }>;
   return policies[0]!.PolicyDocument.Statement;
@@ -73,7 +75,7 @@ describe('the local world evaluates each call against the caller role from serve
     await Promise.all(servers.map((server) => server.close()));
   });
 
-  async function stepsAsIngest(definition: ServiceDefinition) {
+  async function stepsAsIngest(definition: CloudFormationTemplate) {
     const iam = iamOf(definition);
     const server = await simulator.listen(0, iam.gateFor(sagemakerProtocol));
     servers.push(server);
@@ -107,7 +109,7 @@ describe('the local world evaluates each call against the caller role from serve
 
   it('denies detect PutEvents on its bus, naming the action, the bus and the role, once the action is removed from its role', async () => {
     const events = createEventBridgeEndpoint({ account: ACCOUNT, region: REGION });
-    const send = async (definition: ServiceDefinition) => {
+    const send = async (definition: CloudFormationTemplate) => {
       const iam = iamOf(definition);
       const server = await events.listen(0, iam.gateFor(eventBridgeProtocol));
       servers.push(server);

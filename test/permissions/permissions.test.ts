@@ -2,10 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CallRecord } from '../../local/iam/gate.js';
-import { loadStackPolicies } from '../../local/iam/role-policies.js';
-import { readServerlessConfig } from '../../local/serverless-config.js';
-import { ACCOUNT, REGION } from '../support/fixtures.js';
-import { CALL_LOG_VARIABLE } from '../support/iam.js';
+import { CALL_LOG_VARIABLE, testIam } from '../support/iam.js';
 import { repoRoot } from '../support/serverless.js';
 
 /**
@@ -41,12 +38,9 @@ describe('each function is granted exactly what its code sends', () => {
         .filter(Boolean)
         .map((line) => JSON.parse(line) as CallRecord)
     : [];
-  const service = readServerlessConfig(join(repoRoot, 'serverless.yml'), 'local');
-  const { functionRoles } = loadStackPolicies(service, {
-    account: ACCOUNT,
-    region: REGION,
-    stage: 'local',
-  });
+  // The roles of serverless.yml, as the local world and the tests enforced them (the packaged
+  // template holds the same policies: test/integration/template-policies.test.ts).
+  const { functionRoles } = testIam('permissions', { record: false });
 
   it('has the calls of the suite to judge by', () => {
     expect(calls.length, `no calls recorded in ${logFile}: run the whole npm test`).toBeGreaterThan(

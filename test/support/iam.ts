@@ -2,7 +2,7 @@ import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CallRecord } from '../../local/iam/gate.js';
 import { createLocalIam, type LocalIam } from '../../local/iam/local-iam.js';
-import { readServerlessConfig } from '../../local/serverless-config.js';
+import { loadTemplate } from '../../local/iam/template-policies.js';
 import { ACCOUNT, REGION } from './fixtures.js';
 import { repoRoot } from './serverless.js';
 
@@ -26,10 +26,8 @@ export function recordCall(call: CallRecord): void {
  */
 export function testIam(stage: string, options: { record?: boolean } = {}): LocalIam {
   return createLocalIam({
-    service: readServerlessConfig(join(repoRoot, 'serverless.yml'), stage),
-    account: ACCOUNT,
-    region: REGION,
-    stage,
+    template: loadTemplate(join(repoRoot, 'serverless.yml'), { stage, region: REGION }),
+    environment: { account: ACCOUNT, region: REGION, stage },
     user: TEST_USER,
     seed: `test-${stage}`,
     enforceIam: true,
