@@ -18,6 +18,7 @@ const SECTIONS = [
   { id: 'api', file: 'bench/api.ts', args: [], outputs: ['api'] },
   { id: 'local-stack', file: 'bench/local-stack.ts', args: [], outputs: ['local-stack'] },
   { id: 'durability', file: 'bench/durability.ts', args: [], outputs: ['durability'] },
+  { id: 'iam', file: 'bench/iam.ts', args: [], outputs: ['iam'] },
   { id: 'dashboard', file: 'bench/dashboard.ts', args: [], outputs: ['dashboard'] },
 ] as const;
 
@@ -28,7 +29,7 @@ if (values.help) {
   process.stdout.write(
     `npm run bench [-- --only ${[...new Set(SECTIONS.map((s) => s.id))].join(',')}]\n` +
       'Environment: BENCH_LOAD_RUNS (20), BENCH_INGEST_RUNS (15), BENCH_DETECT_RUNS (3), BENCH_API_JOBS (10000),\n' +
-      'BENCH_API_RECOMMENDATIONS (250000), BENCH_API_REQUESTS (100), BENCH_STACK_RUNS (3).\n',
+      'BENCH_API_RECOMMENDATIONS (250000), BENCH_API_REQUESTS (100), BENCH_STACK_RUNS (3), BENCH_IAM_CALLS (500).\n',
   );
   process.exit(0);
 }

@@ -3,9 +3,24 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { readBody } from './http-server.js';
 
+/**
+ * Path and query of a request target as sent. Not `new URL(target, base)`: that reads `//jobs` as
+ * a URL of the host `jobs` (path `/`), and `//` as no URL at all.
+ */
+function requestTarget(target = '/'): {
+  pathname: string;
+  search: string;
+  searchParams: URLSearchParams;
+} {
+  const queryAt = target.indexOf('?');
+  const pathname = queryAt === -1 ? target : target.slice(0, queryAt);
+  const search = queryAt === -1 ? '' : target.slice(queryAt);
+  return { pathname: pathname || '/', search, searchParams: new URLSearchParams(search) };
+}
+
 /** An HTTP request as API Gateway's HTTP API (payload 2.0) hands it to Lambda. */
 export async function toApiGatewayEvent(req: IncomingMessage): Promise<APIGatewayProxyEventV2> {
-  const url = new URL(req.url ?? '/', 'http://localhost');
+  const url = requestTarget(req.url);
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined)

@@ -13,7 +13,7 @@ const USAGE = `irwatch — watch SageMaker Inference Recommender jobs
 
 Usage:
   irwatch start [--port 3000] [--data-dir .irwatch] [--poll-interval 5] [--reconcile-interval 86400]
-                [--webhook URL] [--scenario-speed 1] [--config serverless.yml] [--verbose]
+                [--webhook URL] [--scenario-speed 1] [--config serverless.yml] [--no-iam] [--verbose]
   irwatch jobs [--status STATUS] [--model NAME] [--api-url URL]
   irwatch recs <job> [--max-latency MS] [--sort METRIC] [--pareto] [--api-url URL]
   irwatch dashboard --api-url URL [--port 3001]
@@ -161,12 +161,15 @@ const API: Record<string, OptionSpec> = { 'api-url': { type: 'string' }, ...DATA
 export const COMMANDS: Record<string, { usage: string; options: Record<string, OptionSpec> }> = {
   start: {
     usage: `irwatch start [--port 3000] [--data-dir .irwatch] [--poll-interval 5] [--reconcile-interval 86400]
-              [--retry-delay 1] [--webhook URL] [--scenario-speed 1] [--config serverless.yml] [--verbose]
+              [--retry-delay 1] [--webhook URL] [--scenario-speed 1] [--config serverless.yml]
+              [--no-iam] [--verbose]
 
 Runs irwatch on this machine: DynamoDB, a SageMaker simulator (or AWS_ENDPOINT_URL_SAGEMAKER),
 the irwatch bus, SNS as an outbox, the detector every --poll-interval seconds, a reconciliation at
 start-up and every --reconcile-interval seconds, and the API and dashboard on --port. A failed
-delivery is retried after --retry-delay seconds, then twice that (Lambda waits about 60).`,
+delivery is retried after --retry-delay seconds, then twice that (Lambda waits about 60).
+Every call a function makes is evaluated against its role in serverless.yml, as in AWS;
+--no-iam allows every signed call instead, for debugging.`,
     options: {
       port: { type: 'string' },
       ...DATA_DIR,
@@ -176,6 +179,7 @@ delivery is retried after --retry-delay seconds, then twice that (Lambda waits a
       'scenario-speed': { type: 'string' },
       config: { type: 'string' },
       webhook: { type: 'string' },
+      'no-iam': { type: 'boolean' },
       verbose: { type: 'boolean' },
     },
   },

@@ -6,6 +6,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { rulesOf, type DeadLetter } from './bus.js';
 import { matchesEventPattern } from './event-pattern.js';
 import { redriveExitCode, redriveQueues } from './redrive-queues.js';
+import { localRoleSession } from './iam/local-iam.js';
 import { readServerlessConfig } from './serverless-config.js';
 import { untilInterrupted } from './signals.js';
 import { startStack, StackStartError } from './stack.js';
@@ -41,6 +42,7 @@ export async function runStart(options: Options): Promise<number> {
     webhook: str(options, 'webhook'),
     scenarioSpeed: positiveNumber(options, 'scenario-speed', 1),
     verbose: options.verbose === true,
+    iam: options['no-iam'] !== true,
   });
   console.log(
     [
@@ -51,6 +53,9 @@ export async function runStart(options: Options): Promise<number> {
       `  SageMaker          ${stack.endpoints.sagemaker}${stack.simulated ? '   (simulator with scenario jobs)' : '   (from AWS_ENDPOINT_URL_SAGEMAKER)'}`,
       `  EventBridge        ${stack.endpoints.eventbridge}   (bus irwatch-local)`,
       `  SNS                ${stack.endpoints.sns}   (outbox: ${join(stack.dataDir, 'outbox.jsonl')})`,
+      `  SQS                ${stack.endpoints.sqs}`,
+      `  endpoints for the AWS CLI and SDKs: ${join(stack.dataDir, 'stack.json')}`,
+      `  IAM                ${options['no-iam'] === true ? 'OFF (--no-iam): every signed call is allowed' : "each function's calls evaluated against its role in serverless.yml"}`,
       `  detector           every ${pollIntervalSeconds} s; reconciliation every ${reconcileIntervalSeconds} s`,
       'Ctrl-C stops.',
     ].join('\n'),
@@ -70,6 +75,13 @@ interface StackInfo {
   tableName: string;
   busName: string;
   topicArn: string;
+  /** The local user's AWS credentials and config files (the stack's endpoints verify signatures). */
+  awsFiles?: { credentials: string; config: string; profile: string };
+  account?: string;
+  region?: string;
+  stage?: string;
+  /** The serverless.yml the stack runs. */
+  config?: string;
 }
 
 async function runningStack(options: Options): Promise<StackInfo> {
@@ -102,8 +114,17 @@ function useStack(info: StackInfo): void {
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'ERROR',
     POWERTOOLS_METRICS_DISABLED: 'true',
   });
-  process.env.AWS_ACCESS_KEY_ID ??= 'local';
-  process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
+  if (info.awsFiles) {
+    Object.assign(process.env, {
+      AWS_SHARED_CREDENTIALS_FILE: info.awsFiles.credentials,
+      AWS_CONFIG_FILE: info.awsFiles.config,
+      AWS_PROFILE: info.awsFiles.profile,
+    });
+    // The local endpoints know only the local user's keys: keys from the environment would win.
+    for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']) {
+      delete process.env[name];
+    }
+  }
 }
 
 /** Backfill through the real detect handler, against the running local stack. */
@@ -126,11 +147,29 @@ export async function runBackfill(options: Options): Promise<number> {
   }
 }
 
-const busClient = (info: StackInfo) =>
-  new EventBridgeClient({
+/**
+ * A client for the local irwatch bus. Its policy admits only irwatch's own roles, so an operator
+ * puts events back as the stack's RedriveRole, as `irwatch redrive --stage` does when deployed.
+ */
+async function busClient(info: StackInfo, dataDir: string): Promise<EventBridgeClient> {
+  const region = info.region ?? process.env.AWS_REGION ?? 'us-east-1';
+  const credentials =
+    info.config && info.account && info.stage
+      ? await localRoleSession(
+          {
+            config: info.config,
+            dataDir,
+            environment: { account: info.account, region, stage: info.stage },
+          },
+          'RedriveRole',
+        )
+      : undefined;
+  return new EventBridgeClient({
     endpoint: info.eventbridge,
-    region: process.env.AWS_REGION ?? 'us-east-1',
+    region,
+    ...(credentials ? { credentials } : {}),
   });
+}
 
 /** Puts an event (an EventBridge event as a target receives it) on the local irwatch bus. */
 export async function runReplay(file: string | undefined, options: Options): Promise<number> {
@@ -146,7 +185,9 @@ export async function runReplay(file: string | undefined, options: Options): Pro
   const matching = rules.filter(
     (rule) => rule.bus === 'irwatch' && matchesEventPattern(rule.pattern, event),
   );
-  const result = await busClient(info).send(
+  const result = await (
+    await busClient(info, dataDirOf(options))
+  ).send(
     new PutEventsCommand({
       Entries: [
         {
@@ -195,7 +236,7 @@ export async function runRedrive(options: Options): Promise<number> {
     .split('\n')
     .filter(Boolean)
     .map((line) => JSON.parse(line) as DeadLetter);
-  const client = busClient(info);
+  const client = await busClient(info, dir);
   const kept: DeadLetter[] = [];
   let sent = 0;
   let skipped = 0;

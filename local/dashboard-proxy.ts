@@ -4,6 +4,7 @@ import { dashboardResponse } from '../functions/api/dashboard/page.js';
 import { apiSigner, regionOf, type CredentialProvider } from './api-client.js';
 import { UsageError } from './cli.js';
 import { listen, send, type LocalServer } from './http-server.js';
+import { foreignCallerReason } from './iam/gate.js';
 import { untilInterrupted } from './signals.js';
 
 /**
@@ -43,6 +44,12 @@ export function parseApiUrl(raw: string): URL {
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new DashboardProxyError(`--api-url must be an http(s) URL, got ${url.protocol}`);
+  }
+  // The proxy sends the user's signed requests there: in clear text only to this machine.
+  if (url.protocol === 'http:' && !['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) {
+    throw new DashboardProxyError(
+      `--api-url must be https:// (it receives requests signed with your AWS credentials); plain http:// is only for 127.0.0.1 or localhost, got ${url.host}`,
+    );
   }
   if (url.search || url.hash || url.username || url.password) {
     throw new DashboardProxyError(
@@ -123,12 +130,19 @@ export async function startDashboardProxy(options: DashboardProxyOptions): Promi
     res.end(body);
   }
 
+  let ownPort = 0;
   const server = await listen(
     async (req, res) => {
       // A page elsewhere that gets its own host name resolved to 127.0.0.1 (DNS rebinding) must
-      // not read the API through this server: only our own host names are answered.
-      if (!allowedHosts.has(req.headers.host ?? '')) {
-        problem(res, 403, 'Open the dashboard at the address irwatch printed.');
+      // not read the API through this server: only our own host names are answered, and only
+      // to the page this server serves, never to another site's page.
+      const foreign = foreignCallerReason(req, ownPort);
+      if (!allowedHosts.has(req.headers.host ?? '') || foreign) {
+        problem(
+          res,
+          403,
+          `Open the dashboard at the address irwatch printed. ${foreign ?? ''}`.trim(),
+        );
         return;
       }
       if (req.method !== 'GET') {
@@ -153,6 +167,7 @@ export async function startDashboardProxy(options: DashboardProxyOptions): Promi
         : `Cannot serve the dashboard: ${error.message}`,
     );
   });
+  ownPort = server.port;
   allowedHosts = new Set([`127.0.0.1:${server.port}`, `localhost:${server.port}`]);
   return server;
 }

@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, unlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 
 /** A data directory irwatch cannot use; the message says what to do instead. */
@@ -25,7 +25,9 @@ export function dataDirPath(raw: string): string {
 /** Creates the folder if needed and proves it writable, before anything else is started. */
 export async function ensureWritableDataDir(path: string): Promise<void> {
   try {
-    await mkdir(path, { recursive: true });
+    await mkdir(path, { recursive: true, mode: 0o700 });
+    // The data, the keys and the socket of the local DynamoDB are the user's alone.
+    await chmod(path, 0o700);
     const probe = join(path, `.write-check-${process.pid}`);
     await writeFile(probe, '');
     await unlink(probe);

@@ -1,5 +1,6 @@
 import { request } from 'node:http';
 import { listen, readBody, type LocalServer } from './http-server.js';
+import type { Gate } from './iam/gate.js';
 
 export interface DynamoDbProxyOptions {
   /** Decides, per BatchWriteItem call (counted from 0), whether to hand half of it back unprocessed. */
@@ -37,7 +38,8 @@ export interface DynamoDbProxy {
   capacityUnits(): number;
   reset(): void;
   setUnprocessedBatch(fn: DynamoDbProxyOptions['unprocessedBatch']): void;
-  listen(port?: number): Promise<LocalServer>;
+  /** With a gate, each request is checked (callers, signature, IAM) before it is counted and sent on. */
+  listen(port?: number, gate?: Gate): Promise<LocalServer>;
 }
 
 interface WriteRequestMap {
@@ -104,7 +106,7 @@ export function createDynamoDbProxy(
     setUnprocessedBatch: (fn) => {
       unprocessedBatch = fn;
     },
-    listen: (port) =>
+    listen: (port, gate) =>
       listen(
         async (req, res) => {
           const body = await readBody(req);
@@ -143,7 +145,7 @@ export function createDynamoDbProxy(
           res.writeHead(response.status, headers);
           res.end(responseBody);
         },
-        { port },
+        { port, ...(gate ? { gate } : {}) },
       ),
   };
 }

@@ -3,8 +3,11 @@ import type { AddressInfo } from 'node:net';
 import dynalite from 'dynalite';
 
 export interface LocalDynamoDb {
+  /** `http://host:port`, or `unix:<path>` when it listens on a socket file. */
   url: string;
   port: number;
+  /** The socket file, when it listens on one instead of a port. */
+  socketPath?: string;
   close(): Promise<void>;
 }
 
@@ -125,7 +128,7 @@ export async function repairIndexes(path: string): Promise<IndexRepair> {
  * Table changes are instant so tests and the local stack never wait for ACTIVE.
  */
 export async function startDynalite(
-  options: { path?: string; port?: number; host?: string } = {},
+  options: { path?: string; port?: number; host?: string; socketPath?: string } = {},
 ): Promise<LocalDynamoDb> {
   const server = dynalite({
     ...(options.path ? { path: options.path } : {}),
@@ -134,17 +137,21 @@ export async function startDynalite(
     updateTableMs: 0,
   });
   const host = options.host ?? '127.0.0.1';
+  const { socketPath } = options;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
+    const ready = () => {
       server.off('error', reject);
       resolve();
-    });
+    };
+    if (socketPath) server.listen(socketPath, ready);
+    else server.listen(options.port ?? 0, host, ready);
   });
-  const { port } = server.address() as AddressInfo;
+  const port = socketPath ? 0 : (server.address() as AddressInfo).port;
   return {
-    url: `http://${host}:${port}`,
+    url: socketPath ? `unix:${socketPath}` : `http://${host}:${port}`,
     port,
+    ...(socketPath ? { socketPath } : {}),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections?.();

@@ -1,6 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { listen as listenHttp, readBody, send, signedRegion } from './http-server.js';
+import { EventPatternError, matchesEventPattern, parseEventPattern } from './event-pattern.js';
+import {
+  EVENTBRIDGE_JSON,
+  jsonErrorReply,
+  jsonReply,
+  parseJsonObject,
+  sendReply,
+  ServiceError,
+  targetOperation,
+} from './aws-json.js';
+import { listen as listenHttp, readBody, signedRegion } from './http-server.js';
+import type { Gate } from './iam/gate.js';
 import type { LocalServer } from './http-server.js';
 
 /** A PutEvents request entry as it travels on the wire (Time in epoch seconds). */
@@ -48,7 +59,25 @@ export type FailEntry = (
   indexOverall: number,
 ) => { ErrorCode: string; ErrorMessage: string } | undefined;
 
+/** A rule the endpoint describes (the stack's come from serverless.yml). */
+export interface EndpointRule {
+  name: string;
+  eventBusName: string;
+  /** JSON text, as PutRule takes it. */
+  eventPattern?: string;
+  scheduleExpression?: string;
+  description?: string;
+}
+
 export interface EventBridgeEndpointOptions {
+  /**
+   * The buses that exist. Unset: every bus exists. Set: an event put to another bus is accepted
+   * and goes nowhere, as AWS does (PutEvents reports no error for a bus that does not exist).
+   */
+  buses?: string[];
+  rules?: EndpointRule[];
+  /** Called for events accepted for a bus that does not exist. */
+  onDropped?: (records: RecordedEvent[]) => void;
   account?: string;
   /** Defaults to the region the request was signed for, then us-east-1. */
   region?: string;
@@ -65,21 +94,12 @@ export interface EventBridgeEndpoint {
   readonly deliveryErrors: unknown[];
   setFailEntry(fn: FailEntry | undefined): void;
   handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
-  listen(port?: number): Promise<LocalServer>;
+  /** With a gate, every request is checked (callers, signature, IAM) before it is served. */
+  listen(port?: number, gate?: Gate): Promise<LocalServer>;
 }
 
 const MAX_ENTRIES = 10;
 const MAX_REQUEST_BYTES = 256 * 1024;
-
-class ServiceError extends Error {
-  constructor(
-    readonly status: number,
-    readonly type: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -178,12 +198,8 @@ export function createEventBridgeEndpoint(
   let failEntry = options.failEntry;
   let entriesSeen = 0;
 
-  function reply(res: ServerResponse, status: number, body: unknown): void {
-    send(res, status, JSON.stringify(body), {
-      'content-type': 'application/x-amz-json-1.1',
-      'x-amzn-requestid': randomUUID(),
-    });
-  }
+  const reply = (res: ServerResponse, status: number, body: unknown) =>
+    sendReply(res, jsonReply(EVENTBRIDGE_JSON, status, JSON.stringify(body)));
 
   async function putEvents(
     input: Record<string, unknown>,
@@ -249,11 +265,14 @@ export function createEventBridgeEndpoint(
       });
     }
     events.push(...accepted);
-    if (accepted.length > 0 && options.onEvents) {
+    const routed = accepted.filter((r) => busExists(r.busName));
+    const dropped = accepted.filter((r) => !busExists(r.busName));
+    if (dropped.length > 0) options.onDropped?.(dropped);
+    if (routed.length > 0 && options.onEvents) {
       try {
         await options.onEvents(
-          accepted.map((r) => r.event),
-          accepted,
+          routed.map((r) => r.event),
+          routed,
         );
       } catch (error) {
         // onEvents is where entries are accepted (journalled): those it could not take fail
@@ -272,35 +291,171 @@ export function createEventBridgeEndpoint(
     return { FailedEntryCount: failed, Entries: results };
   }
 
+  const busExists = (name: string) => !options.buses || options.buses.includes(name);
+  const rules = options.rules ?? [];
+
+  function requireBus(name: string): void {
+    if (!busExists(name)) {
+      throw new ServiceError(400, 'ResourceNotFoundException', `Event bus ${name} does not exist.`);
+    }
+  }
+
+  function busArn(region: string, name: string): string {
+    return `arn:aws:events:${region}:${account}:event-bus/${name}`;
+  }
+
+  function ruleArn(region: string, rule: EndpointRule): string {
+    const path = rule.eventBusName === 'default' ? rule.name : `${rule.eventBusName}/${rule.name}`;
+    return `arn:aws:events:${region}:${account}:rule/${path}`;
+  }
+
+  function ruleView(region: string, rule: EndpointRule): Record<string, unknown> {
+    const view: Record<string, unknown> = {
+      Name: rule.name,
+      Arn: ruleArn(region, rule),
+      State: 'ENABLED',
+      EventBusName: rule.eventBusName,
+    };
+    if (rule.eventPattern !== undefined) view.EventPattern = rule.eventPattern;
+    if (rule.scheduleExpression !== undefined) view.ScheduleExpression = rule.scheduleExpression;
+    if (rule.description !== undefined) view.Description = rule.description;
+    return view;
+  }
+
+  const optionalText = (input: Record<string, unknown>, key: string) => optionalString(input, key);
+  const requiredText = (input: Record<string, unknown>, key: string): string => {
+    const value = optionalString(input, key);
+    if (value === undefined || value === '') {
+      throw new ServiceError(
+        400,
+        'ValidationException',
+        `1 validation error detected: Value null at '${key[0]?.toLowerCase()}${key.slice(1)}' failed to satisfy constraint: Member must not be null`,
+      );
+    }
+    return value;
+  };
+
+  const readOperations: Record<
+    string,
+    (input: Record<string, unknown>, region: string) => unknown
+  > = {
+    ListRules(input, region) {
+      const bus = busNameOf(optionalText(input, 'EventBusName'));
+      requireBus(bus);
+      const prefix = optionalText(input, 'NamePrefix') ?? '';
+      const limit = typeof input.Limit === 'number' ? input.Limit : 100;
+      if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+        throw new ServiceError(
+          400,
+          'ValidationException',
+          `1 validation error detected: Value '${String(input.Limit)}' at 'limit' failed to satisfy constraint: Member must have value between 1 and 100`,
+        );
+      }
+      const token = optionalText(input, 'NextToken');
+      const start = token === undefined ? 0 : Number(Buffer.from(token, 'base64url').toString());
+      if (!Number.isInteger(start) || start < 0) {
+        throw new ServiceError(400, 'ValidationException', 'The NextToken is not valid.');
+      }
+      const matching = rules
+        .filter((rule) => rule.eventBusName === bus && rule.name.startsWith(prefix))
+        .sort((a, b) => (a.name < b.name ? -1 : 1));
+      const page = matching.slice(start, start + limit);
+      const result: Record<string, unknown> = { Rules: page.map((r) => ruleView(region, r)) };
+      if (start + limit < matching.length) {
+        result.NextToken = Buffer.from(String(start + limit)).toString('base64url');
+      }
+      return result;
+    },
+    DescribeRule(input, region) {
+      const name = requiredText(input, 'Name');
+      const bus = busNameOf(optionalText(input, 'EventBusName'));
+      const rule = rules.find((r) => r.name === name && r.eventBusName === bus);
+      if (!rule) {
+        throw new ServiceError(
+          400,
+          'ResourceNotFoundException',
+          `Rule ${name} does not exist on EventBus ${bus}.`,
+        );
+      }
+      return { ...ruleView(region, rule), CreatedBy: account };
+    },
+    DescribeEventBus(input, region) {
+      const name = busNameOf(optionalText(input, 'Name'));
+      requireBus(name);
+      return { Name: name, Arn: busArn(region, name) };
+    },
+    TestEventPattern(input) {
+      const patternText = requiredText(input, 'EventPattern');
+      const eventText = requiredText(input, 'Event');
+      let pattern;
+      try {
+        pattern = parseEventPattern(JSON.parse(patternText));
+      } catch (error) {
+        const reason =
+          error instanceof EventPatternError || error instanceof SyntaxError
+            ? error.message
+            : String(error);
+        throw new ServiceError(
+          400,
+          'InvalidEventPatternException',
+          `Event pattern is not valid. Reason: ${reason}`,
+        );
+      }
+      let event: unknown;
+      try {
+        event = JSON.parse(eventText);
+      } catch {
+        event = undefined;
+      }
+      const missing = isRecord(event)
+        ? ['id', 'account', 'source', 'time', 'region', 'detail-type'].filter(
+            (field) => event[field] === undefined,
+          )
+        : ['(the event is not a JSON object)'];
+      if (missing.length > 0) {
+        throw new ServiceError(
+          400,
+          'ValidationException',
+          `Parameter Event is not valid. Reason: missing ${missing.join(', ')}`,
+        );
+      }
+      return { Result: matchesEventPattern(pattern, event) };
+    },
+  };
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req);
-    const target = req.headers['x-amz-target'];
-    if (req.method !== 'POST' || target !== 'AWSEvents.PutEvents') {
-      reply(res, 400, {
-        __type: 'UnknownOperationException',
-        message: `Unknown operation ${String(target)}`,
-      });
+    const operation = targetOperation(req, EVENTBRIDGE_JSON) ?? '';
+    const read = readOperations[operation];
+    if (req.method !== 'POST' || (operation !== 'PutEvents' && !read)) {
+      sendReply(
+        res,
+        jsonErrorReply(
+          EVENTBRIDGE_JSON,
+          new ServiceError(
+            400,
+            'UnknownOperationException',
+            `Unknown operation ${String(req.headers['x-amz-target'])}`,
+          ),
+        ),
+      );
       return;
     }
     const call: PutEventsCall = { entries: [] };
-    calls.push(call);
+    if (!read) calls.push(call);
     try {
-      let input: unknown;
-      try {
-        input = JSON.parse(body);
-      } catch {
-        throw new ServiceError(400, 'SerializationException', 'Request body is not valid JSON');
-      }
-      if (!isRecord(input)) {
-        throw new ServiceError(400, 'SerializationException', 'Request body must be a JSON object');
-      }
+      const input = parseJsonObject(body);
       const region = options.region ?? signedRegion(req) ?? 'us-east-1';
+      if (read) {
+        reply(res, 200, read(input, region));
+        return;
+      }
       call.response = await putEvents(input, region, call);
       reply(res, 200, call.response);
     } catch (error) {
       if (!(error instanceof ServiceError)) throw error;
-      call.error = error.type;
-      reply(res, error.status, { __type: error.type, message: error.message });
+      call.error = error.code;
+      sendReply(res, jsonErrorReply(EVENTBRIDGE_JSON, error));
     }
   }
 
@@ -312,8 +467,8 @@ export function createEventBridgeEndpoint(
       failEntry = fn;
     },
     handle,
-    listen(port) {
-      return listenHttp(handle, { port: port ?? 0 });
+    listen(port, gate) {
+      return listenHttp(handle, { port: port ?? 0, ...(gate ? { gate } : {}) });
     },
   };
 }

@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Gate } from './iam/gate.js';
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
@@ -15,6 +16,31 @@ export interface ListenOptions {
   /** 0 (the default) picks a free port. */
   port?: number;
   host?: string;
+  /**
+   * Checks each request before the handler sees it (callers, signature, IAM): a refused request
+   * gets the gate's answer and never reaches the handler.
+   */
+  gate?: Gate;
+}
+
+/** Bodies the gate already read, for the handler's own readBody. */
+const readBodies = new WeakMap<IncomingMessage, Buffer>();
+
+async function readRawBody(req: IncomingMessage): Promise<Buffer> {
+  const cached = readBodies.get(req);
+  if (cached) return cached;
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) {
+    chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  }
+  const body = Buffer.concat(chunks);
+  readBodies.set(req, body);
+  return body;
+}
+
+/** A request whose body the gate read, replayed for a server that reads the stream itself. */
+export function bodyOf(req: IncomingMessage): Buffer | undefined {
+  return readBodies.get(req);
 }
 
 /**
@@ -27,10 +53,19 @@ export async function listen(
   options: ListenOptions = {},
 ): Promise<LocalServer> {
   const host = options.host ?? '127.0.0.1';
+  const { gate } = options;
+  let port = 0;
+  const guarded: RequestHandler = gate
+    ? async (req, res) => {
+        const refusal = await gate.check(req, await readRawBody(req), port);
+        if (refusal) send(res, refusal.status, refusal.body, refusal.headers);
+        else await handler(req, res);
+      }
+    : handler;
   const server = createServer((req, res) => {
     let settled: Promise<void>;
     try {
-      settled = Promise.resolve(handler(req, res));
+      settled = Promise.resolve(guarded(req, res));
     } catch (error) {
       settled = Promise.reject(error);
     }
@@ -58,7 +93,7 @@ export async function listen(
     });
   });
 
-  const { port } = server.address() as AddressInfo;
+  ({ port } = server.address() as AddressInfo);
   const urlHost = host.includes(':') ? `[${host}]` : host;
   let closing: Promise<void> | undefined;
   return {
@@ -92,11 +127,7 @@ function failRequest(res: ServerResponse, error: unknown): void {
 
 /** Reads the whole request body as UTF-8. */
 export async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) {
-    chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  return (await readRawBody(req)).toString('utf8');
 }
 
 /** Writes a complete response with an explicit content length. */

@@ -62,7 +62,7 @@ export async function openJournal<T>(file: string): Promise<Journal<T>> {
 
   async function compact(): Promise<void> {
     const fresh = `${file}.compacting`;
-    const out = await open(fresh, 'w');
+    const out = await open(fresh, 'w', 0o600);
     try {
       const body = [...live].map(([id, entry]) => `${JSON.stringify({ op: 'add', id, entry })}\n`);
       await out.writeFile(body.join(''));
@@ -72,11 +72,11 @@ export async function openJournal<T>(file: string): Promise<Journal<T>> {
     }
     await rename(fresh, file);
     await handle.close();
-    handle = await open(file, 'a');
+    handle = await open(file, 'a', 0o600);
     stale = 0;
   }
 
-  handle = await open(file, 'a');
+  handle = await open(file, 'a', 0o600);
   await serial(compact);
 
   // A lost `done` line only means one more (idempotent) delivery after a crash: no fsync for it.

@@ -95,7 +95,7 @@ export async function createOutbox(options: LocalOutboxOptions): Promise<LocalOu
   async function send({ target, line }: OutboxDelivery): Promise<void> {
     if (target === 'outbox') {
       if (written.has(line.messageId)) return;
-      await appendFile(outboxFile, `${JSON.stringify(line)}\n`);
+      await appendFile(outboxFile, `${JSON.stringify(line)}\n`, { mode: 0o600 });
       written.add(line.messageId);
       options.log(`notify: ${line.subject ?? '(no subject)'}`);
       return;
@@ -124,7 +124,7 @@ export async function createOutbox(options: LocalOutboxOptions): Promise<LocalOu
             error: reason,
             message: delivery.line,
           };
-          await appendFile(deadLetterFile, `${JSON.stringify(letter)}\n`);
+          await appendFile(deadLetterFile, `${JSON.stringify(letter)}\n`, { mode: 0o600 });
           options.log(
             `notify: ${delivery.target} gave up after ${attempts} attempts (${reason}) -> dead-letter.jsonl`,
           );

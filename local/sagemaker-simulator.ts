@@ -1,14 +1,27 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import {
   ListInferenceRecommendationsJobsSortBy,
+  ProductionVariantInstanceType,
   RecommendationJobStatus,
+  RecommendationJobType,
   RecommendationStepType,
   SortOrder,
 } from '@aws-sdk/client-sagemaker';
-import { listen as listenHttp, readBody, send } from './http-server.js';
+import {
+  jsonErrorReply,
+  jsonReply,
+  parseJsonObject,
+  SAGEMAKER_JSON,
+  sendReply,
+  ServiceError,
+  targetOperation,
+} from './aws-json.js';
+import { listen as listenHttp, readBody, signedRegion } from './http-server.js';
+import type { Gate } from './iam/gate.js';
+import { createdJob, simulatedDurationMs, stoppedJob } from './recommender-job.js';
 import type { LocalServer } from './http-server.js';
 
 export type JobStatus = RecommendationJobStatus;
@@ -27,6 +40,24 @@ export interface SimulatedJob {
   steps?: WireObject[];
   /** Without a timeline the job is always exactly as described. */
   timeline?: TimelineEntry[];
+  /**
+   * While the job runs, its steps are listed as they stand (PENDING, IN_PROGRESS, then finished)
+   * instead of only once finished.
+   */
+  liveSteps?: boolean;
+}
+
+/** A call that changed something, as CloudTrail would record it. */
+export interface SimulatorApiCall {
+  operation: 'CreateInferenceRecommendationsJob' | 'StopInferenceRecommendationsJob';
+  input: WireObject;
+  output: WireObject;
+  region: string;
+  /** Epoch milliseconds. */
+  at: number;
+  accessKeyId?: string;
+  userAgent?: string;
+  sourceIp?: string;
 }
 
 /** 'unavailable' is a 503, the other flavour of server-side failure AWS returns. */
@@ -51,12 +82,25 @@ export interface SageMakerSimulatorOptions {
   /** Simulated clock, epoch milliseconds. Defaults to the wall clock. */
   now?: () => number;
   faults?: FaultPlan;
+  account?: string;
+  /** Defaults to the region the request was signed for, then us-east-1. */
+  region?: string;
+  /** How long a created job takes from PENDING to its terminal state (default 120 s). */
+  createdJobDurationMs?: number;
+  /** How long a stopped job stays STOPPING (default 2 s). */
+  stoppingMs?: number;
+  /** Called after every successful create and stop, e.g. to emit the CloudTrail event. */
+  onApiCall?: (call: SimulatorApiCall) => void;
 }
 
 export interface SageMakerSimulator {
   readonly calls: SimulatorCall[];
   /** Adds a job, replacing any job of the same name. */
   addJob(job: SimulatedJob): void;
+  /** What CreateInferenceRecommendationsJob does, at `at` (epoch ms); throws on a bad request. */
+  createJob(input: WireObject, at: number, region?: string): WireObject;
+  /** What StopInferenceRecommendationsJob does, at `at` (epoch ms). */
+  stopJob(name: string, at: number): void;
   removeJob(name: string): boolean;
   setNow(now: () => number): void;
   setFaults(plan: FaultPlan | undefined): void;
@@ -65,7 +109,8 @@ export interface SageMakerSimulator {
   describeJob(name: string): WireObject | undefined;
   /** The raw request handler, for mounting the simulator in another server. */
   handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
-  listen(port?: number): Promise<LocalServer>;
+  /** With a gate, every request is checked (callers, signature, IAM) before it is served. */
+  listen(port?: number, gate?: Gate): Promise<LocalServer>;
 }
 
 const TERMINAL: ReadonlySet<string> = new Set(['COMPLETED', 'FAILED', 'STOPPED']);
@@ -74,6 +119,15 @@ const SORT_BY: readonly string[] = Object.values(ListInferenceRecommendationsJob
 const SORT_ORDERS: readonly string[] = Object.values(SortOrder);
 const STEP_TYPES: readonly string[] = Object.values(RecommendationStepType);
 const JOB_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,63}$/;
+const JOB_TYPES: readonly string[] = Object.values(RecommendationJobType);
+const INSTANCE_TYPES: readonly string[] = Object.values(ProductionVariantInstanceType);
+// The service model's patterns, anchored.
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/?[a-zA-Z_0-9+=,.@\-_/]+$/;
+const MODEL_PACKAGE_ARN =
+  /^arn:aws[a-z-]*:sagemaker:[a-z0-9-]{9,16}:[0-9]{12}:model-package\/\S{1,2048}$/;
+const MODEL_NAME = /^[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?$/;
+const ENDPOINT_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
+const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 const TIMESTAMP_KEYS: ReadonlySet<string> = new Set([
   'CreationTime',
   'LastModifiedTime',
@@ -82,15 +136,7 @@ const TIMESTAMP_KEYS: ReadonlySet<string> = new Set([
   'InvocationEndTime',
 ]);
 
-class ServiceError extends Error {
-  constructor(
-    readonly status: number,
-    readonly type: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+/** Errors SageMaker itself raises carry "Message"; the others, from its front end, "message". */
 
 function isRecord(value: unknown): value is WireObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -172,13 +218,33 @@ function stepVisible(step: WireObject, terminal: boolean, nowMs: number): boolea
   return end !== undefined && end <= nowMs;
 }
 
+/** A created job's step while the job runs: finished, running or not started yet. */
+function liveStep(step: WireObject, jobStatus: string, nowMs: number): WireObject {
+  const benchmark = isRecord(step.InferenceBenchmark) ? step.InferenceBenchmark : {};
+  const startMs = wireTimeToMs(benchmark.InvocationStartTime);
+  const endMs = wireTimeToMs(benchmark.InvocationEndTime);
+  if (endMs !== undefined && endMs <= nowMs) return step;
+  const bare: WireObject = { EndpointConfiguration: benchmark.EndpointConfiguration };
+  if (benchmark.ModelConfiguration !== undefined)
+    bare.ModelConfiguration = benchmark.ModelConfiguration;
+  let status = 'PENDING';
+  if (startMs !== undefined && startMs <= nowMs) {
+    status = 'IN_PROGRESS';
+    bare.InvocationStartTime = benchmark.InvocationStartTime;
+  } else if (startMs === undefined && jobStatus === 'STOPPING') {
+    status = 'STOPPING';
+  }
+  return { ...step, Status: status, InferenceBenchmark: bare };
+}
+
 function summaryOf(view: WireObject): WireObject {
   const input = isRecord(view.InputConfig) ? view.InputConfig : {};
   const container = isRecord(input.ContainerConfig) ? input.ContainerConfig : {};
   const payload = isRecord(container.PayloadConfig) ? container.PayloadConfig : {};
   const summary: WireObject = {
     JobName: view.JobName,
-    JobDescription: view.JobDescription,
+    // Required in the summary shape, though optional at creation.
+    JobDescription: view.JobDescription ?? '',
     JobType: view.JobType,
     JobArn: view.JobArn,
     Status: view.Status,
@@ -199,17 +265,53 @@ function summaryOf(view: WireObject): WireObject {
 // Request validation, phrased like the Coral validation errors SageMaker returns.
 
 class Validator {
-  private readonly problems: string[] = [];
-
-  constructor(private readonly input: WireObject) {}
+  constructor(
+    private readonly input: WireObject,
+    /** Where `input` sits in the request, e.g. `inputConfig.`; shared problems with the parent. */
+    private readonly path = '',
+    private readonly problems: string[] = [],
+  ) {}
 
   private fail(field: string, value: unknown, constraint: string): void {
     this.problems.push(
-      `Value '${String(value)}' at '${field[0]?.toLowerCase()}${field.slice(1)}' failed to satisfy constraint: ${constraint}`,
+      `Value '${String(value)}' at '${this.path}${field[0]?.toLowerCase()}${field.slice(1)}' failed to satisfy constraint: ${constraint}`,
     );
   }
 
-  string(field: string, opts: { required?: boolean; max?: number; pattern?: RegExp } = {}) {
+  /** A validator for the nested structure `field`, or undefined when it is absent. */
+  structure(field: string, opts: { required?: boolean } = {}): Validator | undefined {
+    const value = this.input[field];
+    if (value === undefined || value === null) {
+      if (opts.required) this.fail(field, null, 'Member must not be null');
+      return undefined;
+    }
+    if (!isRecord(value)) throw serialization(field);
+    return new Validator(
+      value,
+      `${this.path}${field[0]?.toLowerCase()}${field.slice(1)}.`,
+      this.problems,
+    );
+  }
+
+  /** Validators for each structure of the list `field`. */
+  list(field: string): Validator[] {
+    const value = this.input[field];
+    if (value === undefined || value === null) return [];
+    if (!Array.isArray(value)) throw serialization(field);
+    return value.map((item, index) => {
+      if (!isRecord(item)) throw serialization(field);
+      return new Validator(
+        item,
+        `${this.path}${field[0]?.toLowerCase()}${field.slice(1)}.${index + 1}.member.`,
+        this.problems,
+      );
+    });
+  }
+
+  string(
+    field: string,
+    opts: { required?: boolean; min?: number; max?: number; pattern?: RegExp } = {},
+  ) {
     const value = this.input[field];
     if (value === undefined || value === null) {
       if (opts.required) this.fail(field, null, 'Member must not be null');
@@ -218,6 +320,8 @@ class Validator {
     if (typeof value !== 'string') throw serialization(field);
     if (opts.max !== undefined && value.length > opts.max) {
       this.fail(field, value, `Member must have length less than or equal to ${opts.max}`);
+    } else if (opts.min !== undefined && value.length < opts.min) {
+      this.fail(field, value, `Member must have length greater than or equal to ${opts.min}`);
     } else if (opts.pattern && !opts.pattern.test(value)) {
       this.fail(
         field,
@@ -228,17 +332,20 @@ class Validator {
     return value;
   }
 
-  enumValue(field: string, allowed: readonly string[]): string | undefined {
-    const value = this.string(field);
+  enumValue(field: string, allowed: readonly string[], opts: { required?: boolean } = {}) {
+    const value = this.string(field, opts);
     if (value !== undefined && !allowed.includes(value)) {
       this.fail(field, value, `Member must satisfy enum value set: [${allowed.join(', ')}]`);
     }
     return value;
   }
 
-  integer(field: string, min: number, max: number): number | undefined {
+  integer(field: string, min: number, max: number, opts: { required?: boolean } = {}) {
     const value = this.input[field];
-    if (value === undefined || value === null) return undefined;
+    if (value === undefined || value === null) {
+      if (opts.required) this.fail(field, null, 'Member must not be null');
+      return undefined;
+    }
     if (typeof value !== 'number' || !Number.isInteger(value)) throw serialization(field);
     if (value < min)
       this.fail(field, value, `Member must have value greater than or equal to ${min}`);
@@ -339,6 +446,7 @@ export function createSageMakerSimulator(
 ): SageMakerSimulator {
   const jobs = new Map<string, SimulatedJob>();
   const calls: SimulatorCall[] = [];
+  const account = options.account ?? '111122223333';
   let now = options.now ?? (() => Date.now());
   let faults = options.faults;
   let callIndex = 0;
@@ -460,16 +568,26 @@ export function createSageMakerSimulator(
       start = i;
     }
 
-    // The API documents no error for an unknown job here, so an unknown job simply has no steps.
     const found = name === undefined ? undefined : visible(name);
-    const all = found?.job.steps ?? [];
-    const terminal = found ? isTerminal(found.view.Status) : false;
+    if (!found) {
+      // botocore's model and the SDK both declare ResourceNotFound for this operation.
+      throw new ServiceError(
+        400,
+        'ResourceNotFound',
+        `Could not find requested job with name ${name}`,
+      );
+    }
+    const terminal = isTerminal(found.view.Status);
     const t = now();
+    const all =
+      found.job.liveSteps && !terminal
+        ? (found.job.steps ?? []).map((step) => liveStep(step, String(found.view.Status), t))
+        : (found.job.steps ?? []);
     const steps: WireObject[] = [];
     let next: number | undefined;
     for (let i = start; i < all.length; i++) {
       const step = all[i];
-      if (!step || !stepVisible(step, terminal, t)) continue;
+      if (!step || !(found.job.liveSteps || stepVisible(step, terminal, t))) continue;
       if (status !== undefined && step.Status !== status) continue;
       if (stepType !== undefined && step.StepType !== stepType) continue;
       if (steps.length === maxResults) {
@@ -483,52 +601,257 @@ export function createSageMakerSimulator(
     return result;
   }
 
-  const operations: Record<string, (input: WireObject) => WireObject> = {
+  function validateCreate(input: WireObject): void {
+    const v = new Validator(input);
+    v.string('JobName', { required: true, min: 1, max: 64, pattern: JOB_NAME });
+    const jobType = v.enumValue('JobType', JOB_TYPES, { required: true });
+    v.string('RoleArn', { required: true, min: 20, max: 2048, pattern: ROLE_ARN });
+    v.string('JobDescription', { max: 128 });
+    const config = v.structure('InputConfig', { required: true });
+    const packageArn = config?.string('ModelPackageVersionArn', {
+      min: 1,
+      max: 2048,
+      pattern: MODEL_PACKAGE_ARN,
+    });
+    const modelName = config?.string('ModelName', { max: 63, pattern: MODEL_NAME });
+    config?.integer('JobDurationInSeconds', 1, Number.MAX_SAFE_INTEGER);
+    const endpointConfigs = config?.list('EndpointConfigurations') ?? [];
+    for (const endpoint of endpointConfigs) {
+      endpoint.enumValue('InstanceType', INSTANCE_TYPES);
+      const serverless = endpoint.structure('ServerlessConfig');
+      serverless?.integer('MemorySizeInMB', 1024, 6144, { required: true });
+      serverless?.integer('MaxConcurrency', 1, 200, { required: true });
+      serverless?.integer('ProvisionedConcurrency', 1, 200);
+      endpoint.string('InferenceSpecificationName', { min: 1, max: 63, pattern: ENDPOINT_NAME });
+    }
+    for (const endpoint of config?.list('Endpoints') ?? []) {
+      endpoint.string('EndpointName', { max: 63, pattern: ENDPOINT_NAME });
+    }
+    for (const tag of v.list('Tags')) {
+      tag.string('Key', { required: true, min: 1, max: 128, pattern: TAG_TEXT });
+      tag.string('Value', { required: true, max: 256, pattern: TAG_TEXT });
+    }
+    v.done();
+    if ((packageArn === undefined) === (modelName === undefined)) {
+      throw validation(
+        'InputConfig must contain exactly one of ModelPackageVersionArn or ModelName.',
+      );
+    }
+    if (jobType === 'Advanced' && endpointConfigs.length === 0) {
+      throw validation(
+        'InputConfig.EndpointConfigurations is required for an Advanced job: name the instance types or serverless configurations to benchmark.',
+      );
+    }
+    const configs = Array.isArray((input.InputConfig as WireObject).EndpointConfigurations)
+      ? ((input.InputConfig as WireObject).EndpointConfigurations as unknown[])
+      : [];
+    for (const endpoint of configs) {
+      const e = endpoint as WireObject;
+      if ((e.InstanceType === undefined) === (e.ServerlessConfig === undefined)) {
+        throw validation(
+          'Each EndpointConfiguration must contain exactly one of InstanceType or ServerlessConfig.',
+        );
+      }
+    }
+  }
+
+  function createJob(input: WireObject, at: number, region: string): WireObject {
+    validateCreate(input);
+    const name = String(input.JobName);
+    if (jobs.has(name)) {
+      throw new ServiceError(
+        400,
+        'ResourceInUse',
+        `Inference Recommendations Job ${name} already exists; job names must be unique within an account and region.`,
+      );
+    }
+    const jobArn = `arn:aws:sagemaker:${region}:${account}:inference-recommendations-job/${name}`;
+    const durationMs = simulatedDurationMs(input, options.createdJobDurationMs ?? 120_000);
+    jobs.set(name, createdJob(input, { jobArn, createdAt: at, durationMs }));
+    return { JobArn: jobArn };
+  }
+
+  function stopJob(name: string, at: number): void {
+    const job = jobs.get(name);
+    const view = job ? jobAt(job, at) : undefined;
+    if (!job || !view) {
+      throw new ServiceError(
+        400,
+        'ResourceNotFound',
+        `Could not find requested job with name ${name}`,
+      );
+    }
+    if (isTerminal(view.Status) || view.Status === 'STOPPING') {
+      throw validation(`Job ${name} is ${String(view.Status)} and cannot be stopped.`);
+    }
+    jobs.set(name, stoppedJob(job, at, options.stoppingMs ?? 2_000));
+  }
+
+  function stop(input: WireObject): WireObject {
+    const v = new Validator(input);
+    const name = v.string('JobName', { required: true, min: 1, max: 64, pattern: JOB_NAME });
+    v.done();
+    stopJob(String(name), now());
+    return {};
+  }
+
+  function scalingRecommendation(input: WireObject): WireObject {
+    const v = new Validator(input);
+    const name = v.string('InferenceRecommendationsJobName', {
+      required: true,
+      min: 1,
+      max: 64,
+      pattern: JOB_NAME,
+    });
+    const recommendationId = v.string('RecommendationId');
+    const endpointName = v.string('EndpointName', { max: 63, pattern: ENDPOINT_NAME });
+    const target = v.integer('TargetCpuUtilizationPerCore', 1, 100) ?? 50;
+    const objective = v.structure('ScalingPolicyObjective');
+    const minPerMinute = objective?.integer('MinInvocationsPerMinute', 0, Number.MAX_SAFE_INTEGER);
+    const maxPerMinute = objective?.integer('MaxInvocationsPerMinute', 0, Number.MAX_SAFE_INTEGER);
+    v.done();
+    const found = name === undefined ? undefined : visible(name);
+    if (!found) {
+      throw new ServiceError(
+        400,
+        'ResourceNotFound',
+        `Could not find requested job with name ${name}`,
+      );
+    }
+    if (found.view.Status !== 'COMPLETED') {
+      throw validation(
+        `Job ${name} is ${String(found.view.Status)}; scaling recommendations need a COMPLETED job.`,
+      );
+    }
+    if ((recommendationId === undefined) === (endpointName === undefined)) {
+      throw validation('Provide exactly one of RecommendationId or EndpointName.');
+    }
+    let metrics: WireObject | undefined;
+    if (recommendationId !== undefined) {
+      const recs = Array.isArray(found.view.InferenceRecommendations)
+        ? found.view.InferenceRecommendations.filter(isRecord)
+        : [];
+      const rec = recs.find((r) => r.RecommendationId === recommendationId);
+      if (!rec) {
+        throw new ServiceError(
+          400,
+          'ResourceNotFound',
+          `Could not find recommendation ${recommendationId} in job ${name}`,
+        );
+      }
+      metrics = isRecord(rec.Metrics) ? rec.Metrics : {};
+    } else {
+      const perfs = Array.isArray(found.view.EndpointPerformances)
+        ? found.view.EndpointPerformances.filter(isRecord)
+        : [];
+      const perf = perfs.find(
+        (p) => isRecord(p.EndpointInfo) && p.EndpointInfo.EndpointName === endpointName,
+      );
+      if (!perf) {
+        throw new ServiceError(
+          400,
+          'ResourceNotFound',
+          `Could not find endpoint ${endpointName} in job ${name}`,
+        );
+      }
+      metrics = isRecord(perf.Metrics) ? perf.Metrics : {};
+    }
+    const maxInvocations = Number(metrics.MaxInvocations);
+    // Target tracking aims each instance at the load that keeps its CPUs at the target.
+    const perInstance = Math.max(
+      1,
+      Math.floor((Number.isFinite(maxInvocations) ? maxInvocations : 1) * (target / 100)),
+    );
+    const minCapacity = Math.max(1, Math.ceil((minPerMinute ?? perInstance) / perInstance));
+    const maxCapacity = Math.max(
+      minCapacity,
+      Math.ceil((maxPerMinute ?? perInstance) / perInstance),
+    );
+    const result: WireObject = {
+      InferenceRecommendationsJobName: name,
+      TargetCpuUtilizationPerCore: target,
+      Metric: {
+        InvocationsPerInstance: perInstance,
+        ModelLatency: Math.round(Number(metrics.ModelLatency) || 0),
+      },
+      DynamicScalingConfiguration: {
+        MinCapacity: minCapacity,
+        MaxCapacity: maxCapacity,
+        ScaleInCooldown: 300,
+        ScaleOutCooldown: 300,
+        ScalingPolicies: [
+          {
+            TargetTracking: {
+              MetricSpecification: {
+                Predefined: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' },
+              },
+              TargetValue: perInstance,
+            },
+          },
+        ],
+      },
+    };
+    if (recommendationId !== undefined) result.RecommendationId = recommendationId;
+    if (endpointName !== undefined) result.EndpointName = endpointName;
+    if (input.ScalingPolicyObjective !== undefined) {
+      result.ScalingPolicyObjective = input.ScalingPolicyObjective;
+    }
+    return result;
+  }
+
+  const operations: Record<string, (input: WireObject, req: IncomingMessage) => WireObject> = {
     DescribeInferenceRecommendationsJob: describe,
     ListInferenceRecommendationsJobs: listJobs,
     ListInferenceRecommendationsJobSteps: listSteps,
+    CreateInferenceRecommendationsJob: (input, req) => {
+      const at = now();
+      const region = options.region ?? signedRegion(req) ?? 'us-east-1';
+      const output = createJob(input, at, region);
+      notify('CreateInferenceRecommendationsJob', input, output, region, at, req);
+      return output;
+    },
+    StopInferenceRecommendationsJob: (input, req) => {
+      const output = stop(input);
+      const region = options.region ?? signedRegion(req) ?? 'us-east-1';
+      notify('StopInferenceRecommendationsJob', input, output, region, now(), req);
+      return output;
+    },
+    GetScalingConfigurationRecommendation: scalingRecommendation,
   };
 
-  function reply(res: ServerResponse, status: number, body: WireObject): void {
-    send(res, status, toWireJson(body), {
-      'content-type': 'application/x-amz-json-1.1',
-      'x-amzn-requestid': randomUUID(),
-    });
+  function notify(
+    operation: SimulatorApiCall['operation'],
+    input: WireObject,
+    output: WireObject,
+    region: string,
+    at: number,
+    req: IncomingMessage,
+  ): void {
+    if (!options.onApiCall) return;
+    const call: SimulatorApiCall = { operation, input, output, region, at };
+    const key = /Credential=([^/,\s]+)\//.exec(String(req.headers.authorization ?? ''))?.[1];
+    if (key) call.accessKeyId = key;
+    if (typeof req.headers['user-agent'] === 'string') call.userAgent = req.headers['user-agent'];
+    if (req.socket.remoteAddress) call.sourceIp = req.socket.remoteAddress;
+    options.onApiCall(call);
   }
 
-  function replyError(res: ServerResponse, error: ServiceError): void {
-    // SageMaker's own errors carry "Message"; the front-end faults carry lowercase "message".
-    const messageKey = error.type === 'ResourceNotFound' || error.type === 'ValidationException';
-    reply(res, error.status, {
-      __type: error.type,
-      [messageKey ? 'Message' : 'message']: error.message,
-    });
-  }
+  const reply = (res: ServerResponse, status: number, body: WireObject) =>
+    sendReply(res, jsonReply(SAGEMAKER_JSON, status, toWireJson(body)));
+  const replyError = (res: ServerResponse, error: ServiceError) =>
+    sendReply(res, jsonErrorReply(SAGEMAKER_JSON, error));
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req);
-    const target = req.headers['x-amz-target'];
-    const operation =
-      typeof target === 'string' && target.startsWith('SageMaker.')
-        ? target.slice('SageMaker.'.length)
-        : String(target ?? '');
+    const target = targetOperation(req, SAGEMAKER_JSON);
+    const operation = target ?? String(req.headers['x-amz-target'] ?? '');
     let input: WireObject = {};
     let parseError: ServiceError | undefined;
     try {
-      const parsed: unknown = body.trim() === '' ? {} : JSON.parse(body);
-      if (isRecord(parsed)) input = parsed;
-      else
-        parseError = new ServiceError(
-          400,
-          'SerializationException',
-          'Request body must be a JSON object',
-        );
-    } catch {
-      parseError = new ServiceError(
-        400,
-        'SerializationException',
-        'Request body is not valid JSON',
-      );
+      input = parseJsonObject(body);
+    } catch (error) {
+      if (!(error instanceof ServiceError)) throw error;
+      parseError = error;
     }
 
     const index = callIndex++;
@@ -548,8 +871,8 @@ export function createSageMakerSimulator(
       return;
     }
 
-    const run = req.method === 'POST' ? operations[operation] : undefined;
-    if (!run || !(typeof target === 'string' && target.startsWith('SageMaker.'))) {
+    const run = req.method === 'POST' && target !== undefined ? operations[target] : undefined;
+    if (!run) {
       replyError(
         res,
         new ServiceError(400, 'UnknownOperationException', `Unknown operation ${operation}`),
@@ -561,7 +884,7 @@ export function createSageMakerSimulator(
       return;
     }
     try {
-      reply(res, 200, run(input));
+      reply(res, 200, run(input, req));
     } catch (error) {
       if (error instanceof ServiceError) replyError(res, error);
       else throw error;
@@ -573,6 +896,10 @@ export function createSageMakerSimulator(
     addJob(job) {
       jobs.set(jobNameOf(job), job);
     },
+    createJob(input, at, region) {
+      return createJob(input, at, region ?? options.region ?? 'us-east-1');
+    },
+    stopJob,
     removeJob(name) {
       return jobs.delete(name);
     },
@@ -589,8 +916,8 @@ export function createSageMakerSimulator(
       return visible(name)?.view;
     },
     handle,
-    listen(port) {
-      return listenHttp(handle, { port: port ?? 0 });
+    listen(port, gate) {
+      return listenHttp(handle, { port: port ?? 0, ...(gate ? { gate } : {}) });
     },
   };
 }
@@ -604,9 +931,15 @@ export interface CloneJobOptions {
   start: number;
   /** Offsets from `start`. Omit to keep the sample's own status, only shifted in time. */
   timeline?: Array<{ status: JobStatus; afterMs: number }>;
+  /** Scales the sample's benchmark times into the timeline's IN_PROGRESS span. */
+  fitToTimeline?: boolean;
 }
 
-function relabel(value: unknown, key: string, ctx: { to: string; shiftMs: number }): unknown {
+function relabel(
+  value: unknown,
+  key: string,
+  ctx: { to: string; mapMs: (ms: number, key: string) => number },
+): unknown {
   if (Array.isArray(value)) return value.map((item) => relabel(item, '', ctx));
   if (isRecord(value)) {
     const out: WireObject = {};
@@ -616,7 +949,7 @@ function relabel(value: unknown, key: string, ctx: { to: string; shiftMs: number
   if (TIMESTAMP_KEYS.has(key)) {
     const ms = wireTimeToMs(value);
     // Rounding to whole milliseconds keeps float noise out of the Dates the SDK builds.
-    return ms === undefined ? value : seconds(Math.round(ms + ctx.shiftMs));
+    return ms === undefined ? value : seconds(Math.round(ctx.mapMs(ms, key)));
   }
   if (typeof value !== 'string') return value;
   if (key === 'JobName') return ctx.to;
@@ -628,15 +961,51 @@ function relabel(value: unknown, key: string, ctx: { to: string; shiftMs: number
   return value;
 }
 
+/** Every benchmark time of a sample, in epoch milliseconds. */
+function invocationTimes(job: SimulatedJob): number[] {
+  const times: number[] = [];
+  const visit = (value: unknown, key: string): void => {
+    if (Array.isArray(value)) value.forEach((item) => visit(item, ''));
+    else if (isRecord(value)) for (const [k, v] of Object.entries(value)) visit(v, k);
+    else if (key === 'InvocationStartTime' || key === 'InvocationEndTime') {
+      const ms = wireTimeToMs(value);
+      if (ms !== undefined) times.push(ms);
+    }
+  };
+  visit(job.describe, '');
+  visit(job.steps ?? [], '');
+  return times;
+}
+
 /**
  * Re-labels a sample under a new name and shifts every timestamp so the job starts at `start`,
- * which lets a handful of captured jobs stand in for many jobs and scenarios.
+ * which lets a handful of captured jobs stand in for many jobs and scenarios. With
+ * `fitToTimeline`, the sample's benchmark times are also scaled into the timeline's IN_PROGRESS
+ * span, so a compressed timeline never shows a benchmark ending after the job or in the future.
  */
 export function cloneJob(template: SimulatedJob, options: CloneJobOptions): SimulatedJob {
   jobNameOf(template); // fail early on a template that could never be added
   const createdMs = wireTimeToMs(template.describe.CreationTime) ?? template.timeline?.[0]?.at;
   const shiftMs = createdMs === undefined ? 0 : options.start - createdMs;
-  const ctx = { to: options.jobName, shiftMs };
+  let mapMs = (ms: number) => ms + shiftMs;
+  const times = invocationTimes(template);
+  const running = options.timeline?.find((e) => e.status === 'IN_PROGRESS');
+  // The first state after IN_PROGRESS (STOPPING, or the terminal one) bounds the benchmarks.
+  const last = running
+    ? options.timeline?.find((e) => e.afterMs > running.afterMs && e.status !== 'IN_PROGRESS')
+    : undefined;
+  if (options.fitToTimeline && running && last && times.length > 0) {
+    const from = Math.min(...times);
+    const to = Math.max(...times);
+    const spanFrom = Math.max(1, to - from);
+    const begin = options.start + running.afterMs;
+    const spanTo = Math.max(0, last.afterMs - running.afterMs) * 0.95;
+    mapMs = (ms) => {
+      if (ms < from) return options.start; // CreationTime and the like: the job's start
+      return begin + ((Math.min(ms, to) - from) / spanFrom) * spanTo;
+    };
+  }
+  const ctx = { to: options.jobName, mapMs };
   const clone: SimulatedJob = { describe: relabel(template.describe, '', ctx) as WireObject };
   if (template.steps) clone.steps = template.steps.map((s) => relabel(s, '', ctx) as WireObject);
   if (options.timeline) {

@@ -78,6 +78,7 @@ export function scenarioJobs(
       cloneJob(sample, {
         jobName,
         start,
+        fitToTimeline: true,
         timeline: timeline.map(([status, seconds]) => ({
           status,
           afterMs: (seconds * 1000) / speed,

@@ -81,9 +81,20 @@ function resolveIncludes(value: unknown, baseDir: string, stage: string): unknow
   return value;
 }
 
+/**
+ * The whole serverless.yml with its `${file(...)}` includes and `${sls:stage}` resolved, other
+ * variables and CloudFormation intrinsics as written (see iam/template-policies.ts).
+ */
+export function readServerlessDocument(path: string, stage: string): unknown {
+  return resolveIncludes(readYaml(path), dirname(path), stage);
+}
+
 export interface EventBridgeTrigger {
   /** `default`, or the irwatch bus when the rule names `!GetAtt EventBus.Name`. */
   bus: 'default' | 'irwatch';
+  /** The rule's name and description, as deployed (the local endpoints list them). */
+  name?: string;
+  description?: string;
   pattern?: unknown;
   schedule?: string;
   /** The constant input a schedule rule sends instead of the Scheduled Event. */
@@ -100,19 +111,56 @@ export interface FunctionDefinition {
   maximumRetryAttempts: number;
   eventBridge: EventBridgeTrigger[];
   httpApi: Array<{ method: string; path: string }>;
+  /** The logical id of the function's IAM role in `resources` (`role: IngestRole`). */
+  role?: string;
+}
+
+/** A CloudFormation resource as written: intrinsics kept, serverless variables resolved. */
+export interface CfnResource {
+  Type: string;
+  Properties?: Record<string, unknown>;
 }
 
 export interface ServiceDefinition {
   service: string;
   functions: FunctionDefinition[];
+  /** The resources of every `resources` block, merged by logical id. */
+  resources: Record<string, CfnResource>;
+}
+
+const PARAM = /\$\{param:([\w-]+)(?:,\s*'([^']*)')?\}/g;
+
+/**
+ * Resolves `${param:name}` and `${param:name, 'default'}` from the stage's params (or the
+ * `default` ones), as osls does; the rest of osls's variable sources are not used by irwatch.
+ */
+function resolveParams(value: unknown, params: Record<string, unknown>): unknown {
+  if (typeof value === 'string') {
+    const whole = /^\$\{param:([\w-]+)(?:,\s*'([^']*)')?\}$/.exec(value);
+    if (whole && typeof params[whole[1]!] !== 'string') return params[whole[1]!] ?? whole[2];
+    return value.replace(PARAM, (_all, name: string, fallback?: string) =>
+      String(params[name] ?? fallback ?? ''),
+    );
+  }
+  if (Array.isArray(value)) return value.map((item) => resolveParams(item, params));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, resolveParams(item, params)]),
+    );
+  }
+  return value;
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 export function readServerlessConfig(path: string, stage = 'local'): ServiceDefinition {
-  const config = resolveIncludes(readYaml(path), dirname(path), stage);
-  if (!isRecord(config)) throw new ServerlessConfigError(`${path} is not a YAML mapping`);
+  const included = resolveIncludes(readYaml(path), dirname(path), stage);
+  if (!isRecord(included)) throw new ServerlessConfigError(`${path} is not a YAML mapping`);
+  const stageParams = isRecord(included.params)
+    ? { ...(included.params.default as object), ...(included.params[stage] as object) }
+    : {};
+  const config = resolveParams(included, stageParams) as Record<string, unknown>;
   const rawFunctions = config.functions;
   const merged: Record<string, unknown> = Array.isArray(rawFunctions)
     ? Object.assign({}, ...rawFunctions.filter(isRecord))
@@ -137,6 +185,8 @@ export function readServerlessConfig(path: string, stage = 'local'): ServiceDefi
         .filter(isRecord)
         .map((rule) => ({
           bus: rule.eventBus === undefined || rule.eventBus === 'default' ? 'default' : 'irwatch',
+          ...(typeof rule.name === 'string' ? { name: rule.name } : {}),
+          ...(typeof rule.description === 'string' ? { description: rule.description } : {}),
           pattern: rule.pattern,
           schedule: typeof rule.schedule === 'string' ? rule.schedule : undefined,
           input: rule.input,
@@ -148,7 +198,15 @@ export function readServerlessConfig(path: string, stage = 'local'): ServiceDefi
         .map((event) => event.httpApi)
         .filter(isRecord)
         .map((route) => ({ method: String(route.method), path: String(route.path) })),
+      ...(typeof raw.role === 'string' ? { role: raw.role } : {}),
     };
   });
-  return { service: String(config.service), functions };
+  const blocks = Array.isArray(config.resources) ? config.resources : [config.resources];
+  const resources: Record<string, CfnResource> = {};
+  for (const block of blocks) {
+    if (isRecord(block) && isRecord(block.Resources)) {
+      Object.assign(resources, block.Resources);
+    }
+  }
+  return { service: String(config.service), functions, resources };
 }

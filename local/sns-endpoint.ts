@@ -1,7 +1,14 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { listen as listenHttp, readBody, send, signedRegion } from './http-server.js';
+import type { Gate } from './iam/gate.js';
 import type { LocalServer } from './http-server.js';
+import {
+  FilterPolicyError,
+  matchesFilterPolicy,
+  validateFilterPolicy,
+} from './sns-filter-policy.js';
+import type { MessageAttributeWire } from './sqs-endpoint.js';
 
 export interface PublishedAttribute {
   dataType: string;
@@ -40,6 +47,33 @@ export interface SnsEndpointOptions {
   /** Returning true answers the Publish call with a 500 InternalError. */
   failPublish?: (call: { index: number; topicArn: string }) => boolean;
   onPublish?: (message: PublishedMessage) => void | Promise<void>;
+  /** Delivers to an SQS subscription; false when the queue does not exist. */
+  deliverToQueue?: (
+    queueArn: string,
+    body: string,
+    attributes: Record<string, MessageAttributeWire>,
+  ) => boolean | Promise<boolean>;
+}
+
+export interface Subscription {
+  subscriptionArn: string;
+  topicArn: string;
+  protocol: string;
+  endpoint: string;
+  owner: string;
+  attributes: Record<string, string>;
+  confirmed: boolean;
+  token: string;
+}
+
+/** One delivery attempt to a subscriber, kept for tests and the console. */
+export interface Delivery {
+  subscriptionArn: string;
+  protocol: string;
+  endpoint: string;
+  messageId: string;
+  ok: boolean;
+  error?: string;
 }
 
 export interface SnsEndpoint {
@@ -49,9 +83,12 @@ export interface SnsEndpoint {
   readonly deliveryErrors: unknown[];
   /** Topic ARNs created through CreateTopic. */
   readonly createdTopics: string[];
+  readonly subscriptions: Subscription[];
+  readonly deliveries: Delivery[];
   setFailPublish(fn: SnsEndpointOptions['failPublish']): void;
   handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
-  listen(port?: number): Promise<LocalServer>;
+  /** With a gate, every request is checked (callers, signature, IAM) before it is served. */
+  listen(port?: number, gate?: Gate): Promise<LocalServer>;
 }
 
 const XMLNS = 'http://sns.amazonaws.com/doc/2010-03-31/';
@@ -61,6 +98,18 @@ const TOPIC_NAME = /^[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
 const ATTRIBUTE_NAME = /^(?!\.)(?!.*\.\.)(?!.*\.$)[A-Za-z0-9_.-]{1,256}$/;
 // SNS subjects: printable ASCII, starting with a letter, digit or punctuation, under 100 characters.
 const SUBJECT = /^[!-~][ -~]{0,98}$/;
+const SUBSCRIPTION_ATTRIBUTES = new Set([
+  'DeliveryPolicy',
+  'FilterPolicy',
+  'FilterPolicyScope',
+  'RawMessageDelivery',
+  'RedrivePolicy',
+  'SubscriptionRoleArn',
+  'ReplayPolicy',
+]);
+/** Protocols the local SNS delivers to; the others it refuses rather than drop silently. */
+const LOCAL_PROTOCOLS = new Set(['sqs', 'http', 'https', 'email', 'email-json']);
+const SQS_ARN = /^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$/;
 
 class SnsError extends Error {
   constructor(
@@ -164,11 +213,44 @@ function messageSize(message: string, attributes: Record<string, PublishedAttrib
   return size;
 }
 
+/** `Attributes.entry.N.key` / `.value` of a query request, as a map. */
+function entryMap(params: URLSearchParams, prefix: string): Record<string, string> {
+  const map: Record<string, string> = {};
+  for (const [key, value] of params) {
+    const match = new RegExp(`^${prefix}\\.entry\\.(\\d+)\\.key$`).exec(key);
+    if (!match) continue;
+    map[value] = params.get(`${prefix}.entry.${match[1]}.value`) ?? '';
+  }
+  return map;
+}
+
+function checkSubscriptionAttribute(name: string, value: string): void {
+  if (!SUBSCRIPTION_ATTRIBUTES.has(name)) {
+    throw invalidParameter(
+      `Invalid parameter: AttributeName: ${name} is not a subscription attribute`,
+    );
+  }
+  if (name === 'RawMessageDelivery' && value !== 'true' && value !== 'false') {
+    throw invalidParameter('Invalid parameter: RawMessageDelivery: must be true or false');
+  }
+  if (name === 'FilterPolicyScope' && value !== 'MessageAttributes' && value !== 'MessageBody') {
+    throw invalidParameter(
+      'Invalid parameter: FilterPolicyScope: must be MessageAttributes or MessageBody',
+    );
+  }
+}
+
+function fakeSignature(...parts: string[]): string {
+  return createHash('sha256').update(parts.join('\n')).digest('base64');
+}
+
 export function createSnsEndpoint(options: SnsEndpointOptions = {}): SnsEndpoint {
   const messages: PublishedMessage[] = [];
   const calls: SnsCall[] = [];
   const deliveryErrors: unknown[] = [];
   const createdTopics: string[] = [];
+  const subscriptions: Subscription[] = [];
+  const deliveries: Delivery[] = [];
   const account = options.account ?? '111122223333';
   const now = options.now ?? (() => Date.now());
   const knownTopics = options.topics ? new Set(options.topics) : undefined;
@@ -192,7 +274,7 @@ export function createSnsEndpoint(options: SnsEndpointOptions = {}): SnsEndpoint
     send(res, error.status, xml, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
   }
 
-  async function publish(params: URLSearchParams): Promise<string> {
+  async function publish(params: URLSearchParams, baseUrl: string): Promise<string> {
     const topicArn = params.get('TopicArn') ?? undefined;
     const targetArn = params.get('TargetArn') ?? undefined;
     const target = topicArn ?? targetArn;
@@ -303,7 +385,344 @@ export function createSnsEndpoint(options: SnsEndpointOptions = {}): SnsEndpoint
       }
     }
     messages.push(published);
+    // Accepted: then on to the topic's subscriptions (local SQS queues, HTTP endpoints).
+    await deliver(published, baseUrl);
     return `<MessageId>${published.messageId}</MessageId>`;
+  }
+
+  function topicExists(arn: string): boolean {
+    return knownTopics ? knownTopics.has(arn) : createdTopics.includes(arn);
+  }
+
+  function requireTopic(params: URLSearchParams): string {
+    const topicArn = params.get('TopicArn');
+    if (!topicArn) {
+      throw invalidParameter('Invalid parameter: TopicArn Reason: no value for required parameter');
+    }
+    if (!TOPIC_ARN.test(topicArn)) throw invalidParameter('Invalid parameter: TopicArn');
+    if (!topicExists(topicArn)) throw new SnsError(404, 'NotFound', 'Topic does not exist');
+    return topicArn;
+  }
+
+  function requireSubscription(params: URLSearchParams): Subscription {
+    const arn = params.get('SubscriptionArn');
+    if (!arn) {
+      throw invalidParameter(
+        'Invalid parameter: SubscriptionArn Reason: no value for required parameter',
+      );
+    }
+    const subscription = subscriptions.find((s) => s.subscriptionArn === arn);
+    if (!subscription) throw new SnsError(404, 'NotFound', 'Subscription does not exist');
+    return subscription;
+  }
+
+  function subscriptionArnShown(subscription: Subscription): string {
+    return subscription.confirmed ? subscription.subscriptionArn : 'PendingConfirmation';
+  }
+
+  function envelope(
+    type: 'Notification' | 'SubscriptionConfirmation',
+    fields: Record<string, unknown>,
+    baseUrl: string,
+  ): string {
+    const body: Record<string, unknown> = { Type: type, ...fields };
+    body.SignatureVersion = '1';
+    body.Signature = fakeSignature(JSON.stringify(fields));
+    body.SigningCertURL = `${baseUrl}/SimpleNotificationService-local.pem`;
+    return JSON.stringify(body);
+  }
+
+  async function post(
+    subscription: Subscription,
+    type: string,
+    messageId: string,
+    body: string,
+    raw: boolean,
+  ): Promise<void> {
+    const headers: Record<string, string> = {
+      'content-type': 'text/plain; charset=UTF-8',
+      'x-amz-sns-message-type': type,
+      'x-amz-sns-message-id': messageId,
+      'x-amz-sns-topic-arn': subscription.topicArn,
+    };
+    if (subscription.confirmed)
+      headers['x-amz-sns-subscription-arn'] = subscription.subscriptionArn;
+    if (raw) headers['x-amz-sns-rawdelivery'] = 'true';
+    const response = await fetch(subscription.endpoint, {
+      method: 'POST',
+      headers,
+      body,
+      signal: AbortSignal.timeout(15_000),
+    });
+    await response.arrayBuffer();
+    if (!response.ok) throw new Error(`${subscription.endpoint} answered ${response.status}`);
+  }
+
+  async function deliver(message: PublishedMessage, baseUrl: string): Promise<void> {
+    const targets = subscriptions.filter(
+      (s) =>
+        s.topicArn === message.topicArn &&
+        s.confirmed &&
+        ['sqs', 'http', 'https'].includes(s.protocol),
+    );
+    for (const subscription of targets) {
+      const policy = subscription.attributes.FilterPolicy;
+      const scope = subscription.attributes.FilterPolicyScope ?? 'MessageAttributes';
+      if (
+        policy &&
+        !matchesFilterPolicy(policy, scope, {
+          body: message.message,
+          attributes: message.messageAttributes,
+        })
+      ) {
+        continue;
+      }
+      let text = message.message;
+      if (message.messageStructure === 'json') {
+        const parsed = JSON.parse(message.message) as Record<string, unknown>;
+        const forProtocol = parsed[subscription.protocol];
+        text = typeof forProtocol === 'string' ? forProtocol : String(parsed.default);
+      }
+      const raw = subscription.attributes.RawMessageDelivery === 'true';
+      const fields: Record<string, unknown> = {
+        MessageId: message.messageId,
+        TopicArn: message.topicArn,
+      };
+      if (message.subject !== undefined) fields.Subject = message.subject;
+      fields.Message = text;
+      fields.Timestamp = message.receivedAt;
+      fields.UnsubscribeURL = `${baseUrl}/?Action=Unsubscribe&SubscriptionArn=${encodeURIComponent(subscription.subscriptionArn)}`;
+      const attributeEntries = Object.entries(message.messageAttributes);
+      if (attributeEntries.length > 0) {
+        fields.MessageAttributes = Object.fromEntries(
+          attributeEntries.map(([name, a]) => [
+            name,
+            { Type: a.dataType, Value: a.stringValue ?? a.binaryValue ?? '' },
+          ]),
+        );
+      }
+      const body = raw ? text : envelope('Notification', fields, baseUrl);
+      const delivery: Delivery = {
+        subscriptionArn: subscription.subscriptionArn,
+        protocol: subscription.protocol,
+        endpoint: subscription.endpoint,
+        messageId: message.messageId,
+        ok: false,
+      };
+      try {
+        if (subscription.protocol === 'sqs') {
+          // Raw delivery carries the message attributes as SQS message attributes.
+          const sqsAttributes: Record<string, MessageAttributeWire> = raw
+            ? Object.fromEntries(
+                attributeEntries.map(([name, a]) => [
+                  name,
+                  a.binaryValue !== undefined
+                    ? { DataType: a.dataType, BinaryValue: a.binaryValue }
+                    : { DataType: a.dataType, StringValue: a.stringValue ?? '' },
+                ]),
+              )
+            : {};
+          const sent = await options.deliverToQueue?.(subscription.endpoint, body, sqsAttributes);
+          if (!sent) throw new Error(`queue ${subscription.endpoint} does not exist`);
+        } else {
+          await post(subscription, 'Notification', message.messageId, body, raw);
+        }
+        delivery.ok = true;
+      } catch (error) {
+        delivery.error = (error as Error).message;
+        deliveryErrors.push(error);
+      }
+      deliveries.push(delivery);
+    }
+  }
+
+  async function subscribe(params: URLSearchParams, baseUrl: string): Promise<string> {
+    const topicArn = requireTopic(params);
+    const protocol = params.get('Protocol') ?? '';
+    const endpoint = params.get('Endpoint') ?? '';
+    if (!protocol) {
+      throw invalidParameter('Invalid parameter: Protocol Reason: no value for required parameter');
+    }
+    if (!LOCAL_PROTOCOLS.has(protocol)) {
+      throw invalidParameter(
+        `Invalid parameter: Protocol Reason: ${protocol} is not delivered by the local SNS (it delivers to ${[...LOCAL_PROTOCOLS].join(', ')})`,
+      );
+    }
+    const endpointOk =
+      protocol === 'sqs'
+        ? SQS_ARN.test(endpoint)
+        : protocol === 'http' || protocol === 'https'
+          ? endpoint.startsWith(`${protocol}://`)
+          : /^[^@\s]+@[^@\s]+$/.test(endpoint);
+    if (!endpointOk) {
+      throw invalidParameter(
+        `Invalid parameter: Endpoint Reason: not a valid ${protocol} endpoint`,
+      );
+    }
+    const attributes = entryMap(params, 'Attributes');
+    for (const [name, value] of Object.entries(attributes)) checkSubscriptionAttribute(name, value);
+    if (attributes.FilterPolicy !== undefined) {
+      try {
+        validateFilterPolicy(
+          attributes.FilterPolicy,
+          attributes.FilterPolicyScope ?? 'MessageAttributes',
+        );
+      } catch (error) {
+        if (!(error instanceof FilterPolicyError)) throw error;
+        throw invalidParameter(`Invalid parameter: FilterPolicy: ${error.message}`);
+      }
+    }
+    const existing = subscriptions.find(
+      (s) => s.topicArn === topicArn && s.protocol === protocol && s.endpoint === endpoint,
+    );
+    if (existing) {
+      if (JSON.stringify(existing.attributes) !== JSON.stringify(attributes)) {
+        throw invalidParameter(
+          'Invalid parameter: Attributes Reason: Subscription already exists with different attributes',
+        );
+      }
+      return `<SubscriptionArn>${xmlEscape(existing.confirmed ? existing.subscriptionArn : 'pending confirmation')}</SubscriptionArn>`;
+    }
+    const subscription: Subscription = {
+      subscriptionArn: `${topicArn}:${randomUUID()}`,
+      topicArn,
+      protocol,
+      endpoint,
+      owner: account,
+      attributes,
+      // SQS subscriptions in the same account need no confirmation.
+      confirmed: protocol === 'sqs',
+      token: randomUUID().replace(/-/g, ''),
+    };
+    subscriptions.push(subscription);
+    if (protocol === 'http' || protocol === 'https') {
+      const messageId = randomUUID();
+      const subscribeUrl = `${baseUrl}/?Action=ConfirmSubscription&TopicArn=${encodeURIComponent(topicArn)}&Token=${subscription.token}`;
+      const body = envelope(
+        'SubscriptionConfirmation',
+        {
+          MessageId: messageId,
+          Token: subscription.token,
+          TopicArn: topicArn,
+          Message: `You have chosen to subscribe to the topic ${topicArn}.\nTo confirm the subscription, visit the SubscribeURL included in this message.`,
+          SubscribeURL: subscribeUrl,
+          Timestamp: new Date(now()).toISOString(),
+        },
+        baseUrl,
+      );
+      try {
+        await post(subscription, 'SubscriptionConfirmation', messageId, body, false);
+      } catch (error) {
+        deliveryErrors.push(error);
+      }
+    }
+    const returnArn = params.get('ReturnSubscriptionArn') === 'true';
+    // SNS answers an unconfirmed Subscribe with these words in place of an ARN.
+    const shown =
+      returnArn || subscription.confirmed ? subscription.subscriptionArn : 'pending confirmation';
+    return `<SubscriptionArn>${xmlEscape(shown)}</SubscriptionArn>`;
+  }
+
+  function confirmSubscription(params: URLSearchParams): string {
+    const topicArn = requireTopic(params);
+    const token = params.get('Token') ?? '';
+    const subscription = subscriptions.find((s) => s.topicArn === topicArn && s.token === token);
+    if (!subscription) throw invalidParameter('Invalid token');
+    subscription.confirmed = true;
+    return `<SubscriptionArn>${xmlEscape(subscription.subscriptionArn)}</SubscriptionArn>`;
+  }
+
+  function unsubscribe(params: URLSearchParams): string {
+    const subscription = requireSubscription(params);
+    subscriptions.splice(subscriptions.indexOf(subscription), 1);
+    return '';
+  }
+
+  function listTopics(): string {
+    const topics = [...new Set([...(knownTopics ?? []), ...createdTopics])];
+    return `<Topics>${topics.map((t) => `<member><TopicArn>${xmlEscape(t)}</TopicArn></member>`).join('')}</Topics>`;
+  }
+
+  function listSubscriptionsByTopic(params: URLSearchParams): string {
+    const topicArn = requireTopic(params);
+    const members = subscriptions
+      .filter((s) => s.topicArn === topicArn)
+      .map(
+        (s) =>
+          `<member><TopicArn>${xmlEscape(s.topicArn)}</TopicArn><Protocol>${xmlEscape(s.protocol)}</Protocol>` +
+          `<SubscriptionArn>${xmlEscape(subscriptionArnShown(s))}</SubscriptionArn><Owner>${s.owner}</Owner>` +
+          `<Endpoint>${xmlEscape(s.endpoint)}</Endpoint></member>`,
+      );
+    return `<Subscriptions>${members.join('')}</Subscriptions>`;
+  }
+
+  function attributesXml(attributes: Record<string, string>): string {
+    return `<Attributes>${Object.entries(attributes)
+      .map(([k, v]) => `<entry><key>${xmlEscape(k)}</key><value>${xmlEscape(v)}</value></entry>`)
+      .join('')}</Attributes>`;
+  }
+
+  function getTopicAttributes(params: URLSearchParams): string {
+    const topicArn = requireTopic(params);
+    const ofTopic = subscriptions.filter((s) => s.topicArn === topicArn);
+    return attributesXml({
+      TopicArn: topicArn,
+      Owner: account,
+      DisplayName: '',
+      SubscriptionsConfirmed: String(ofTopic.filter((s) => s.confirmed).length),
+      SubscriptionsPending: String(ofTopic.filter((s) => !s.confirmed).length),
+      SubscriptionsDeleted: '0',
+      Policy: JSON.stringify({
+        Version: '2008-10-17',
+        Id: '__default_policy_ID',
+        Statement: [
+          {
+            Sid: '__default_statement_ID',
+            Effect: 'Allow',
+            Principal: { AWS: '*' },
+            Action: ['SNS:Publish', 'SNS:Subscribe', 'SNS:GetTopicAttributes'],
+            Resource: topicArn,
+            Condition: { StringEquals: { 'AWS:SourceOwner': account } },
+          },
+        ],
+      }),
+    });
+  }
+
+  function getSubscriptionAttributes(params: URLSearchParams): string {
+    const s = requireSubscription(params);
+    return attributesXml({
+      ...s.attributes,
+      SubscriptionArn: s.subscriptionArn,
+      TopicArn: s.topicArn,
+      Protocol: s.protocol,
+      Endpoint: s.endpoint,
+      Owner: s.owner,
+      PendingConfirmation: String(!s.confirmed),
+      ConfirmationWasAuthenticated: String(s.confirmed),
+      RawMessageDelivery: s.attributes.RawMessageDelivery ?? 'false',
+    });
+  }
+
+  function setSubscriptionAttributes(params: URLSearchParams): string {
+    const subscription = requireSubscription(params);
+    const name = params.get('AttributeName') ?? '';
+    const value = params.get('AttributeValue') ?? '';
+    checkSubscriptionAttribute(name, value);
+    if (name === 'FilterPolicy' && value !== '') {
+      try {
+        validateFilterPolicy(
+          value,
+          subscription.attributes.FilterPolicyScope ?? 'MessageAttributes',
+        );
+      } catch (error) {
+        if (!(error instanceof FilterPolicyError)) throw error;
+        throw invalidParameter(`Invalid parameter: FilterPolicy: ${error.message}`);
+      }
+    }
+    if (value === '' && name === 'FilterPolicy') delete subscription.attributes.FilterPolicy;
+    else subscription.attributes[name] = value;
+    return '';
   }
 
   function createTopic(params: URLSearchParams, region: string): string {
@@ -325,16 +744,34 @@ export function createSnsEndpoint(options: SnsEndpointOptions = {}): SnsEndpoint
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req);
-    const params = new URLSearchParams(body);
+    // SubscribeURL and UnsubscribeURL are GETs with the parameters in the query string.
+    const params =
+      req.method === 'GET'
+        ? new URL(req.url ?? '/', 'http://localhost').searchParams
+        : new URLSearchParams(body);
     const action = params.get('Action') ?? '';
+    const baseUrl = `http://${req.headers.host ?? '127.0.0.1'}`;
     const call: SnsCall = { action, params: Object.fromEntries(params) };
     calls.push(call);
     const region = options.region ?? signedRegion(req) ?? 'us-east-1';
     try {
-      if (req.method !== 'POST')
+      const viaGet = action === 'ConfirmSubscription' || action === 'Unsubscribe';
+      if (req.method !== 'POST' && !(req.method === 'GET' && viaGet))
         throw new SnsError(400, 'InvalidAction', 'Only POST is supported.');
-      if (action === 'Publish') replyXml(res, 200, action, await publish(params));
+      const simple: Record<string, (p: URLSearchParams) => string> = {
+        ConfirmSubscription: confirmSubscription,
+        Unsubscribe: unsubscribe,
+        ListTopics: listTopics,
+        ListSubscriptionsByTopic: listSubscriptionsByTopic,
+        GetTopicAttributes: getTopicAttributes,
+        GetSubscriptionAttributes: getSubscriptionAttributes,
+        SetSubscriptionAttributes: setSubscriptionAttributes,
+      };
+      const run = simple[action];
+      if (action === 'Publish') replyXml(res, 200, action, await publish(params, baseUrl));
       else if (action === 'CreateTopic') replyXml(res, 200, action, createTopic(params, region));
+      else if (action === 'Subscribe') replyXml(res, 200, action, await subscribe(params, baseUrl));
+      else if (run) replyXml(res, 200, action, run(params));
       else {
         throw new SnsError(
           400,
@@ -354,12 +791,14 @@ export function createSnsEndpoint(options: SnsEndpointOptions = {}): SnsEndpoint
     calls,
     deliveryErrors,
     createdTopics,
+    subscriptions,
+    deliveries,
     setFailPublish(fn) {
       failPublish = fn;
     },
     handle,
-    listen(port) {
-      return listenHttp(handle, { port: port ?? 0 });
+    listen(port, gate) {
+      return listenHttp(handle, { port: port ?? 0, ...(gate ? { gate } : {}) });
     },
   };
 }

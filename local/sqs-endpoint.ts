@@ -1,6 +1,16 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { listen as listenHttp, readBody, send } from './http-server.js';
+import {
+  jsonErrorReply,
+  jsonReply,
+  parseJsonObject,
+  sendReply,
+  ServiceError,
+  SQS_JSON,
+  targetOperation,
+} from './aws-json.js';
+import { listen as listenHttp, readBody } from './http-server.js';
+import type { Gate } from './iam/gate.js';
 import type { LocalServer } from './http-server.js';
 
 /** A message attribute as it travels on the wire (BinaryValue in base64). */
@@ -30,6 +40,8 @@ export interface SqsCall {
 
 export interface SqsEndpointOptions {
   account?: string;
+  /** For queue ARNs; defaults to us-east-1. */
+  region?: string;
   /** Epoch milliseconds; drives visibility timeouts. */
   now?: () => number;
 }
@@ -40,31 +52,45 @@ export interface SqsEndpoint {
   createQueue(name: string): string;
   /** Every message still in the queue, visible or in flight. */
   messagesOf(name: string): StoredMessage[];
+  /** Puts a message on the queue an ARN names, as SNS does; false when there is no such queue. */
+  sendToArn(
+    queueArn: string,
+    body: string,
+    attributes?: Record<string, MessageAttributeWire>,
+  ): boolean;
   handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
-  listen(port?: number): Promise<LocalServer>;
+  /** With a gate, every request is checked (callers, signature, IAM) before it is served. */
+  listen(port?: number, gate?: Gate): Promise<LocalServer>;
 }
 
 const DEFAULT_VISIBILITY_SECONDS = 30;
+const QUEUE_NAME = /^[A-Za-z0-9_-]{1,80}(\.fifo)?$/;
+/** Attributes CreateQueue and SetQueueAttributes accept (those of standard and FIFO queues). */
+const SETTABLE_ATTRIBUTES = new Set([
+  'DelaySeconds',
+  'MaximumMessageSize',
+  'MessageRetentionPeriod',
+  'Policy',
+  'ReceiveMessageWaitTimeSeconds',
+  'VisibilityTimeout',
+  'RedrivePolicy',
+  'RedriveAllowPolicy',
+  'KmsMasterKeyId',
+  'KmsDataKeyReusePeriodSeconds',
+  'SqsManagedSseEnabled',
+  'FifoQueue',
+  'ContentBasedDeduplication',
+  'DeduplicationScope',
+  'FifoThroughputLimit',
+]);
 const MAX_BATCH = 10;
-
-class ServiceError extends Error {
-  constructor(
-    readonly status: number,
-    readonly shape: string,
-    /** The awsQuery code the SDK's query-compatible error mapping also reads. */
-    readonly queryCode: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 const missingParameter = (name: string) =>
   new ServiceError(
     400,
     'InvalidParameterValue',
-    'MissingParameter',
     `The request must contain the parameter ${name}.`,
+    'MissingParameter',
   );
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -88,7 +114,6 @@ function optionalInteger(
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new ServiceError(
       400,
-      'InvalidParameterValue',
       'InvalidParameterValue',
       `Value ${String(value)} for parameter ${key} is invalid. Reason: must be between ${min} and ${max}.`,
     );
@@ -135,19 +160,13 @@ export function md5OfMessageAttributes(attributes: Record<string, MessageAttribu
 function toAttributes(raw: unknown): Record<string, MessageAttributeWire> {
   if (raw === undefined || raw === null) return {};
   if (!isRecord(raw)) {
-    throw new ServiceError(
-      400,
-      'InvalidParameterValue',
-      'InvalidParameterValue',
-      'MessageAttributes must be a map',
-    );
+    throw new ServiceError(400, 'InvalidParameterValue', 'MessageAttributes must be a map');
   }
   const attributes: Record<string, MessageAttributeWire> = {};
   for (const [name, value] of Object.entries(raw)) {
     if (!isRecord(value) || typeof value.DataType !== 'string') {
       throw new ServiceError(
         400,
-        'InvalidParameterValue',
         'InvalidParameterValue',
         `The message attribute '${name}' must contain a non-empty attribute type.`,
       );
@@ -178,8 +197,47 @@ function selectAttributes(
 export function createSqsEndpoint(options: SqsEndpointOptions = {}): SqsEndpoint {
   const account = options.account ?? '111122223333';
   const now = options.now ?? (() => Date.now());
+  const region = options.region ?? 'us-east-1';
   const queues = new Map<string, StoredMessage[]>();
+  const queueAttributes = new Map<string, Record<string, string>>();
   const calls: SqsCall[] = [];
+
+  function nameOf(queueUrl: string): string {
+    let path: string;
+    try {
+      path = new URL(queueUrl).pathname;
+    } catch {
+      path = queueUrl;
+    }
+    return path.split('/')[2] ?? '';
+  }
+
+  function attributesInput(input: Record<string, unknown>): Record<string, string> {
+    const raw = input.Attributes;
+    if (raw === undefined || raw === null) return {};
+    if (!isRecord(raw)) {
+      throw new ServiceError(400, 'InvalidAttributeName', 'Attributes must be a map');
+    }
+    const attributes: Record<string, string> = {};
+    for (const [name, value] of Object.entries(raw)) {
+      if (!SETTABLE_ATTRIBUTES.has(name)) {
+        throw new ServiceError(400, 'InvalidAttributeName', `Unknown Attribute ${name}.`);
+      }
+      attributes[name] = String(value);
+    }
+    if (attributes.Policy !== undefined) {
+      try {
+        JSON.parse(attributes.Policy);
+      } catch {
+        throw new ServiceError(
+          400,
+          'InvalidAttributeValue',
+          'Invalid value for the parameter Policy.',
+        );
+      }
+    }
+    return attributes;
+  }
 
   function queueOf(queueUrl: string): StoredMessage[] {
     let path: string;
@@ -194,8 +252,8 @@ export function createSqsEndpoint(options: SqsEndpointOptions = {}): SqsEndpoint
       throw new ServiceError(
         400,
         'QueueDoesNotExist',
-        'AWS.SimpleQueueService.NonExistentQueue',
         'The specified queue does not exist.',
+        'AWS.SimpleQueueService.NonExistentQueue',
       );
     }
     return queue;
@@ -214,16 +272,16 @@ export function createSqsEndpoint(options: SqsEndpointOptions = {}): SqsEndpoint
       throw new ServiceError(
         400,
         'EmptyBatchRequest',
-        'AWS.SimpleQueueService.EmptyBatchRequest',
         'There should be at least one SendMessageBatchRequestEntry in the request.',
+        'AWS.SimpleQueueService.EmptyBatchRequest',
       );
     }
     if (entries.length > MAX_BATCH) {
       throw new ServiceError(
         400,
         'TooManyEntriesInBatchRequest',
-        'AWS.SimpleQueueService.TooManyEntriesInBatchRequest',
         `Maximum number of entries per request are ${MAX_BATCH}. You have sent ${entries.length}.`,
+        'AWS.SimpleQueueService.TooManyEntriesInBatchRequest',
       );
     }
     const records = entries.filter(isRecord);
@@ -232,14 +290,86 @@ export function createSqsEndpoint(options: SqsEndpointOptions = {}): SqsEndpoint
       throw new ServiceError(
         400,
         'BatchEntryIdsNotDistinct',
-        'AWS.SimpleQueueService.BatchEntryIdsNotDistinct',
         'Two or more batch entries in the request have the same Id.',
+        'AWS.SimpleQueueService.BatchEntryIdsNotDistinct',
       );
     }
     return records;
   }
 
   const operations: Record<string, (input: Record<string, unknown>, host: string) => unknown> = {
+    CreateQueue(input, host) {
+      const name = requiredString(input, 'QueueName');
+      if (!QUEUE_NAME.test(name)) {
+        throw new ServiceError(
+          400,
+          'InvalidParameterValue',
+          'Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length',
+        );
+      }
+      const attributes = attributesInput(input);
+      const existing = queueAttributes.get(name);
+      if (existing) {
+        // Creating an existing queue is fine only with the same attributes.
+        for (const [key, value] of Object.entries(attributes)) {
+          if (existing[key] !== undefined && existing[key] !== value) {
+            throw new ServiceError(
+              400,
+              'QueueNameExists',
+              `A queue already exists with the same name and a different value for attribute ${key}`,
+              'QueueAlreadyExists',
+            );
+          }
+        }
+      } else {
+        const at = String(Math.floor(now() / 1000));
+        queues.set(name, []);
+        queueAttributes.set(name, {
+          ...attributes,
+          CreatedTimestamp: at,
+          LastModifiedTimestamp: at,
+        });
+      }
+      return { QueueUrl: `http://${host}/${account}/${name}` };
+    },
+    GetQueueAttributes(input) {
+      const url = requiredString(input, 'QueueUrl');
+      const queue = queueOf(url);
+      const name = nameOf(url);
+      const at = now();
+      const all: Record<string, string> = {
+        VisibilityTimeout: String(DEFAULT_VISIBILITY_SECONDS),
+        DelaySeconds: '0',
+        MaximumMessageSize: '262144',
+        MessageRetentionPeriod: '345600',
+        ReceiveMessageWaitTimeSeconds: '0',
+        SqsManagedSseEnabled: 'true',
+        ...queueAttributes.get(name),
+        QueueArn: `arn:aws:sqs:${region}:${account}:${name}`,
+        ApproximateNumberOfMessages: String(queue.filter((m) => m.invisibleUntil <= at).length),
+        ApproximateNumberOfMessagesNotVisible: String(
+          queue.filter((m) => m.invisibleUntil > at).length,
+        ),
+        ApproximateNumberOfMessagesDelayed: '0',
+      };
+      const wanted = stringList(input, 'AttributeNames');
+      const selected = Object.fromEntries(
+        Object.entries(all).filter(([key]) => wanted.includes('All') || wanted.includes(key)),
+      );
+      return Object.keys(selected).length > 0 ? { Attributes: selected } : {};
+    },
+    SetQueueAttributes(input) {
+      const url = requiredString(input, 'QueueUrl');
+      queueOf(url);
+      const name = nameOf(url);
+      const attributes = attributesInput(input);
+      queueAttributes.set(name, {
+        ...queueAttributes.get(name),
+        ...attributes,
+        LastModifiedTimestamp: String(Math.floor(now() / 1000)),
+      });
+      return {};
+    },
     GetQueueUrl(input, host) {
       const name = requiredString(input, 'QueueName');
       queueOf(`/${account}/${name}`);
@@ -320,7 +450,6 @@ export function createSqsEndpoint(options: SqsEndpointOptions = {}): SqsEndpoint
         throw new ServiceError(
           404,
           'ReceiptHandleIsInvalid',
-          'ReceiptHandleIsInvalid',
           `The input receipt handle "${handle}" is not a valid receipt handle.`,
         );
       }
@@ -347,67 +476,35 @@ export function createSqsEndpoint(options: SqsEndpointOptions = {}): SqsEndpoint
     },
   };
 
-  function reply(
-    res: ServerResponse,
-    status: number,
-    body: unknown,
-    headers: Record<string, string> = {},
-  ): void {
-    send(res, status, JSON.stringify(body), {
-      'content-type': 'application/x-amz-json-1.0',
-      'x-amzn-requestid': randomUUID(),
-      ...headers,
-    });
-  }
+  const reply = (res: ServerResponse, status: number, body: unknown) =>
+    sendReply(res, jsonReply(SQS_JSON, status, JSON.stringify(body)));
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req);
-    const target = req.headers['x-amz-target'];
-    const name =
-      typeof target === 'string' && target.startsWith('AmazonSQS.')
-        ? target.slice('AmazonSQS.'.length)
-        : undefined;
+    const name = targetOperation(req, SQS_JSON);
     const operation = name !== undefined ? operations[name] : undefined;
-    const call: SqsCall = { operation: name ?? String(target) };
+    const call: SqsCall = { operation: name ?? String(req.headers['x-amz-target']) };
     calls.push(call);
-    if (req.method !== 'POST' || !operation) {
-      call.error = 'UnsupportedOperation';
-      reply(
-        res,
-        400,
-        {
-          __type: 'com.amazonaws.sqs#UnsupportedOperation',
-          message: `Unsupported operation ${String(target)}`,
-        },
-        { 'x-amzn-query-error': 'AWS.SimpleQueueService.UnsupportedOperation;Sender' },
-      );
-      return;
-    }
     try {
-      let input: unknown;
-      try {
-        input = JSON.parse(body || '{}');
-      } catch {
-        input = undefined;
-      }
-      if (!isRecord(input)) {
+      if (req.method !== 'POST' || !operation) {
         throw new ServiceError(
           400,
-          'InvalidParameterValue',
-          'InvalidParameterValue',
-          'Request body is not a JSON object',
+          'UnsupportedOperation',
+          `Unsupported operation ${String(req.headers['x-amz-target'])}`,
+          'AWS.SimpleQueueService.UnsupportedOperation',
         );
+      }
+      let input: Record<string, unknown>;
+      try {
+        input = parseJsonObject(body);
+      } catch {
+        throw new ServiceError(400, 'InvalidParameterValue', 'Request body is not a JSON object');
       }
       reply(res, 200, operation(input, req.headers.host ?? '127.0.0.1'));
     } catch (error) {
       if (!(error instanceof ServiceError)) throw error;
-      call.error = error.shape;
-      reply(
-        res,
-        error.status,
-        { __type: `com.amazonaws.sqs#${error.shape}`, message: error.message },
-        { 'x-amzn-query-error': `${error.queryCode};Sender` },
-      );
+      call.error = error.code;
+      sendReply(res, jsonErrorReply(SQS_JSON, error));
     }
   }
 
@@ -417,12 +514,26 @@ export function createSqsEndpoint(options: SqsEndpointOptions = {}): SqsEndpoint
       if (!queues.has(name)) queues.set(name, []);
       return `/${account}/${name}`;
     },
+    sendToArn(queueArn, body, attributes = {}) {
+      const match = /^arn:aws[a-z-]*:sqs:[^:]*:(\d{12}):(.+)$/.exec(queueArn);
+      const queue = match && match[1] === account ? queues.get(match[2] ?? '') : undefined;
+      if (!queue) return false;
+      queue.push({
+        messageId: randomUUID(),
+        body,
+        attributes,
+        sentAt: now(),
+        receiveCount: 0,
+        invisibleUntil: now(),
+      });
+      return true;
+    },
     messagesOf(name) {
       return [...(queues.get(name) ?? [])];
     },
     handle,
-    listen(port) {
-      return listenHttp(handle, { port: port ?? 0 });
+    listen(port, gate) {
+      return listenHttp(handle, { port: port ?? 0, ...(gate ? { gate } : {}) });
     },
   };
 }

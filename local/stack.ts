@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { appendFileSync } from 'node:fs';
+import { readFile, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { toApiGatewayEvent, writeApiGatewayResult } from './api-adapter.js';
@@ -7,8 +8,20 @@ import { createLocalBus, type LocalBus, type PendingDelivery } from './bus.js';
 import { dataDirPath, ensureWritableDataDir, lockDataDir } from './data-dir.js';
 import { repairIndexes, startDynalite } from './dynamodb.js';
 import { createEventBridgeEndpoint, type BusEvent } from './eventbridge-endpoint.js';
-import { listen } from './http-server.js';
+import { listen, send } from './http-server.js';
 import { createFailureReporter } from './failure-reporter.js';
+import { foreignCallerReason } from './iam/gate.js';
+import { listenGated } from './iam/gated-proxy.js';
+import { createLocalIam } from './iam/local-iam.js';
+import { loadTemplate } from './iam/template-policies.js';
+import { localUserCredentials } from './iam/user-credentials.js';
+import {
+  dynamodbProtocol,
+  eventBridgeProtocol,
+  sagemakerProtocol,
+  snsProtocol,
+  sqsProtocol,
+} from './iam/requests.js';
 import { openJournal } from './journal.js';
 import { createLambdaRuntime } from './lambda.js';
 import { createOutbox } from './outbox.js';
@@ -16,6 +29,10 @@ import { createSageMakerSimulator, loadSampleJobs } from './sagemaker-simulator.
 import { scenarioJobs } from './scenario.js';
 import { readServerlessConfig } from './serverless-config.js';
 import { createSnsEndpoint } from './sns-endpoint.js';
+import { cloudTrailEvent } from './cloudtrail.js';
+import { createSqsEndpoint } from './sqs-endpoint.js';
+import type { SimulatorApiCall } from './sagemaker-simulator.js';
+import { recordSageMakerCall, replaySageMakerCalls } from './sagemaker-journal.js';
 import { createTableInput } from '../shared/db/table.js';
 
 export interface StackOptions {
@@ -37,6 +54,12 @@ export interface StackOptions {
   log?: (line: string) => void;
   /** Logs every detector round, not only those that found changes. */
   verbose?: boolean;
+  /**
+   * Evaluates every call of the functions against their roles (the default). Off, any signed
+   * call is allowed, whoever signed it: for debugging, or to let the functions use your own
+   * credentials with a real SageMaker.
+   */
+  iam?: boolean;
 }
 
 export interface LocalStack {
@@ -45,7 +68,9 @@ export interface LocalStack {
   /** False when AWS_ENDPOINT_URL_SAGEMAKER named a SageMaker to use instead of the simulator. */
   simulated: boolean;
   bus: LocalBus;
-  endpoints: Record<'dynamodb' | 'sagemaker' | 'eventbridge' | 'sns', string>;
+  endpoints: Record<'dynamodb' | 'sagemaker' | 'eventbridge' | 'sns' | 'sqs', string>;
+  /** Where the local user's keys and region are, for the AWS CLI and the SDKs. */
+  awsFiles: { credentials: string; config: string; profile: string };
   /** Runs the detector once, as its schedule does. */
   poll(): Promise<void>;
   /** Runs the reconciliation once, as its schedule does. */
@@ -61,13 +86,12 @@ const STAGE = 'local';
 const REGION = process.env.AWS_REGION ?? 'us-east-1';
 const ACCOUNT = '000000000000';
 
-async function ensureTable(endpoint: string, tableName: string): Promise<void> {
-  // dynalite accepts any signature; the stack's own credentials may not exist yet.
-  const client = new DynamoDBClient({
-    endpoint,
-    region: REGION,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+async function ensureTable(
+  endpoint: string,
+  tableName: string,
+  credentials: { accessKeyId: string; secretAccessKey: string },
+): Promise<void> {
+  const client = new DynamoDBClient({ endpoint, region: REGION, credentials });
   try {
     await client.send(new DescribeTableCommand({ TableName: tableName }));
   } catch (error) {
@@ -116,10 +140,8 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
   const root = resolve(options.root ?? join(import.meta.dirname, '..'));
   const dataDir = dataDirPath(options.dataDir ?? join(root, '.irwatch'));
   const log = options.log ?? ((line: string) => console.log(line));
-  const service = readServerlessConfig(
-    resolve(options.config ?? join(root, 'serverless.yml')),
-    STAGE,
-  );
+  const configPath = resolve(options.config ?? join(root, 'serverless.yml'));
+  const service = readServerlessConfig(configPath, STAGE);
 
   await ensureWritableDataDir(dataDir);
   const lock = await lockDataDir(dataDir);
@@ -129,30 +151,73 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
   const topicArn = `arn:aws:sns:${REGION}:${ACCOUNT}:irwatch-${STAGE}`;
   const retryDelayMs = options.retryDelayMs ?? 1_000;
 
+  const enforceIam = options.iam ?? true;
+  // Every call the gates evaluated, one JSON line each: what the functions really send.
+  const callLog = process.env.IRWATCH_IAM_CALL_LOG;
+  const user = await localUserCredentials(dataDir, REGION);
+  const iam = createLocalIam({
+    template: loadTemplate(configPath, { stage: STAGE, region: REGION }),
+    environment: { account: ACCOUNT, region: REGION, stage: STAGE },
+    user: user.keys,
+    seed: user.seed,
+    enforceIam,
+    ...(callLog ? { record: (call) => appendFileSync(callLog, `${JSON.stringify(call)}\n`) } : {}),
+  });
+  if (!enforceIam) {
+    log('IAM is off (--no-iam): every signed call is allowed, whoever signed it');
+  }
+
   const tablePath = join(dataDir, 'dynamodb');
   const repair = await repairIndexes(tablePath);
   if (repair.staleEntries > 0) {
     log(`dynamodb: removed ${repair.staleEntries} index entries an interrupted write had left`);
   }
-  const dynamo = await startDynalite({ path: tablePath });
+  // dynalite listens on a socket file in the private data folder; only the gate listens on a port.
+  const socketPath = join(dataDir, 'dynamodb.sock');
+  await unlink(socketPath).catch(() => undefined);
+  const dynamo = await startDynalite({ path: tablePath, socketPath });
   servers.push(dynamo);
-  await ensureTable(dynamo.url, tableName);
+  const dynamoGate = await listenGated({ socketPath }, iam.gateFor(dynamodbProtocol));
+  servers.push(dynamoGate);
+  await ensureTable(dynamoGate.url, tableName, user.keys);
 
   const externalSageMaker = process.env.AWS_ENDPOINT_URL_SAGEMAKER;
   let sagemakerUrl = externalSageMaker;
+  // CloudTrail: the simulator's create and stop calls reach the default bus once it exists.
+  let cloudTrail: (call: SimulatorApiCall) => void = () => undefined;
   if (!externalSageMaker) {
-    const simulator = createSageMakerSimulator();
+    const simulator = createSageMakerSimulator({
+      account: ACCOUNT,
+      region: REGION,
+      createdJobDurationMs: 120_000 / (options.scenarioSpeed ?? 1),
+      onApiCall: (call) => {
+        recordSageMakerCall(dataDir, call);
+        cloudTrail(call);
+      },
+    });
+    for (const skipped of replaySageMakerCalls(dataDir, simulator))
+      log(`sagemaker: skipped ${skipped}`);
     for (const job of scenarioJobs(loadSampleJobs(join(root, 'events/sagemaker/jobs')), dataDir, {
       speed: options.scenarioSpeed,
     })) {
       simulator.addJob(job);
     }
-    const server = await simulator.listen();
+    const server = await simulator.listen(0, iam.gateFor(sagemakerProtocol));
     servers.push(server);
     sagemakerUrl = server.url;
   }
 
-  const runtime = createLambdaRuntime(root, service.functions, REGION);
+  const runtime = createLambdaRuntime({
+    root,
+    functions: service.functions,
+    region: REGION,
+    account: ACCOUNT,
+    stage: STAGE,
+    environmentOf: (fn) => ({
+      ...(process.env as Record<string, string>),
+      ...(enforceIam ? iam.identities.environmentOf(iam.identities.forFunction(fn.name)) : {}),
+    }),
+  });
   const busJournal = await openJournal<PendingDelivery>(join(dataDir, 'bus-journal.jsonl'));
   const bus = createLocalBus({
     functions: service.functions,
@@ -175,9 +240,31 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
   });
   servers.push({ close: () => busJournal.close() });
 
+  cloudTrail = (call) => {
+    log(`cloudtrail: ${call.operation} ${String(call.input.JobName)}`);
+    // CloudTrail delivers its events at most once and late as well; the poll covers a lost one.
+    bus
+      .publish('default', [cloudTrailEvent(call, ACCOUNT)])
+      .catch((error: unknown) => log(`cloudtrail: event not delivered: ${String(error)}`));
+  };
+
   const eventBridge = createEventBridgeEndpoint({
     account: ACCOUNT,
     region: REGION,
+    buses: ['default', `irwatch-${STAGE}`],
+    rules: service.functions.flatMap((fn) =>
+      fn.eventBridge.map((trigger, index) => ({
+        name: trigger.name ?? `irwatch-${STAGE}-${fn.name}-rule-${index + 1}`,
+        eventBusName: trigger.bus === 'irwatch' ? `irwatch-${STAGE}` : 'default',
+        ...(trigger.pattern !== undefined ? { eventPattern: JSON.stringify(trigger.pattern) } : {}),
+        ...(trigger.schedule !== undefined ? { scheduleExpression: trigger.schedule } : {}),
+        ...(trigger.description !== undefined ? { description: trigger.description } : {}),
+      })),
+    ),
+    onDropped: (records) =>
+      log(
+        `events: ${records.length} event(s) put to bus ${records[0]?.busName}, which does not exist: accepted and dropped, as AWS does`,
+      ),
     onEvents: async (_events, records) => {
       const onIrwatch = records.filter((record) => record.busName === `irwatch-${STAGE}`);
       const onDefault = records.filter((record) => record.busName !== `irwatch-${STAGE}`);
@@ -191,22 +278,29 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
       );
     },
   });
+  const sqs = createSqsEndpoint({ account: ACCOUNT, region: REGION });
   const outbox = await createOutbox({ dataDir, webhook: options.webhook, retryDelayMs, log });
   servers.push({ close: () => outbox.close() });
   const sns = createSnsEndpoint({
     account: ACCOUNT,
     region: REGION,
     topics: [topicArn],
+    deliverToQueue: (queueArn, body, attributes) => sqs.sendToArn(queueArn, body, attributes),
     onPublish: (message) => outbox.accept(message),
   });
-  const [eventsServer, snsServer] = await Promise.all([eventBridge.listen(), sns.listen()]);
-  servers.push(eventsServer, snsServer);
+  const [eventsServer, snsServer, sqsServer] = await Promise.all([
+    eventBridge.listen(0, iam.gateFor(eventBridgeProtocol)),
+    sns.listen(0, iam.gateFor(snsProtocol)),
+    sqs.listen(0, iam.gateFor(sqsProtocol)),
+  ]);
+  servers.push(eventsServer, snsServer, sqsServer);
 
   Object.assign(process.env, {
     AWS_REGION: REGION,
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.url,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamoGate.url,
     AWS_ENDPOINT_URL_EVENTBRIDGE: eventsServer.url,
     AWS_ENDPOINT_URL_SNS: snsServer.url,
+    AWS_ENDPOINT_URL_SQS: sqsServer.url,
     AWS_ENDPOINT_URL_SAGEMAKER: sagemakerUrl,
     TABLE_NAME: tableName,
     EVENT_BUS_NAME: `irwatch-${STAGE}`,
@@ -215,15 +309,21 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
     POWERTOOLS_METRICS_DISABLED: 'true',
     CURSOR_KEY: await localCursorKey(dataDir),
   });
-  // Local servers accept any signature; the SDK still needs credentials to sign with.
-  if (!externalSageMaker && !process.env.AWS_ACCESS_KEY_ID && !process.env.AWS_PROFILE) {
-    process.env.AWS_ACCESS_KEY_ID = 'local';
-    process.env.AWS_SECRET_ACCESS_KEY = 'local';
-  }
 
   const api = service.functions.find((fn) => fn.httpApi.length > 0);
+  let apiPort = 0;
   const apiServer = await listen(
     async (req, res) => {
+      const foreign = foreignCallerReason(req, apiPort);
+      if (foreign) {
+        send(
+          res,
+          403,
+          JSON.stringify({ type: 'about:blank', title: 'Forbidden', status: 403, detail: foreign }),
+          { 'content-type': 'application/problem+json' },
+        );
+        return;
+      }
       if (!api) {
         res.writeHead(503, { 'content-type': 'application/problem+json' });
         res.end(JSON.stringify({ title: 'No HTTP API function in serverless.yml', status: 503 }));
@@ -240,6 +340,7 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
     );
   });
   servers.push(apiServer);
+  apiPort = apiServer.port;
 
   const scheduleRules = service.functions.flatMap((fn) =>
     fn.eventBridge.filter((rule) => rule.schedule).map((rule) => ({ fn, input: rule.input })),
@@ -296,14 +397,16 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
   polling = polling.then(reconcile).then(poll);
 
   const endpoints = {
-    dynamodb: dynamo.url,
+    dynamodb: dynamoGate.url,
     sagemaker: sagemakerUrl ?? '',
     eventbridge: eventsServer.url,
     sns: snsServer.url,
+    sqs: sqsServer.url,
   };
   await writeFile(
     join(dataDir, 'stack.json'),
-    `${JSON.stringify({ api: apiServer.url, ...endpoints, tableName, busName: `irwatch-${STAGE}`, topicArn, pid: process.pid }, null, 2)}\n`,
+    `${JSON.stringify({ api: apiServer.url, ...endpoints, tableName, busName: `irwatch-${STAGE}`, topicArn, account: ACCOUNT, region: REGION, stage: STAGE, config: configPath, awsFiles: user.files, iam: enforceIam, pid: process.pid }, null, 2)}\n`,
+    { mode: 0o600 },
   );
 
   return {
@@ -312,6 +415,7 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
     simulated: !externalSageMaker,
     bus,
     endpoints,
+    awsFiles: user.files,
     poll,
     reconcile,
     async stop() {
@@ -320,6 +424,7 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
       await polling;
       await bus.idle();
       await outbox.idle();
+      await runtime.stop();
       // Last started, first closed: the servers, then the journals, the database and the lock.
       for (const server of [...servers].reverse()) await server.close();
     },

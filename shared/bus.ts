@@ -3,7 +3,7 @@ import {
   type EventBridgeClient,
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
-import { backoffDelay, sleep, type RetryOptions } from './db/batch-write.js';
+import { resendUntilDone, type RetryOptions } from './retry.js';
 import { EVENT_SOURCE } from './event-names.js';
 
 export const PUT_EVENTS_LIMIT = 10;
@@ -45,7 +45,6 @@ export async function putBusEvents(
   options: RetryOptions = {},
 ): Promise<PutEventsResult> {
   const maxAttempts = options.maxAttempts ?? 6;
-  const wait = options.sleep ?? sleep;
   const toRequest = (entry: BusEntry): PutEventsRequestEntry => ({
     EventBusName: busName,
     Source: EVENT_SOURCE,
@@ -55,32 +54,31 @@ export async function putBusEvents(
   });
   let calls = 0;
   let resent = 0;
-  let pending = entries.map((_, index) => index);
-  for (let attempt = 0; pending.length > 0; attempt += 1) {
-    if (attempt >= maxAttempts) {
-      throw new PutEventsError(
-        `${pending.length} event(s) not accepted by bus ${busName} after ${maxAttempts} attempts`,
-        pending,
+  await resendUntilDone(
+    entries.map((_, index) => index),
+    async (pending, attempt) => {
+      if (attempt > 0) resent += pending.length;
+      const failed: number[] = [];
+      for (let start = 0; start < pending.length; start += PUT_EVENTS_LIMIT) {
+        const chunk = pending.slice(start, start + PUT_EVENTS_LIMIT);
+        const result = await client.send(
+          new PutEventsCommand({ Entries: chunk.map((index) => toRequest(entries[index]!)) }),
+        );
+        calls += 1;
+        if (!result.FailedEntryCount) continue;
+        (result.Entries ?? []).forEach((entry, position) => {
+          if (entry.ErrorCode || !entry.EventId) failed.push(chunk[position]!);
+        });
+      }
+      return failed;
+    },
+    { ...options, maxAttempts },
+    (left) =>
+      new PutEventsError(
+        `${left.length} event(s) not accepted by bus ${busName} after ${maxAttempts} attempts`,
+        [...left],
         { calls, resent },
-      );
-    }
-    if (attempt > 0) {
-      resent += pending.length;
-      await wait(backoffDelay(attempt, options));
-    }
-    const failed: number[] = [];
-    for (let start = 0; start < pending.length; start += PUT_EVENTS_LIMIT) {
-      const chunk = pending.slice(start, start + PUT_EVENTS_LIMIT);
-      const result = await client.send(
-        new PutEventsCommand({ Entries: chunk.map((index) => toRequest(entries[index]!)) }),
-      );
-      calls += 1;
-      if (!result.FailedEntryCount) continue;
-      (result.Entries ?? []).forEach((entry, position) => {
-        if (entry.ErrorCode || !entry.EventId) failed.push(chunk[position]!);
-      });
-    }
-    pending = failed;
-  }
+      ),
+  );
   return { calls, resent };
 }

@@ -1,5 +1,5 @@
 import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { backoffDelay, sleep, type RetryOptions } from './batch-write.js';
+import { resendUntilDone, type RetryOptions } from '../retry.js';
 
 /** DynamoDB's limit of keys in one BatchGetItem request. */
 export const BATCH_GET_LIMIT = 100;
@@ -26,7 +26,6 @@ export async function batchGetAll(
   options: BatchGetOptions = {},
 ): Promise<{ items: Array<Record<string, unknown>>; calls: number }> {
   const maxAttempts = options.maxAttempts ?? 8;
-  const wait = options.sleep ?? sleep;
   const projection = options.attributes && {
     ProjectionExpression: options.attributes.map((_, i) => `#a${i}`).join(', '),
     ExpressionAttributeNames: Object.fromEntries(
@@ -36,29 +35,30 @@ export async function batchGetAll(
   const items: Array<Record<string, unknown>> = [];
   let calls = 0;
   for (let start = 0; start < keys.length; start += BATCH_GET_LIMIT) {
-    let pending = keys.slice(start, start + BATCH_GET_LIMIT);
-    for (let attempt = 0; pending.length > 0; attempt += 1) {
-      if (attempt >= maxAttempts) {
-        throw new UnprocessedKeysError(
-          `${pending.length} key(s) still unprocessed after ${maxAttempts} BatchGetItem attempts`,
-        );
-      }
-      if (attempt > 0) await wait(backoffDelay(attempt, options));
-      const result = await doc.send(
-        new BatchGetCommand({
-          RequestItems: {
-            [tableName]: {
-              Keys: [...pending],
-              ...(options.consistentRead ? { ConsistentRead: true } : {}),
-              ...projection,
+    await resendUntilDone(
+      keys.slice(start, start + BATCH_GET_LIMIT),
+      async (pending) => {
+        const result = await doc.send(
+          new BatchGetCommand({
+            RequestItems: {
+              [tableName]: {
+                Keys: [...pending],
+                ...(options.consistentRead ? { ConsistentRead: true } : {}),
+                ...projection,
+              },
             },
-          },
-        }),
-      );
-      calls += 1;
-      items.push(...(result.Responses?.[tableName] ?? []));
-      pending = result.UnprocessedKeys?.[tableName]?.Keys ?? [];
-    }
+          }),
+        );
+        calls += 1;
+        items.push(...(result.Responses?.[tableName] ?? []));
+        return result.UnprocessedKeys?.[tableName]?.Keys ?? [];
+      },
+      { ...options, maxAttempts },
+      (left) =>
+        new UnprocessedKeysError(
+          `${left.length} key(s) still unprocessed after ${maxAttempts} BatchGetItem attempts`,
+        ),
+    );
   }
   return { items, calls };
 }

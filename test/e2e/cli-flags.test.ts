@@ -5,17 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../local/cli.js';
-import { freePort, runCli, type CliProcess } from '../support/cli-process.js';
+import { endAll, freePort, runCli, type CliProcess } from '../support/cli-process.js';
 
 const started: CliProcess[] = [];
-afterAll(async () => {
-  for (const cli of started) {
-    if (cli.child.exitCode === null) {
-      cli.child.kill('SIGKILL');
-      await cli.exited;
-    }
-  }
-});
+afterAll(() => endAll(started, 'SIGKILL'));
 
 async function irwatch(...args: string[]) {
   return irwatchWith({}, ...args);
@@ -122,6 +115,34 @@ describe('a deployed API without AWS credentials', () => {
       'https://abc123.execute-api.eu-west-1.amazonaws.com',
     );
     expectOneLineError(result, /No AWS credentials found .*set AWS_PROFILE/);
+  });
+});
+
+describe('irwatch start --no-iam', () => {
+  it('says at start-up that IAM is off, and on by default', async () => {
+    const start = async (...flags: string[]) => {
+      const cli = runCli([
+        'start',
+        '--data-dir',
+        await freshDir(),
+        '--port',
+        String(await freePort()),
+        '--poll-interval',
+        '3600',
+        ...flags,
+      ]);
+      started.push(cli);
+      await cli.waitFor(/local stack up in \d+ ms/);
+      cli.child.kill('SIGINT');
+      await cli.exited;
+      return cli.output();
+    };
+    const off = await start('--no-iam');
+    expect(off).toMatch(/IAM is off \(--no-iam\): every signed call is allowed/);
+    expect(off).toMatch(/IAM +OFF \(--no-iam\)/);
+    const on = await start();
+    expect(on).not.toMatch(/IAM is off/);
+    expect(on).toMatch(/IAM +each function's calls evaluated against its role/);
   });
 });
 

@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalServer } from '../../local/http-server.js';
 import {
@@ -13,6 +13,7 @@ import {
 import { scenarioJobs } from '../../local/scenario.js';
 import { startStack, type LocalStack } from '../../local/stack.js';
 import { eventually } from '../support/cli-process.js';
+import { launchChromium } from '../support/browser.js';
 import { repoRoot } from '../support/serverless.js';
 
 /**
@@ -24,16 +25,6 @@ import { repoRoot } from '../support/serverless.js';
 const ARTIFACTS = join(repoRoot, 'test/artifacts/dashboard');
 const TERMINAL = ['COMPLETED', 'FAILED', 'STOPPED'];
 const RERUN = 'xgboost-churn-rerun';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-  '--no-first-run',
-];
 
 interface Rec {
   recommendationId: string;
@@ -117,12 +108,7 @@ beforeAll(async () => {
     scenarioSpeed: 8,
     log: () => undefined,
   });
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1280, height: 900 },
-  });
+  context = await launchChromium(userDataDir, { viewport: { width: 1280, height: 900 } });
   page = context.pages()[0] ?? (await context.newPage());
   page.on('pageerror', (error) => pageErrors.push(error.message));
   // A Content-Security-Policy violation shows as a console error.

@@ -55,9 +55,7 @@ import {
 import { repoRoot } from '../support/serverless.js';
 import {
   ACCOUNT,
-  BUS_NAME,
   REGION,
-  TOPIC_ARN,
   lambdaContext,
   readEventFile,
   sampleJob,
@@ -415,7 +413,7 @@ async function drain(): Promise<void> {
 }
 
 beforeAll(async () => {
-  proxy = createDynamoDbProxy(world.table.endpoint, {
+  proxy = createDynamoDbProxy(world.table.upstream, {
     unprocessedBatch: () => {
       if (!faultsOn) return false;
       injected.unprocessedBatches += 1;
@@ -432,11 +430,14 @@ beforeAll(async () => {
     },
     onEvents: (_events, records) => {
       for (const record of records) {
-        hold(record.busName === BUS_NAME ? 'irwatch' : 'default', record.event);
+        hold(record.busName === world.busName ? 'irwatch' : 'default', record.event);
       }
     },
   });
-  const [proxyServer, eventsServer] = await Promise.all([proxy.listen(), eventBridge.listen()]);
+  const [proxyServer, eventsServer] = await Promise.all([
+    proxy.listen(0, world.table.gate()),
+    eventBridge.listen(),
+  ]);
   servers.push(proxyServer, eventsServer);
   process.env.AWS_ENDPOINT_URL_DYNAMODB = proxyServer.url;
   process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = eventsServer.url;
@@ -494,8 +495,8 @@ beforeAll(async () => {
       eventbridge: eventsServer.url,
       sns: process.env.AWS_ENDPOINT_URL_SNS,
       tableName: world.table.tableName,
-      busName: BUS_NAME,
-      topicArn: TOPIC_ARN,
+      busName: world.busName,
+      topicArn: world.topicArn,
     }),
   );
 
@@ -708,6 +709,27 @@ describe('fault injection: 200 jobs through detect, ingest and notify while ever
         ['wall time, s', ((performance.now() - began) / 1000).toFixed(1)],
       ]),
     );
+
+    // What the suite claims to survive must have happened: every kind of fault was injected,
+    // and some deliveries failed and were retried or redriven to success.
+    const none = Object.entries({
+      'SageMaker throttles': simulatorCalls.filter((c) => c.fault === 'throttle').length,
+      'SageMaker 5xx': simulatorCalls.filter((c) => c.fault === 'server-error').length,
+      'half-unprocessed batches': injected.unprocessedBatches,
+      'refused PutEvents entries': injected.putEventsEntries,
+      'failed SNS publishes': injected.snsPublishes,
+      'detect crashes': injected.crashes.detect,
+      'ingest crashes': injected.crashes.ingest,
+      'notify crashes': injected.crashes.notify,
+      'crashes after the work': injected.crashesAtEnd,
+      'deliveries retried to success': retriedToSuccess.length,
+      'dead letters redriven': deadBeforeRedrive,
+      'duplicate deliveries': counts.duplicates,
+    }).filter(([, count]) => count === 0);
+    expect(
+      none.map(([kind]) => kind),
+      'faults the suite never injected or survived',
+    ).toEqual([]);
   }, 240_000);
 
   it('counts the duplicate notify documents: a crash after SNS accepted, before the claim is marked sent', async () => {

@@ -2,20 +2,13 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { eventually, freePort, runCli, type CliProcess } from '../support/cli-process.js';
+import { endAll, eventually, freePort, runCli, type CliProcess } from '../support/cli-process.js';
 
 const SCENARIO_JOBS = 8;
 const TERMINAL = ['COMPLETED', 'FAILED', 'STOPPED'];
 const running: CliProcess[] = [];
 
-afterAll(async () => {
-  for (const cli of running) {
-    if (cli.child.exitCode === null) {
-      cli.child.kill('SIGKILL');
-      await cli.exited;
-    }
-  }
-});
+afterAll(() => endAll(running, 'SIGKILL'));
 
 interface JobsPage {
   jobs: Array<{ jobName: string; status: string }>;

@@ -124,7 +124,10 @@ describe('osls package with the api function', () => {
     });
     const kms = statements.find((s) => actionsOf(s).includes('kms:Decrypt'))!;
     expect(kms.Condition).toEqual({
-      StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'ssm.${AWS::Region}.amazonaws.com' } },
+      StringEquals: {
+        'kms:ViaService': { 'Fn::Sub': 'ssm.${AWS::Region}.amazonaws.com' },
+        'kms:EncryptionContext:PARAMETER_ARN': ssm.Resource,
+      },
     });
     const logs = statements.find((s) => actionsOf(s).includes('logs:PutLogEvents'))!;
     expect(logs.Resource).toEqual({ 'Fn::Sub': '${ApiLogGroup.Arn}' });

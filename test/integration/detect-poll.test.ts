@@ -24,7 +24,7 @@ import {
 import { lambdaContext, readEventFile, useLocalWorld } from '../support/world.js';
 
 const clock = simulatedClock('2026-03-02T09:00:00.000Z');
-const world = useLocalWorld({ now: clock.now });
+const world = useLocalWorld({ now: clock.now, as: 'detect' });
 const scheduledEvent = readEventFile('eventbridge/scheduled-event.json');
 const noSleep = async () => undefined;
 const LIST = 'ListInferenceRecommendationsJobs';

@@ -30,7 +30,7 @@ interface CloudTrailEvent {
 }
 
 const clock = simulatedClock('2024-11-24T14:00:00.000Z');
-const world = useLocalWorld({ now: clock.now });
+const world = useLocalWorld({ now: clock.now, as: 'detect' });
 const scheduledEvent = readEventFile('eventbridge/scheduled-event.json');
 const createEvent = readEventFile<CloudTrailEvent>(
   'eventbridge/cloudtrail-create-inference-recommendations-job.json',

@@ -24,14 +24,14 @@ import {
 } from '../support/world.js';
 
 let clock = Date.parse('2026-11-01T00:00:00Z');
-const world = useLocalWorld({ now: () => clock });
+const world = useLocalWorld({ now: () => clock, as: 'ingest' });
 let proxy: DynamoDbProxy;
 let proxyServer: LocalServer;
 let handler: ReturnType<typeof CreateIngestHandler>;
 
 beforeAll(async () => {
-  proxy = createDynamoDbProxy(world.table.endpoint);
-  proxyServer = await proxy.listen();
+  proxy = createDynamoDbProxy(world.table.upstream);
+  proxyServer = await proxy.listen(0, world.table.gate());
   process.env.AWS_ENDPOINT_URL_DYNAMODB = proxyServer.url;
   ({ handler } = await import('../../functions/ingest/handler.js'));
   for (const job of sampleJobs) world.simulator.addJob(job);

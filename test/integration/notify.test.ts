@@ -8,10 +8,12 @@ import { NotificationInProgressError } from '../../functions/notify/notify.js';
 import { cloneJob, type SimulatedJob, type WireObject } from '../../local/sagemaker-simulator.js';
 import { keys } from '../../shared/db/table.js';
 import { RECORDED, recordedDetailSchema } from '../../shared/events.js';
+import { actAs } from '../support/iam.js';
 import { decodePublished, reshapeJob, rulePatternOf } from '../support/notify.js';
 import { lambdaContext, sampleJob, stateChangeEvent, useLocalWorld } from '../support/world.js';
 
-const world = useLocalWorld();
+// ingest signs as its role from its first call on; notify's clients take notify's role at its first.
+const world = useLocalWorld({ as: 'ingest' });
 const notifyRule = rulePatternOf('notify');
 
 let ingest: Handler;
@@ -22,7 +24,14 @@ beforeAll(async () => {
   ({ handler: notify } = await import('../../functions/notify/handler.js'));
 });
 
-const invokeNotify = (event: BusEvent) => notify(event, lambdaContext('notify'), () => undefined);
+let notifySigning = false;
+const invokeNotify = (event: BusEvent) => {
+  if (!notifySigning) {
+    actAs(world.table.iam, 'notify');
+    notifySigning = true;
+  }
+  return notify(event, lambdaContext('notify'), () => undefined);
+};
 
 /**
  * Runs the real ingest on the job's terminal state change and returns the Recorded event it put

@@ -7,13 +7,13 @@ import { lambdaContext, sampleJob, stateChangeEvent, useLocalWorld } from '../su
 // The request counts `npm run bench` prints for ingest (bench/ingest.ts), asserted: they depend
 // only on the job's size. 250 recommendations is also in ingest.test.ts; 5 and 50 are not.
 
-const world = useLocalWorld();
+const world = useLocalWorld({ as: 'ingest' });
 let proxy: DynamoDbProxy;
 let handler: ReturnType<typeof CreateIngestHandler>;
 
 beforeAll(async () => {
-  proxy = createDynamoDbProxy(world.table.endpoint);
-  const server = await proxy.listen();
+  proxy = createDynamoDbProxy(world.table.upstream);
+  const server = await proxy.listen(0, world.table.gate());
   process.env.AWS_ENDPOINT_URL_DYNAMODB = server.url;
   ({ handler } = await import('../../functions/ingest/handler.js'));
   return () => server.close();

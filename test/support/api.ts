@@ -3,6 +3,7 @@ import { beforeAll } from 'vitest';
 import { cloneJob, type SimulatedJob } from '../../local/sagemaker-simulator.js';
 import type { ReadObservation } from '../../functions/api/serve.js';
 import { httpEvent, type HttpEventOptions } from './http-event.js';
+import { actAs } from './iam.js';
 import {
   lambdaContext,
   sampleJobs,
@@ -55,6 +56,8 @@ export function useApiWorld(
   beforeAll(async () => {
     process.env.CURSOR_KEY = TEST_CURSOR_KEY;
     for (const job of jobs) world.simulator.addJob(job);
+    // Each handler signs as its own role: ingest's clients keep the keys they first signed with.
+    actAs(world.table.iam, 'ingest');
     const ingest = (await import('../../functions/ingest/handler.js')).handler;
     for (const jobName of jobNames) {
       const status = String(world.simulator.describeJob(jobName)?.Status ?? 'COMPLETED');
@@ -64,6 +67,7 @@ export function useApiWorld(
         lambdaContext('ingest'),
       );
     }
+    actAs(world.table.iam, 'api');
     const { createHandler } = await import('../../functions/api/handler.js');
     const { apiDeps } = await import('../../functions/api/deps.js');
     handler = createHandler({

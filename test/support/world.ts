@@ -10,8 +10,10 @@ import {
   type SageMakerSimulator,
 } from '../../local/sagemaker-simulator.js';
 import { createSnsEndpoint, type SnsEndpoint } from '../../local/sns-endpoint.js';
+import { eventBridgeProtocol, sagemakerProtocol, snsProtocol } from '../../local/iam/requests.js';
 import { useLocalTable, type LocalTable } from './dynamodb.js';
 import { ACCOUNT, REGION } from './fixtures.js';
+import { actAs } from './iam.js';
 
 export {
   ACCOUNT,
@@ -28,6 +30,9 @@ export const TOPIC_ARN = `arn:aws:sns:${REGION}:${ACCOUNT}:irwatch-test`;
 
 export interface LocalWorld {
   table: LocalTable;
+  /** The irwatch bus and topic of this test file's stage, as the roles of serverless.yml name them. */
+  busName: string;
+  topicArn: string;
   simulator: SageMakerSimulator;
   eventBridge: EventBridgeEndpoint;
   sns: SnsEndpoint;
@@ -40,26 +45,38 @@ export interface LocalWorld {
  * their own AWS_ENDPOINT_URL_* variables, plus the function variables serverless.yml sets.
  * Handlers read their environment at import: import them after this file's beforeAll.
  */
-export function useLocalWorld(options: { now?: () => number } = {}): LocalWorld {
+export function useLocalWorld(
+  options: {
+    now?: () => number;
+    /**
+     * The function whose role this file's handler calls sign as (IAM enforced on every call);
+     * without it, calls sign as the account's administrator.
+     */
+    as?: string;
+  } = {},
+): LocalWorld {
   const table = useLocalTable();
+  const busName = `irwatch-${table.stage}`;
+  const topicArn = `arn:aws:sns:${REGION}:${ACCOUNT}:irwatch-${table.stage}`;
   const simulator = createSageMakerSimulator({ now: options.now ?? (() => Date.now()) });
   const eventBridge = createEventBridgeEndpoint({ account: ACCOUNT, region: REGION });
-  const sns = createSnsEndpoint({ account: ACCOUNT, region: REGION, topics: [TOPIC_ARN] });
+  const sns = createSnsEndpoint({ account: ACCOUNT, region: REGION, topics: [topicArn] });
   const servers: LocalServer[] = [];
 
   beforeAll(async () => {
     const [sagemakerServer, eventsServer, snsServer] = await Promise.all([
-      simulator.listen(),
-      eventBridge.listen(),
-      sns.listen(),
+      simulator.listen(0, table.iam.gateFor(sagemakerProtocol)),
+      eventBridge.listen(0, table.iam.gateFor(eventBridgeProtocol)),
+      sns.listen(0, table.iam.gateFor(snsProtocol)),
     ]);
     servers.push(sagemakerServer, eventsServer, snsServer);
     process.env.AWS_ENDPOINT_URL_SAGEMAKER = sagemakerServer.url;
     process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = eventsServer.url;
     process.env.AWS_ENDPOINT_URL_SNS = snsServer.url;
     process.env.TABLE_NAME = table.tableName;
-    process.env.EVENT_BUS_NAME = BUS_NAME;
-    process.env.TOPIC_ARN = TOPIC_ARN;
+    process.env.EVENT_BUS_NAME = busName;
+    process.env.TOPIC_ARN = topicArn;
+    if (options.as) actAs(table.iam, options.as);
   });
 
   afterAll(async () => {
@@ -68,6 +85,8 @@ export function useLocalWorld(options: { now?: () => number } = {}): LocalWorld 
 
   return {
     table,
+    busName,
+    topicArn,
     simulator,
     eventBridge,
     sns,

@@ -142,20 +142,48 @@ describe('normalizeRecommendations', () => {
 });
 
 describe('pareto and best', () => {
-  const metricsArb = fc.record({
-    CostPerInference: fc.oneof(fc.double({ min: 0, max: 1, noNaN: true }), fc.constant(Number.NaN)),
-    ModelLatency: fc.integer({ min: 1, max: 1000 }),
-    MaxInvocations: fc.integer({ min: 1, max: 10_000 }),
-  });
+  // A metric SageMaker did not measure (stored as null) may be any of the three.
+  const unknownOr = <T>(known: fc.Arbitrary<T>) =>
+    fc.oneof({ weight: 5, arbitrary: known }, { weight: 1, arbitrary: fc.constant(Number.NaN) });
+  const metricsOf = (
+    cost: fc.Arbitrary<number>,
+    latency: fc.Arbitrary<number>,
+    invocations: fc.Arbitrary<number>,
+  ) =>
+    fc.record({
+      CostPerInference: unknownOr(cost),
+      ModelLatency: unknownOr(latency),
+      MaxInvocations: unknownOr(invocations),
+    });
+  // Lists drawn from two values per metric are full of exact ties, on the front too; lists drawn
+  // from wide ranges have few.
+  const metricsListArb = fc.oneof(
+    fc.array(
+      metricsOf(fc.constantFrom(0.1, 0.2), fc.constantFrom(5, 10), fc.constantFrom(100, 200)),
+      { minLength: 1, maxLength: 12 },
+    ),
+    fc.array(
+      metricsOf(
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.integer({ min: 1, max: 1000 }),
+        fc.integer({ min: 1, max: 10_000 }),
+      ),
+      { minLength: 1, maxLength: 30 },
+    ),
+  );
 
   it('is exactly the set of recommendations no other one dominates (brute force)', () => {
     fc.assert(
-      fc.property(fc.array(metricsArb, { minLength: 1, maxLength: 30 }), (metrics) => {
+      fc.property(metricsListArb, (metrics) => {
         const recs = normalizeRecommendations(
           'job',
           metrics.map((m, i) => rec(`job/${String(i).padStart(8, '0')}`, m)),
         );
-        const known = recs.filter((r) => r.metrics.costPerInference !== null);
+        const allKnown = (r: (typeof recs)[number]) =>
+          r.metrics.costPerInference !== null &&
+          r.metrics.modelLatency !== null &&
+          r.metrics.maxInvocations !== null;
+        const known = recs.filter(allKnown);
         for (const r of recs) {
           const dominated = known.some(
             (o) =>
@@ -167,7 +195,8 @@ describe('pareto and best', () => {
                 o.metrics.modelLatency! < r.metrics.modelLatency! ||
                 o.metrics.maxInvocations! > r.metrics.maxInvocations!),
           );
-          const expected = r.metrics.costPerInference !== null && !dominated;
+          // Only a recommendation with all three metrics is on the front; ties dominate nothing.
+          const expected = allKnown(r) && !dominated;
           expect(r.derived.paretoOptimal).toBe(expected);
         }
         expect(paretoOptimalIds(recs).size).toBe(
@@ -180,11 +209,18 @@ describe('pareto and best', () => {
   it('picks the best per metric independent of the order SageMaker returned', () => {
     fc.assert(
       fc.property(
-        fc.array(metricsArb, { minLength: 1, maxLength: 20 }),
-        fc.integer(),
-        (metrics, seed) => {
+        metricsListArb.chain((metrics) =>
+          fc.tuple(
+            fc.constant(metrics),
+            fc.shuffledSubarray([...metrics.keys()], {
+              minLength: metrics.length,
+              maxLength: metrics.length,
+            }),
+          ),
+        ),
+        ([metrics, order]) => {
           const input = metrics.map((m, i) => rec(`job/${String(i).padStart(8, '0')}`, m));
-          const shuffled = [...input].sort(() => (seed % 3) - 1);
+          const shuffled = order.map((index) => input[index]!);
           expect(bestOf(normalizeRecommendations('job', shuffled))).toEqual(
             bestOf(normalizeRecommendations('job', input)),
           );
@@ -193,8 +229,11 @@ describe('pareto and best', () => {
           expect(best.lowestCostPerInference?.value ?? null).toBe(
             costs.length ? Math.min(...costs) : null,
           );
-          expect(best.highestMaxInvocations?.value).toBe(
-            Math.max(...metrics.map((m) => m.MaxInvocations)),
+          const invocations = metrics
+            .map((m) => m.MaxInvocations)
+            .filter((value) => !Number.isNaN(value));
+          expect(best.highestMaxInvocations?.value ?? null).toBe(
+            invocations.length ? Math.max(...invocations) : null,
           );
         },
       ),

@@ -1,0 +1,118 @@
+import { createGate, type CallRecord, type Gate } from './gate.js';
+import { createLocalIdentities, type LocalIdentities, type LocalRole } from './identities.js';
+import type { ServiceProtocol } from './requests.js';
+import { localUserCredentials } from './user-credentials.js';
+import {
+  functionRoles,
+  loadResourcePolicies,
+  loadRolePolicies,
+  loadTemplate,
+  type CloudFormationTemplate,
+  type PolicyDocument,
+  type TemplateEnvironment,
+} from './template-policies.js';
+
+export interface LocalIamOptions {
+  /** The template the deployment uses: `loadTemplate(serverless.yml)` or the packaged one. */
+  template: CloudFormationTemplate;
+  environment: TemplateEnvironment;
+  /** The keys the local user signs with. */
+  user: { accessKeyId: string; secretAccessKey: string };
+  /** Secret material for the role sessions' keys. */
+  seed: string;
+  /** False (`--no-iam`): callers and signatures are checked, every signed call is allowed. */
+  enforceIam: boolean;
+  record?: (call: CallRecord) => void;
+}
+
+export interface LocalIam {
+  identities: LocalIdentities;
+  /** Each function's role, by function name. */
+  functionRoles: Map<string, LocalRole>;
+  resourcePolicies: Map<string, PolicyDocument>;
+  enforceIam: boolean;
+  /** The gate of one local endpoint. */
+  gateFor(protocol: ServiceProtocol): Gate;
+}
+
+/**
+ * The local account's IAM: every role and every resource policy of the template the deployment
+ * uses, the keys of each role's session and of the local user, and a gate per endpoint that
+ * enforces them.
+ */
+export function createLocalIam(options: LocalIamOptions): LocalIam {
+  const { template, environment } = options;
+  const policiesOf = loadRolePolicies(template, environment);
+  const roles = new Map<string, LocalRole>(
+    Object.entries(policiesOf).map(([logicalId, role]) => [
+      logicalId,
+      {
+        logicalId,
+        roleName: role.roleArn.slice(role.roleArn.indexOf(':role/') + ':role/'.length),
+        arn: role.roleArn,
+        policies: role.policies,
+      },
+    ]),
+  );
+  const byFunction = new Map<string, LocalRole>();
+  for (const [name, fn] of Object.entries(functionRoles(template, environment))) {
+    const role = fn.roleLogicalId && roles.get(fn.roleLogicalId);
+    if (!role) {
+      throw new Error(
+        `Function ${name} has no role of its own in the template: the local stack cannot tell what it may do`,
+      );
+    }
+    byFunction.set(name, role);
+  }
+  const resourcePolicies = new Map(
+    Object.entries(loadResourcePolicies(template, environment)).map(([arn, { policy }]) => [
+      arn,
+      policy,
+    ]),
+  );
+  const identities = createLocalIdentities({
+    account: environment.account,
+    roles,
+    functionRoles: byFunction,
+    user: options.user,
+    seed: options.seed,
+  });
+  return {
+    identities,
+    functionRoles: byFunction,
+    resourcePolicies,
+    enforceIam: options.enforceIam,
+    gateFor: (protocol) =>
+      createGate({
+        protocol,
+        identities,
+        resourcePolicies,
+        enforceIam: options.enforceIam,
+        ...(options.record ? { record: options.record } : {}),
+      }),
+  };
+}
+
+/**
+ * The keys of a session of one of the template's operator roles (RedriveRole) in the local stack
+ * whose data folder this is, as `aws sts assume-role` would hand them to the operator.
+ */
+export async function localRoleSession(
+  stack: { config: string; dataDir: string; environment: TemplateEnvironment },
+  roleLogicalId: string,
+): Promise<{ accessKeyId: string; secretAccessKey: string; sessionToken?: string }> {
+  const { keys, seed } = await localUserCredentials(stack.dataDir, stack.environment.region);
+  const iam = createLocalIam({
+    template: loadTemplate(stack.config, stack.environment),
+    environment: stack.environment,
+    user: keys,
+    seed,
+    enforceIam: true,
+  });
+  const session = iam.identities.forRole(roleLogicalId);
+  return {
+    accessKeyId: session.accessKeyId,
+    secretAccessKey: session.secretAccessKey,
+    ...(session.sessionToken ? { sessionToken: session.sessionToken } : {}),
+  };
+}

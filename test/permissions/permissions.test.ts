@@ -1,0 +1,75 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { CallRecord } from '../../local/iam/gate.js';
+import { CALL_LOG_VARIABLE, testIam } from '../support/iam.js';
+import { repoRoot } from '../support/serverless.js';
+
+/**
+ * Runs after the whole suite (npm test): the gates of every integration and end-to-end test wrote
+ * each call they evaluated, so this is what the functions' code really sends.
+ */
+const logFile = process.env[CALL_LOG_VARIABLE] ?? join(repoRoot, 'test/artifacts/iam-calls.jsonl');
+
+/**
+ * Actions AWS services take with a function's role on its behalf, never sent by its code:
+ * Lambda writes its logs and traces and sends a failed event to its on-failure destination; SNS
+ * encrypts what notify publishes with the topic's key; the api reads its cursor key from SSM only
+ * when deployed (locally the key is in its environment).
+ */
+const ON_ITS_BEHALF = new Set([
+  'logs:CreateLogStream',
+  'logs:PutLogEvents',
+  'xray:PutTraceSegments',
+  'xray:PutTelemetryRecords',
+  'sqs:SendMessage',
+  'kms:GenerateDataKey*',
+  'kms:Decrypt',
+  'ssm:GetParameter',
+]);
+
+const asList = (value: unknown): unknown[] =>
+  value === undefined ? [] : Array.isArray(value) ? value : [value];
+
+describe('each function is granted exactly what its code sends', () => {
+  const calls = existsSync(logFile)
+    ? readFileSync(logFile, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as CallRecord)
+    : [];
+  // The roles of serverless.yml, as the local world and the tests enforced them (the packaged
+  // template holds the same policies: test/integration/template-policies.test.ts).
+  const { functionRoles } = testIam('permissions', { record: false });
+
+  it('has the calls of the suite to judge by', () => {
+    expect(calls.length, `no calls recorded in ${logFile}: run the whole npm test`).toBeGreaterThan(
+      100,
+    );
+  });
+
+  for (const [fn, role] of functionRoles) {
+    const own = calls.filter((call) => call.functionName === fn);
+
+    it(`${fn}: every call its code sent was allowed by its role`, () => {
+      const denied = own.flatMap((call) =>
+        call.authorizations
+          .filter((authorization) => !authorization.allowed)
+          .map((a) => `${a.action} on ${a.resource} (${role.logicalId})`),
+      );
+      expect([...new Set(denied)]).toEqual([]);
+      expect(own.length, `${fn} made no recorded call`).toBeGreaterThan(0);
+    });
+
+    it(`${fn}: every action its role grants is one its code sends`, () => {
+      const sent = new Set(own.flatMap((call) => call.authorizations.map((a) => a.action)));
+      const granted = role.policies.flatMap(({ policy }) =>
+        asList(policy.Statement).flatMap((statement) =>
+          asList((statement as Record<string, unknown>).Action).map(String),
+        ),
+      );
+      const unused = granted.filter((action) => !sent.has(action) && !ON_ITS_BEHALF.has(action));
+      expect(unused, `granted to ${role.logicalId} but never sent by ${fn}`).toEqual([]);
+    });
+  }
+});
