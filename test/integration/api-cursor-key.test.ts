@@ -4,7 +4,9 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { listen, readBody, type LocalServer } from '../../local/http-server.js';
 import { CursorCodec } from '../../functions/api/cursor.js';
+import { ssmProtocol } from '../../local/iam/requests.js';
 import { httpEvent } from '../support/http-event.js';
+import { actAs } from '../support/iam.js';
 import { lambdaContext, sampleJob, stateChangeEvent, useLocalWorld } from '../support/world.js';
 
 /**
@@ -13,7 +15,8 @@ import { lambdaContext, sampleJob, stateChangeEvent, useLocalWorld } from '../su
  * client, so the fetch, its once-per-cold-start caching and its failure are all exercised.
  */
 
-const PARAMETER = '/irwatch/test/api/cursor-key';
+// Named as serverless.yml names it for the stage of this file's world (set in beforeAll).
+let PARAMETER = '';
 const KEY = 'ssm-held-cursor-key-9f8e7d6c5b4a39281706f5e4d3c2b1a0';
 
 const ssmCalls: Array<{ target: string; input: Record<string, unknown> }> = [];
@@ -53,14 +56,17 @@ async function ssmEndpoint(req: IncomingMessage, res: ServerResponse) {
   );
 }
 
-const world = useLocalWorld();
+// ingest seeds the table as its role; the api's clients (DynamoDB, SSM) sign as the api's.
+const world = useLocalWorld({ as: 'ingest' });
 let server: LocalServer;
 let handler: (event: ReturnType<typeof httpEvent>) => Promise<APIGatewayProxyStructuredResultV2>;
 let loggedErrors: ReturnType<typeof vi.fn<(...args: unknown[]) => void>>;
 
 beforeAll(async () => {
-  server = await listen(ssmEndpoint);
+  // SSM behind a gate too: the api's role may read this stage's cursor-key parameter only.
+  server = await listen(ssmEndpoint, { gate: world.table.iam.gateFor(ssmProtocol) });
   process.env.AWS_ENDPOINT_URL_SSM = server.url;
+  PARAMETER = `/irwatch/${world.table.stage}/api/cursor-key`;
   process.env.CURSOR_KEY_PARAMETER = PARAMETER;
   delete process.env.CURSOR_KEY;
   const ingest = (await import('../../functions/ingest/handler.js')).handler;
@@ -71,6 +77,7 @@ beforeAll(async () => {
   const { logger } = await import('../../shared/observability.js');
   loggedErrors = vi.fn<(...args: unknown[]) => void>();
   vi.spyOn(logger, 'error').mockImplementation((...args) => loggedErrors(...args));
+  actAs(world.table.iam, 'api');
   const { createHandler } = await import('../../functions/api/handler.js');
   const api = createHandler();
   handler = (event) =>

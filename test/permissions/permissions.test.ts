@@ -14,8 +14,7 @@ const logFile = process.env[CALL_LOG_VARIABLE] ?? join(repoRoot, 'test/artifacts
 /**
  * Actions AWS services take with a function's role on its behalf, never sent by its code:
  * Lambda writes its logs and traces and sends a failed event to its on-failure destination; SNS
- * encrypts what notify publishes with the topic's key; the api reads its cursor key from SSM only
- * when deployed (locally the key is in its environment).
+ * encrypts what notify publishes with the topic's key, and SSM decrypts the api's cursor key.
  */
 const ON_ITS_BEHALF = new Set([
   'logs:CreateLogStream',
@@ -25,7 +24,6 @@ const ON_ITS_BEHALF = new Set([
   'sqs:SendMessage',
   'kms:GenerateDataKey*',
   'kms:Decrypt',
-  'ssm:GetParameter',
 ]);
 
 const asList = (value: unknown): unknown[] =>
