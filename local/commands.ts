@@ -129,7 +129,29 @@ function useStack(info: StackInfo): void {
 
 /** Backfill through the real detect handler, against the running local stack. */
 export async function runBackfill(options: Options): Promise<number> {
-  useStack(await runningStack(options));
+  const info = await runningStack(options);
+  useStack(info);
+  // As `osls invoke -f detect` runs deployed: with detect's role (the bus admits no one else).
+  if (info.config && info.account && info.stage) {
+    const session = await localRoleSession(
+      {
+        config: info.config,
+        dataDir: dataDirOf(options),
+        environment: {
+          account: info.account,
+          region: info.region ?? 'us-east-1',
+          stage: info.stage,
+        },
+      },
+      { function: 'detect' },
+    );
+    delete process.env.AWS_PROFILE;
+    Object.assign(process.env, {
+      AWS_ACCESS_KEY_ID: session.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: session.secretAccessKey,
+      ...(session.sessionToken ? { AWS_SESSION_TOKEN: session.sessionToken } : {}),
+    });
+  }
   const { handler } = await import('../functions/detect/handler.js');
   const started = Date.now();
   const ticker = setInterval(() => {
@@ -161,7 +183,7 @@ async function busClient(info: StackInfo, dataDir: string): Promise<EventBridgeC
             dataDir,
             environment: { account: info.account, region, stage: info.stage },
           },
-          'RedriveRole',
+          { role: 'RedriveRole' },
         )
       : undefined;
   return new EventBridgeClient({

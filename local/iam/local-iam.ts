@@ -94,12 +94,13 @@ export function createLocalIam(options: LocalIamOptions): LocalIam {
 }
 
 /**
- * The keys of a session of one of the template's operator roles (RedriveRole) in the local stack
- * whose data folder this is, as `aws sts assume-role` would hand them to the operator.
+ * The keys of a role session in the local stack whose data folder this is: one of the
+ * template's operator roles (`{ role: 'RedriveRole' }`), as `aws sts assume-role` would hand them
+ * to the operator, or a function's (`{ function: 'detect' }`), as `osls invoke` runs it deployed.
  */
 export async function localRoleSession(
   stack: { config: string; dataDir: string; environment: TemplateEnvironment },
-  roleLogicalId: string,
+  who: { role: string } | { function: string },
 ): Promise<{ accessKeyId: string; secretAccessKey: string; sessionToken?: string }> {
   const { keys, seed } = await localUserCredentials(stack.dataDir, stack.environment.region);
   const iam = createLocalIam({
@@ -109,7 +110,8 @@ export async function localRoleSession(
     seed,
     enforceIam: true,
   });
-  const session = iam.identities.forRole(roleLogicalId);
+  const session =
+    'role' in who ? iam.identities.forRole(who.role) : iam.identities.forFunction(who.function);
   return {
     accessKeyId: session.accessKeyId,
     secretAccessKey: session.secretAccessKey,

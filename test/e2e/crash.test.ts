@@ -1,3 +1,4 @@
+import { stackUserCredentials } from '../support/aws-clients.js';
 import { readFile, stat } from 'node:fs/promises';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -157,7 +158,7 @@ describe('the local stack killed with SIGKILL at many points, restarted on the s
     const sagemaker = new SageMakerClient({
       endpoint: stackInfo.sagemaker,
       region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      credentials: stackUserCredentials(dataDir),
     });
     const base = `http://127.0.0.1:${port}`;
 

@@ -1,3 +1,4 @@
+import { stackUserCredentials } from '../support/aws-clients.js';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,11 +48,11 @@ async function storedJob(running: Running, jobName: string): Promise<StoredJob> 
 }
 
 /** What a lost event leaves: the job record one status behind SageMaker, its index entry too. */
-async function rollBack(running: Running, job: StoredJob): Promise<void> {
+async function rollBack(running: Running, dataDir: string, job: StoredJob): Promise<void> {
   const client = new DynamoDBClient({
     endpoint: running.endpoints.dynamodb,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials: stackUserCredentials(dataDir),
   });
   try {
     await DynamoDBDocumentClient.from(client).send(
@@ -106,7 +107,7 @@ describe('a job left stale in the table', () => {
 
     const viaCli = await storedJob(first, 'xgboost-churn-default');
     expect(viaCli.status).toBe('COMPLETED');
-    await rollBack(first, viaCli);
+    await rollBack(first, dataDir, viaCli);
     // The poll compares with what detect saw, which still says COMPLETED: it repairs nothing.
     await first.poll();
     await first.bus.idle();
@@ -146,7 +147,7 @@ describe('a job left stale in the table', () => {
     const api = { url: `http://127.0.0.1:${port}`, endpoints: { dynamodb } };
     const bySchedule = await storedJob(api, 'resnet-serverless');
     expect(bySchedule.status).toBe('COMPLETED');
-    await rollBack(api, bySchedule);
+    await rollBack(api, dataDir, bySchedule);
     expect((await storedJob(api, bySchedule.jobName)).status).toBe('IN_PROGRESS');
     await repaired(api, bySchedule.jobName);
     second.child.kill('SIGINT');

@@ -15,12 +15,14 @@ import {
   eventBridgeProtocol,
   sagemakerProtocol,
   snsProtocol,
+  sqsProtocol,
 } from '../../local/iam/requests.js';
 import { listenGated } from '../../local/iam/gated-proxy.js';
 import { startDynalite, type LocalDynamoDb } from '../../local/dynamodb.js';
 import { createEventBridgeEndpoint } from '../../local/eventbridge-endpoint.js';
 import { createSageMakerSimulator } from '../../local/sagemaker-simulator.js';
 import { createSnsEndpoint } from '../../local/sns-endpoint.js';
+import { createSqsEndpoint } from '../../local/sqs-endpoint.js';
 import { loadTemplate, type CloudFormationTemplate } from '../../local/iam/template-policies.js';
 import { ACCOUNT, REGION, sampleJob } from '../support/fixtures.js';
 import { CALL_LOG_VARIABLE, TEST_USER } from '../support/iam.js';
@@ -146,7 +148,7 @@ describe('only the right callers reach a local endpoint', () => {
 
   beforeAll(async () => {
     dynalite = await startDynalite();
-    const [dynamo, sagemaker, events, sns] = await Promise.all([
+    const [dynamo, sagemaker, events, sns, sqs] = await Promise.all([
       listenGated({ url: dynalite.url }, iam.gateFor(dynamodbProtocol)),
       createSageMakerSimulator().listen(0, iam.gateFor(sagemakerProtocol)),
       createEventBridgeEndpoint({ account: ACCOUNT, region: REGION }).listen(
@@ -154,6 +156,7 @@ describe('only the right callers reach a local endpoint', () => {
         iam.gateFor(eventBridgeProtocol),
       ),
       createSnsEndpoint({ account: ACCOUNT, region: REGION }).listen(0, iam.gateFor(snsProtocol)),
+      createSqsEndpoint({ account: ACCOUNT, region: REGION }).listen(0, iam.gateFor(sqsProtocol)),
     ]);
     listeners.push(
       { name: 'DynamoDB', server: dynamo, target: 'DynamoDB_20120810.ListTables', query: false },
@@ -165,6 +168,7 @@ describe('only the right callers reach a local endpoint', () => {
       },
       { name: 'EventBridge', server: events, target: 'AWSEvents.ListRules', query: false },
       { name: 'SNS', server: sns, target: '', query: true },
+      { name: 'SQS', server: sqs, target: 'AmazonSQS.ListQueues', query: false },
     );
   });
 

@@ -1,4 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
+import { fromIni } from '@aws-sdk/credential-providers';
+import { LOCAL_PROFILE } from '../../local/iam/user-credentials.js';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -115,3 +117,14 @@ export async function botocoreCalls(
   if (code !== 0) throw new Error(`botocore_calls.py exited ${code}: ${stderr}`);
   return JSON.parse(stdout) as BotocoreResult[];
 }
+
+/**
+ * The keys the local stack made for its user, read from its data folder as the AWS CLI reads the
+ * profile: what a test's own SDK clients sign with against the stack's endpoints.
+ */
+export const stackUserCredentials = (dataDir: string) =>
+  fromIni({
+    profile: LOCAL_PROFILE,
+    filepath: join(dataDir, 'credentials'),
+    configFilepath: join(dataDir, 'config'),
+  });
