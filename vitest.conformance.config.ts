@@ -14,6 +14,8 @@ export default defineConfig({
       'test/integration/detect-package.test.ts',
       'test/integration/api-package.test.ts',
       'test/integration/template.test.ts',
+      'test/integration/template-lint.test.ts',
+      'test/integration/template-policies.test.ts',
       'test/integration/local-endpoints.test.ts',
       'test/integration/redrive-queues.test.ts',
       'test/integration/dashboard-proxy.test.ts',

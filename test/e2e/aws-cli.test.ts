@@ -6,7 +6,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aws, awsError, botocoreCalls, type StackInfo } from '../support/aws-clients.js';
 import { requireAwsTools } from '../support/aws-tools.js';
-import { endAll, eventually, freePort, runCli, type CliProcess } from '../support/cli-process.js';
+import {
+  endAll,
+  eventually,
+  freePort,
+  runCli,
+  type CliProcess,
+  startArgs,
+} from '../support/cli-process.js';
 
 // The local stack driven the way a user would: `npm start`, then AWS's own CLI and botocore
 // pointed at its endpoints, as the README shows.
@@ -26,18 +33,9 @@ interface Stack {
 async function startStack(pollIntervalSeconds: number, reuseDataDir?: string): Promise<Stack> {
   const dataDir = reuseDataDir ?? (await mkdtemp(join(tmpdir(), 'irwatch-aws-cli-')));
   const port = await freePort();
-  const cli = runCli([
-    'start',
-    '--data-dir',
-    dataDir,
-    '--port',
-    String(port),
-    '--poll-interval',
-    String(pollIntervalSeconds),
-    '--scenario-speed',
-    '8',
-    '--verbose',
-  ]);
+  const cli = runCli(
+    startArgs({ dataDir, port, pollInterval: pollIntervalSeconds, scenarioSpeed: 8 }, '--verbose'),
+  );
   running.push(cli);
   await cli.waitFor(/local stack up in \d+ ms/);
   const info = JSON.parse(await readFile(join(dataDir, 'stack.json'), 'utf8')) as StackInfo;

@@ -8,7 +8,13 @@ import {
   SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import { afterAll, describe, expect, it } from 'vitest';
-import { eventually, freePort, runCli, type CliProcess } from '../support/cli-process.js';
+import {
+  eventually,
+  freePort,
+  runCli,
+  type CliProcess,
+  startArgs,
+} from '../support/cli-process.js';
 
 const SCENARIO_JOBS = 8;
 const TERMINAL = new Set(['COMPLETED', 'FAILED', 'STOPPED']);
@@ -53,21 +59,15 @@ describe('the local stack killed with SIGKILL at many points, restarted on the s
     const journal = join(dataDir, 'bus-journal.jsonl');
 
     const start = async () => {
-      const cli = runCli([
-        'start',
-        '--data-dir',
-        dataDir,
-        '--port',
-        String(port),
-        '--poll-interval',
-        '1',
-        '--scenario-speed',
-        '4',
-        // Longer than notify's claim lease (45 s) over the three attempts, as Lambda's own
-        // retries are: a claim left by a killed invocation has expired by the last attempt.
-        '--retry-delay',
-        '20',
-      ]);
+      const cli = runCli(
+        startArgs(
+          { dataDir, port, pollInterval: 1, scenarioSpeed: 4 },
+          // Longer than notify's claim lease (45 s) over the three attempts, as Lambda's own
+          // retries are: a claim left by a killed invocation has expired by the last attempt.
+          '--retry-delay',
+          '20',
+        ),
+      );
       running.push(cli);
       await cli.waitFor(/local stack up in \d+ ms/, 60_000);
       return cli;

@@ -1,5 +1,4 @@
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext } from 'playwright-core';
@@ -7,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listen, send, type LocalServer } from '../../local/http-server.js';
 import { startStack, type LocalStack } from '../../local/stack.js';
 import { launchChromium } from '../support/browser.js';
+import { requestWithHost } from '../support/raw-http.js';
 import { repoRoot } from '../support/serverless.js';
 
 let stack: LocalStack;
@@ -67,19 +67,7 @@ afterAll(async () => {
 describe('the API and the data of the local stack', () => {
   it('answer only requests that name the API as their Host (no DNS rebinding)', async () => {
     const { port } = new URL(stack.url);
-    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = request(
-        { host: '127.0.0.1', port, path: '/jobs', headers: { host: `rebound.example:${port}` } },
-        (res) => {
-          let body = '';
-          res.setEncoding('utf8');
-          res.on('data', (chunk: string) => (body += chunk));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-        },
-      );
-      req.on('error', reject);
-      req.end();
-    });
+    const answer = await requestWithHost({ port, path: '/jobs', host: `rebound.example:${port}` });
     expect(answer.status).toBe(403);
     expect(JSON.parse(answer.body)).toMatchObject({
       status: 403,

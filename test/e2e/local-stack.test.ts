@@ -2,7 +2,14 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { endAll, eventually, freePort, runCli, type CliProcess } from '../support/cli-process.js';
+import {
+  endAll,
+  eventually,
+  freePort,
+  runCli,
+  type CliProcess,
+  startArgs,
+} from '../support/cli-process.js';
 
 const SCENARIO_JOBS = 8;
 const TERMINAL = ['COMPLETED', 'FAILED', 'STOPPED'];
@@ -27,18 +34,7 @@ const outboxLines = async (dataDir: string) =>
     .map((line) => JSON.parse(line) as { subject: string; attributes: Record<string, string> });
 
 async function startCli(dataDir: string, port: number): Promise<CliProcess> {
-  const cli = runCli([
-    'start',
-    '--data-dir',
-    dataDir,
-    '--port',
-    String(port),
-    '--poll-interval',
-    '1',
-    '--scenario-speed',
-    '8',
-    '--verbose',
-  ]);
+  const cli = runCli(startArgs({ dataDir, port, pollInterval: 1, scenarioSpeed: 8 }, '--verbose'));
   running.push(cli);
   await cli.waitFor(/local stack up in \d+ ms/);
   return cli;

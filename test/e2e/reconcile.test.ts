@@ -8,7 +8,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startStack, type LocalStack } from '../../local/stack.js';
 import { STATUS_RANK } from '../../shared/db/items.js';
 import { keys } from '../../shared/db/table.js';
-import { eventually, freePort, runCli, type CliProcess } from '../support/cli-process.js';
+import {
+  eventually,
+  freePort,
+  runCli,
+  type CliProcess,
+  startArgs,
+} from '../support/cli-process.js';
 
 const SCENARIO_JOBS = 8;
 const TABLE = 'irwatch-local';
@@ -124,20 +130,10 @@ describe('a job left stale in the table', () => {
     await first.stop();
     stack = undefined;
     const port = await freePort();
-    const second = runCli([
-      'start',
-      '--data-dir',
-      dataDir,
-      '--port',
-      String(port),
-      '--poll-interval',
-      '1',
-      '--reconcile-interval',
-      '1',
-      // The same scenario clock as the first run, so SageMaker still shows the jobs finished.
-      '--scenario-speed',
-      '8',
-    ]);
+    // The same scenario clock as the first run, so SageMaker still shows the jobs finished.
+    const second = runCli(
+      startArgs({ dataDir, port, pollInterval: 1, scenarioSpeed: 8 }, '--reconcile-interval', '1'),
+    );
     running.push(second);
     await second.waitFor(/local stack up in \d+ ms/, 60_000);
     await second.waitFor(/detect: reconcile listed/);

@@ -1,5 +1,4 @@
 import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -26,6 +25,7 @@ import { createSqsEndpoint } from '../../local/sqs-endpoint.js';
 import { loadTemplate, type CloudFormationTemplate } from '../../local/iam/template-policies.js';
 import { ACCOUNT, REGION, sampleJob } from '../support/fixtures.js';
 import { CALL_LOG_VARIABLE, TEST_USER } from '../support/iam.js';
+import { requestWithHost } from '../support/raw-http.js';
 import { repoRoot } from '../support/serverless.js';
 
 const STAGE = 'iam';
@@ -178,24 +178,12 @@ describe('only the right callers reach a local endpoint', () => {
   });
 
   const rawPost = (port: number, host: string, target: string) =>
-    new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = request(
-        {
-          host: '127.0.0.1',
-          port,
-          method: 'POST',
-          path: '/',
-          headers: { host, 'x-amz-target': target },
-        },
-        (res) => {
-          let body = '';
-          res.setEncoding('utf8');
-          res.on('data', (chunk: string) => (body += chunk));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-        },
-      );
-      req.on('error', reject);
-      req.end('{}');
+    requestWithHost({
+      port,
+      host,
+      method: 'POST',
+      headers: { 'x-amz-target': target },
+      body: '{}',
     });
 
   const unsigned = (

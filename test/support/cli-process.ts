@@ -31,6 +31,25 @@ export async function endAll(processes: CliProcess[], signal: NodeJS.Signals): P
   }
 }
 
+/** The arguments of `irwatch start` on a data folder and port, at a poll interval and speed. */
+export function startArgs(
+  options: { dataDir: string; port: number; pollInterval: number; scenarioSpeed: number },
+  ...more: string[]
+): string[] {
+  return [
+    'start',
+    '--data-dir',
+    options.dataDir,
+    '--port',
+    String(options.port),
+    '--poll-interval',
+    String(options.pollInterval),
+    '--scenario-speed',
+    String(options.scenarioSpeed),
+    ...more,
+  ];
+}
+
 /** Runs `bin/irwatch.mjs` as a user would, with the environment of a machine without AWS. */
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): CliProcess {
   const clean: NodeJS.ProcessEnv = {};
