@@ -46,61 +46,68 @@ export async function writeWatermark(
 }
 
 /**
- * The last-seen status of each named job (absent when never seen), BatchGetItem 100 keys a
- * call, resending UnprocessedKeys with backoff until read or the attempts run out.
+ * The status and LastModifiedTime that items keyed by job name hold, BatchGetItem 100 keys a
+ * call (strongly consistent, only those attributes), resending UnprocessedKeys with backoff until
+ * read or the attempts run out. An absent item is absent from the map.
  */
-export async function readSeenStatuses(
+async function readStatuses(
   doc: DynamoDBDocumentClient,
   tableName: string,
-  jobNames: readonly string[],
-  options: RetryOptions = {},
+  itemKeys: ReadonlyArray<Record<string, unknown>>,
+  attributes: readonly string[],
+  options: RetryOptions,
 ): Promise<{ statuses: Map<string, SeenStatus>; calls: number }> {
   const statuses = new Map<string, SeenStatus>();
-  const { items, calls } = await batchGetAll(
-    doc,
-    tableName,
-    [...new Set(jobNames)].map(keys.seen),
-    { ...options, consistentRead: true, attributes: ['jobName', 'status', 'lastModifiedTime'] },
-  );
+  const { items, calls } = await batchGetAll(doc, tableName, itemKeys, {
+    ...options,
+    consistentRead: true,
+    attributes,
+  });
   for (const item of items) {
-    const seen = item as unknown as SeenStatus;
-    statuses.set(seen.jobName, {
-      jobName: seen.jobName,
-      status: seen.status,
-      lastModifiedTime: seen.lastModifiedTime ?? null,
+    const found = item as Partial<SeenStatus>;
+    if (typeof found.jobName !== 'string') continue;
+    statuses.set(found.jobName, {
+      jobName: found.jobName,
+      // A job record marked not-found carries no status: any status SageMaker shows differs.
+      status: found.status ?? (null as unknown as SeenStatus['status']),
+      lastModifiedTime: found.lastModifiedTime ?? null,
     });
   }
   return { statuses, calls };
 }
 
-/**
- * The status and LastModifiedTime of each named job's record (absent when there is none): only
- * those attributes of the `JOB` item, which is all detect's role may read of a job's partition.
- */
-export async function readJobRecords(
+/** The last-seen status of each named job (absent when never seen). */
+export const readSeenStatuses = (
   doc: DynamoDBDocumentClient,
   tableName: string,
   jobNames: readonly string[],
   options: RetryOptions = {},
-): Promise<{ statuses: Map<string, SeenStatus>; calls: number }> {
-  const statuses = new Map<string, SeenStatus>();
-  const { items, calls } = await batchGetAll(doc, tableName, [...new Set(jobNames)].map(keys.job), {
-    ...options,
-    consistentRead: true,
-    attributes: JOB_RECORD_ATTRIBUTES,
-  });
-  for (const item of items) {
-    const record = item as Partial<SeenStatus>;
-    if (typeof record.jobName !== 'string') continue;
-    statuses.set(record.jobName, {
-      jobName: record.jobName,
-      // A record marked not-found carries no status: any status SageMaker shows differs.
-      status: record.status ?? (null as unknown as SeenStatus['status']),
-      lastModifiedTime: record.lastModifiedTime ?? null,
-    });
-  }
-  return { statuses, calls };
-}
+) =>
+  readStatuses(
+    doc,
+    tableName,
+    [...new Set(jobNames)].map(keys.seen),
+    ['jobName', 'status', 'lastModifiedTime'],
+    options,
+  );
+
+/**
+ * The status and LastModifiedTime of each named job's record (absent when there is none): only
+ * those attributes of the `JOB` item, which is all detect's role may read of a job's partition.
+ */
+export const readJobRecords = (
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  jobNames: readonly string[],
+  options: RetryOptions = {},
+) =>
+  readStatuses(
+    doc,
+    tableName,
+    [...new Set(jobNames)].map(keys.job),
+    JOB_RECORD_ATTRIBUTES,
+    options,
+  );
 
 /** What a backfill reads of a job record; detect's role allows no other attribute there. */
 export const JOB_RECORD_ATTRIBUTES = ['jobName', 'status', 'lastModifiedTime'] as const;
