@@ -726,36 +726,25 @@ export function createSageMakerSimulator(
     if ((recommendationId === undefined) === (endpointName === undefined)) {
       throw validation('Provide exactly one of RecommendationId or EndpointName.');
     }
-    let metrics: WireObject | undefined;
-    if (recommendationId !== undefined) {
-      const recs = Array.isArray(found.view.InferenceRecommendations)
-        ? found.view.InferenceRecommendations.filter(isRecord)
-        : [];
-      const rec = recs.find((r) => r.RecommendationId === recommendationId);
-      if (!rec) {
-        throw new ServiceError(
-          400,
-          'ResourceNotFound',
-          `Could not find recommendation ${recommendationId} in job ${name}`,
-        );
-      }
-      metrics = isRecord(rec.Metrics) ? rec.Metrics : {};
-    } else {
-      const perfs = Array.isArray(found.view.EndpointPerformances)
-        ? found.view.EndpointPerformances.filter(isRecord)
-        : [];
-      const perf = perfs.find(
-        (p) => isRecord(p.EndpointInfo) && p.EndpointInfo.EndpointName === endpointName,
-      );
-      if (!perf) {
-        throw new ServiceError(
-          400,
-          'ResourceNotFound',
-          `Could not find endpoint ${endpointName} in job ${name}`,
-        );
-      }
-      metrics = isRecord(perf.Metrics) ? perf.Metrics : {};
+    // The metrics of the named recommendation, or of the named existing endpoint.
+    const [list, matches, what] =
+      recommendationId !== undefined
+        ? [
+            found.view.InferenceRecommendations,
+            (r: WireObject) => r.RecommendationId === recommendationId,
+            `recommendation ${recommendationId}`,
+          ]
+        : [
+            found.view.EndpointPerformances,
+            (p: WireObject) =>
+              isRecord(p.EndpointInfo) && p.EndpointInfo.EndpointName === endpointName,
+            `endpoint ${String(endpointName)}`,
+          ];
+    const entry = (Array.isArray(list) ? list.filter(isRecord) : []).find(matches);
+    if (!entry) {
+      throw new ServiceError(400, 'ResourceNotFound', `Could not find ${what} in job ${name}`);
     }
+    const metrics: WireObject = isRecord(entry.Metrics) ? entry.Metrics : {};
     const maxInvocations = Number(metrics.MaxInvocations);
     // Target tracking aims each instance at the load that keeps its CPUs at the target.
     const perInstance = Math.max(

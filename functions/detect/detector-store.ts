@@ -76,41 +76,28 @@ async function readStatuses(
   return { statuses, calls };
 }
 
+/** What a backfill reads of a job record; detect's role allows no other attribute there. */
+export const JOB_RECORD_ATTRIBUTES = ['jobName', 'status', 'lastModifiedTime'] as const;
+
+/** Reads, for each named job, the status item `keyOf` names (seen mark or job record). */
+const statusReader =
+  (keyOf: (jobName: string) => Record<string, unknown>) =>
+  (
+    doc: DynamoDBDocumentClient,
+    tableName: string,
+    jobNames: readonly string[],
+    options: RetryOptions = {},
+  ) =>
+    readStatuses(doc, tableName, [...new Set(jobNames)].map(keyOf), JOB_RECORD_ATTRIBUTES, options);
+
 /** The last-seen status of each named job (absent when never seen). */
-export const readSeenStatuses = (
-  doc: DynamoDBDocumentClient,
-  tableName: string,
-  jobNames: readonly string[],
-  options: RetryOptions = {},
-) =>
-  readStatuses(
-    doc,
-    tableName,
-    [...new Set(jobNames)].map(keys.seen),
-    ['jobName', 'status', 'lastModifiedTime'],
-    options,
-  );
+export const readSeenStatuses = statusReader(keys.seen);
 
 /**
  * The status and LastModifiedTime of each named job's record (absent when there is none): only
  * those attributes of the `JOB` item, which is all detect's role may read of a job's partition.
  */
-export const readJobRecords = (
-  doc: DynamoDBDocumentClient,
-  tableName: string,
-  jobNames: readonly string[],
-  options: RetryOptions = {},
-) =>
-  readStatuses(
-    doc,
-    tableName,
-    [...new Set(jobNames)].map(keys.job),
-    JOB_RECORD_ATTRIBUTES,
-    options,
-  );
-
-/** What a backfill reads of a job record; detect's role allows no other attribute there. */
-export const JOB_RECORD_ATTRIBUTES = ['jobName', 'status', 'lastModifiedTime'] as const;
+export const readJobRecords = statusReader(keys.job);
 
 export function seenStatusItem(seen: SeenStatus, now: Date): Record<string, unknown> {
   return {
