@@ -103,6 +103,7 @@ describe('ingest in the template', () => {
         'sagemaker:DescribeInferenceRecommendationsJob',
         'sagemaker:ListInferenceRecommendationsJobSteps',
         'sqs:SendMessage',
+        'sts:AssumeRole',
         'xray:PutTelemetryRecords',
         'xray:PutTraceSegments',
       ].sort(),

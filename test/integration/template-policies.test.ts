@@ -45,6 +45,8 @@ function deployedNames(template: CloudFormationTemplate) {
     logStream: (fn: string) =>
       `arn:aws:logs:${region}:${account}:log-group:/aws/lambda/irwatch-${ENV.stage}-${fn}:log-stream:2026/12/06/[$LATEST]0123456789abcdef`,
     job: `arn:aws:sagemaker:${region}:${account}:inference-recommendations-job/my-job`,
+    /** A watched account's reader role (spoke/template.yml). */
+    spokeReader: `arn:aws:iam::111122223333:role/irwatch-${ENV.stage}-reader`,
     cursorKeyParameter: `arn:aws:ssm:${region}:${account}:parameter/irwatch/${ENV.stage}/api/cursor-key`,
     // The keys behind aws/ssm and aws/sns (or a key the deployer chose instead).
     ssmKey: `arn:aws:kms:${region}:${account}:key/0a1b2c3d-0000-4000-8000-00000000aaaa`,
@@ -99,6 +101,7 @@ function expectedCalls(template: CloudFormationTemplate): Record<string, Expecte
       { action: 'dynamodb:BatchGetItem', resource: names.table, context: detector },
       { action: 'dynamodb:BatchWriteItem', resource: names.table, context: detector },
       { action: 'events:PutEvents', resource: names.bus },
+      { action: 'sts:AssumeRole', resource: names.spokeReader },
     ],
     ingest: [
       ...lambdaRuntime('ingest'),
@@ -109,6 +112,7 @@ function expectedCalls(template: CloudFormationTemplate): Record<string, Expecte
       { action: 'dynamodb:UpdateItem', resource: names.table },
       { action: 'dynamodb:BatchWriteItem', resource: names.table },
       { action: 'events:PutEvents', resource: names.bus },
+      { action: 'sts:AssumeRole', resource: names.spokeReader },
     ],
     notify: [
       ...lambdaRuntime('notify'),
