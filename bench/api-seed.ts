@@ -11,7 +11,7 @@ import { recommendationItem, stepItem, summaryItems } from '../shared/db/items.j
 import { putJobRecord } from '../shared/db/job-store.js';
 import { normalizeJob } from '../shared/model/normalize.js';
 import type { JobSnapshot } from '../shared/model/types.js';
-import { sampleJob, TABLE_NAME, type BenchWorld } from './world.js';
+import { jobKey, sampleJob, TABLE_NAME, type BenchWorld } from './world.js';
 
 const TEMPLATE = 'large-sweep-250';
 /** Every 50th job is a large sweep; the others share the rest of the recommendations. */
@@ -94,7 +94,7 @@ async function templates(world: BenchWorld, counts: Set<number>) {
           InferenceRecommendations: response.InferenceRecommendations?.slice(0, count),
         },
         steps,
-        { jobName: TEMPLATE, status: 'COMPLETED' },
+        { ...jobKey(TEMPLATE), status: 'COMPLETED' },
       ),
     );
   }

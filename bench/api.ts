@@ -16,7 +16,7 @@ import { isLarge, jobNameOf, modelNameOf, seedTable, type SeededJob } from './ap
 import { repoRoot } from './paths.js';
 import { emitSection, type Cell } from './report.js';
 import { median, ms, percentile, ratio } from './stats.js';
-import { ACCOUNT, lambdaContext, startBenchWorld, TABLE_NAME } from './world.js';
+import { ACCOUNT, HOME, jobKey, lambdaContext, startBenchWorld, TABLE_NAME } from './world.js';
 
 const JOBS = Number(process.env.BENCH_API_JOBS ?? 10_000);
 const RECOMMENDATIONS = Number(process.env.BENCH_API_RECOMMENDATIONS ?? 250_000);
@@ -193,7 +193,7 @@ function routeCases(jobs: SeededJob[], latencyThreshold: number): RouteCase[] {
       bare: async (doc, body) => {
         const job = body.job as Body | undefined;
         const { Item } = await doc.send(
-          new GetCommand({ TableName: TABLE_NAME, Key: keys.job(String(job?.jobName)) }),
+          new GetCommand({ TableName: TABLE_NAME, Key: keys.job(jobKey(String(job?.jobName))) }),
         );
         return Item ? 1 : 0;
       },
@@ -207,7 +207,7 @@ function routeCases(jobs: SeededJob[], latencyThreshold: number): RouteCase[] {
           doc,
           childrenPage(
             String(body.jobName),
-            keyValues.recommendationPrefix,
+            keyValues.recommendationPrefix(HOME),
             arrayOf(body.recommendations).length,
           ),
         ),
@@ -221,7 +221,7 @@ function routeCases(jobs: SeededJob[], latencyThreshold: number): RouteCase[] {
           doc,
           childrenPage(
             String(body.jobName),
-            keyValues.recommendationPrefix,
+            keyValues.recommendationPrefix(HOME),
             arrayOf(body.recommendations).length,
           ),
         ),
@@ -238,7 +238,7 @@ function routeCases(jobs: SeededJob[], latencyThreshold: number): RouteCase[] {
           doc,
           childrenPage(
             String(body.jobName),
-            keyValues.recommendationPrefix,
+            keyValues.recommendationPrefix(HOME),
             arrayOf(body.recommendations).length,
           ),
         ),
@@ -255,7 +255,7 @@ function routeCases(jobs: SeededJob[], latencyThreshold: number): RouteCase[] {
         const { Item } = await doc.send(
           new GetCommand({
             TableName: TABLE_NAME,
-            Key: keys.recommendation(String(rec?.jobName), String(rec?.recommendationId)),
+            Key: keys.recommendation(jobKey(String(rec?.jobName)), String(rec?.recommendationId)),
           }),
         );
         return Item ? 1 : 0;
@@ -268,7 +268,11 @@ function routeCases(jobs: SeededJob[], latencyThreshold: number): RouteCase[] {
       bare: async (doc, body) =>
         pageQuery(
           doc,
-          childrenPage(String(body.jobName), keyValues.stepPrefix, arrayOf(body.benchmarks).length),
+          childrenPage(
+            String(body.jobName),
+            keyValues.stepPrefix(HOME),
+            arrayOf(body.benchmarks).length,
+          ),
         ),
     },
     {
@@ -289,13 +293,16 @@ function routeCases(jobs: SeededJob[], latencyThreshold: number): RouteCase[] {
           doc.send(
             new GetCommand({
               TableName: TABLE_NAME,
-              Key: keys.recommendation(String(rec.jobName), String(rec.recommendationId)),
+              Key: keys.recommendation(jobKey(String(rec.jobName)), String(rec.recommendationId)),
             }),
           ),
           ...(body.job
             ? [
                 doc.send(
-                  new GetCommand({ TableName: TABLE_NAME, Key: keys.job(String(rec.jobName)) }),
+                  new GetCommand({
+                    TableName: TABLE_NAME,
+                    Key: keys.job(jobKey(String(rec.jobName))),
+                  }),
                 ),
               ]
             : []),
@@ -322,11 +329,14 @@ function routeCases(jobs: SeededJob[], latencyThreshold: number): RouteCase[] {
         const [batch, ...pages] = await Promise.all([
           doc.send(
             new BatchGetCommand({
-              RequestItems: { [TABLE_NAME]: { Keys: names.map((name) => keys.job(name)) } },
+              RequestItems: { [TABLE_NAME]: { Keys: names.map((name) => keys.job(jobKey(name))) } },
             }),
           ),
           ...names.map((name) =>
-            pageQuery(doc, childrenPage(name, keyValues.recommendationPrefix, runs.get(name) ?? 1)),
+            pageQuery(
+              doc,
+              childrenPage(name, keyValues.recommendationPrefix(HOME), runs.get(name) ?? 1),
+            ),
           ),
         ]);
         return (batch.Responses?.[TABLE_NAME]?.length ?? 0) + pages.reduce((a, b) => a + b, 0);
@@ -373,7 +383,7 @@ export async function runApi(): Promise<void> {
         await doc.send(
           new QueryCommand({
             TableName: TABLE_NAME,
-            ...childrenPage(jobNameOf(0), keyValues.recommendationPrefix, 250),
+            ...childrenPage(jobNameOf(0), keyValues.recommendationPrefix(HOME), 250),
           }),
         )
       ).Items?.map((item) => (item.metrics as { modelLatency: number | null }).modelLatency)

@@ -10,7 +10,7 @@ import { cloneJob } from '../local/sagemaker-simulator.js';
 import { createTableInput, keys } from '../shared/db/table.js';
 import { emitSection, type Cell } from './report.js';
 import { ms, ratio } from './stats.js';
-import { lambdaContext, sampleJob, startBenchWorld, TABLE_NAME } from './world.js';
+import { jobKey, lambdaContext, sampleJob, startBenchWorld, TABLE_NAME } from './world.js';
 
 const JOB_COUNTS = [100, 1_000, 10_000] as const;
 const DRIFTED_SHARE = 0.01;
@@ -68,7 +68,7 @@ async function reconcileCost(): Promise<Cell[][]> {
         );
         const drifted = i < count * DRIFTED_SHARE;
         records.push({
-          ...keys.job(name),
+          ...keys.job(jobKey(name)),
           entity: 'job',
           jobName: name,
           status: drifted ? 'IN_PROGRESS' : 'COMPLETED',
@@ -122,8 +122,8 @@ async function repairCost(): Promise<Cell[][]> {
     const doc = DynamoDBDocumentClient.from(client);
     await client.send(new CreateTableCommand(createTableInput('irwatch-local')));
     const items = Array.from({ length: count }, (_, i) => ({
-      ...keys.job(`job-${i}`),
-      ...keys.statusIndex('COMPLETED', new Date(i * 1000).toISOString(), `job-${i}`),
+      ...keys.job(jobKey(`job-${i}`)),
+      ...keys.statusIndex('COMPLETED', new Date(i * 1000).toISOString(), jobKey(`job-${i}`)),
       jobName: `job-${i}`,
       status: 'COMPLETED',
     }));

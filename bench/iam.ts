@@ -43,7 +43,7 @@ const [signaturesOnly, withIam] = await Promise.all([
 
 async function perCall(endpoint: string): Promise<number> {
   const client = new DynamoDBClient({ endpoint, region: REGION, credentials, maxAttempts: 1 });
-  const key = keys.watermark();
+  const key = keys.watermark({ accountId: '000000000000', region: REGION });
   const get = async () => {
     await client.send(
       new GetItemCommand({

@@ -15,6 +15,7 @@ import { emitSection, type Cell } from './report.js';
 import { median, ms, percentile, ratio } from './stats.js';
 import {
   BUS_NAME,
+  HOME,
   lambdaContext,
   sampleJob,
   startBenchWorld,
@@ -149,7 +150,7 @@ async function timeJobs(): Promise<Cell[][]> {
           ...item,
           [layout.primary.pk]: { S: keyValues.jobPk(bareName) },
         });
-        const jobItem = stored.find((item) => item[layout.primary.sk]?.S === keyValues.jobSk);
+        const jobItem = stored.find((item) => item[layout.primary.sk]?.S === keyValues.jobSk(HOME));
         const children = stored.filter((item) => item !== jobItem).map(rename);
         const detail = JSON.stringify(world.eventBridge.events.at(-1)?.event.detail ?? {});
         const bareStart = performance.now();

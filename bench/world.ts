@@ -14,6 +14,8 @@ import { ACCOUNT, REGION } from '../test/support/fixtures.js';
 
 export {
   ACCOUNT,
+  HOME,
+  jobKey,
   REGION,
   lambdaContext,
   readEventFile,

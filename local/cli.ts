@@ -14,12 +14,14 @@ const USAGE = `irwatch — watch SageMaker Inference Recommender jobs
 Usage:
   irwatch start [--port 3000] [--data-dir .irwatch] [--poll-interval 5] [--reconcile-interval 86400]
                 [--webhook URL] [--scenario-speed 1] [--config serverless.yml] [--no-iam] [--verbose]
-  irwatch jobs [--status STATUS] [--model NAME] [--api-url URL]
-  irwatch recs <job> [--max-latency MS] [--sort METRIC] [--pareto] [--api-url URL]
+  irwatch jobs [--status STATUS] [--model NAME] [--account ID] [--region R] [--api-url URL]
+  irwatch recs <job|job ARN> [--account ID --region R] [--max-latency MS] [--sort METRIC] [--pareto]
+               [--api-url URL]
   irwatch dashboard --api-url URL [--port 3001]
   irwatch backfill [--data-dir .irwatch]
   irwatch replay <event.json> [--data-dir .irwatch]
   irwatch redrive [--data-dir .irwatch] | --stage <stage> [--region R]
+  irwatch migrate --stage <stage> [--region R] [--account ID]
   irwatch test-event-pattern --event-pattern <json|@file> --event <json|@file>
 
 Without --api-url, commands talk to the local stack (npm start). With --api-url, to a deployed
@@ -103,11 +105,14 @@ async function listJobs(options: Options): Promise<string> {
   const model = str(options, 'model');
   if (status) query.set('status', status.toUpperCase());
   if (model) query.set('modelName', model);
+  setLocation(query, options);
   const body = await api(options, `jobs${query.size ? `?${query}` : ''}`);
   const rows = listOf(body, 'jobs');
   if (rows.length === 0) return 'No jobs.';
   return table(rows, [
     ['jobName', 'JOB'],
+    ['accountId', 'ACCOUNT'],
+    ['region', 'REGION'],
     ['status', 'STATUS'],
     ['jobType', 'TYPE'],
     ['modelName', 'MODEL'],
@@ -117,15 +122,26 @@ async function listJobs(options: Options): Promise<string> {
   ]);
 }
 
+/** --account and --region: which account's and region's jobs (a job name is unique only there). */
+function setLocation(query: URLSearchParams, options: Options): void {
+  const account = str(options, 'account');
+  const region = str(options, 'region');
+  if (account) query.set('accountId', account);
+  if (region) query.set('region', region);
+}
+
 async function listRecommendations(job: string | undefined, options: Options): Promise<string> {
-  if (!job) throw new UsageError('recs needs a job name: irwatch recs <job>');
+  if (!job) throw new UsageError('recs needs a job name or ARN: irwatch recs <job>');
   const query = new URLSearchParams();
+  setLocation(query, options);
   const maxLatency = str(options, 'max-latency');
   if (maxLatency) query.set('maxModelLatency', maxLatency);
   query.set('sortBy', str(options, 'sort') ?? 'costPerInference');
   if (options.pareto) query.set('paretoOnly', 'true');
   query.set('limit', '500');
   const body = await api(options, `jobs/${encodeURIComponent(job)}/recommendations?${query}`);
+  const { jobName, accountId, region } = body as Record<string, string>;
+  const caption = `Job ${jobName} in account ${accountId}, ${region}`;
   const rows = listOf(body, 'recommendations').map((rec) => {
     const metrics = (rec.metrics ?? {}) as Record<string, unknown>;
     const serverless = rec.serverless as { memorySizeInMB?: number } | null;
@@ -138,8 +154,8 @@ async function listRecommendations(job: string | undefined, options: Options): P
       pareto: (rec.derived as { paretoOptimal?: boolean } | undefined)?.paretoOptimal,
     };
   });
-  if (rows.length === 0) return `No recommendations for ${job} match.`;
-  return table(rows, [
+  if (rows.length === 0) return `${caption}: no recommendations match.`;
+  return `${caption}\n\n${table(rows, [
     ['id', 'ID'],
     ['config', 'CONFIGURATION'],
     ['costPerHour', '$/HOUR'],
@@ -149,13 +165,17 @@ async function listRecommendations(job: string | undefined, options: Options): P
     ['cpuUtilization', 'CPU %'],
     ['memoryUtilization', 'MEM %'],
     ['pareto', 'PARETO'],
-  ]);
+  ])}`;
 }
 
 type OptionSpec = { type: 'string' | 'boolean'; short?: string };
 
 const DATA_DIR: Record<string, OptionSpec> = { 'data-dir': { type: 'string' } };
 const API: Record<string, OptionSpec> = { 'api-url': { type: 'string' }, ...DATA_DIR };
+const LOCATION: Record<string, OptionSpec> = {
+  account: { type: 'string' },
+  region: { type: 'string' },
+};
 
 /** Each command's usage and the only options it takes: any other is an error, not ignored. */
 export const COMMANDS: Record<string, { usage: string; options: Record<string, OptionSpec> }> = {
@@ -184,17 +204,23 @@ Every call a function makes is evaluated against its role in serverless.yml, as 
     },
   },
   jobs: {
-    usage: `irwatch jobs [--status STATUS] [--model NAME] [--api-url URL] [--data-dir .irwatch]
+    usage: `irwatch jobs [--status STATUS] [--model NAME] [--account ID] [--region R] [--api-url URL]
+             [--data-dir .irwatch]
 
-Lists jobs as a table, newest first: of the local stack, or of a deployed API (--api-url, signed
-with your AWS credentials).`,
-    options: { status: { type: 'string' }, model: { type: 'string' }, ...API },
+Lists jobs as a table, newest first, with the account and region each runs in: of the local
+stack, or of a deployed API (--api-url, signed with your AWS credentials). --account and --region
+keep only the jobs of that account, of that region.`,
+    options: { status: { type: 'string' }, model: { type: 'string' }, ...LOCATION, ...API },
   },
   recs: {
-    usage: `irwatch recs <job> [--max-latency MS] [--sort METRIC] [--pareto] [--api-url URL] [--data-dir .irwatch]
+    usage: `irwatch recs <job|job ARN> [--account ID --region R] [--max-latency MS] [--sort METRIC]
+             [--pareto] [--api-url URL] [--data-dir .irwatch]
 
-Lists a job's recommendations as a table, cheapest per inference first unless --sort says otherwise.`,
+Lists a job's recommendations as a table, cheapest per inference first unless --sort says otherwise.
+A job name recorded in more than one account or region needs --account and --region, or the
+job's ARN: alone, it is refused with the list of matches.`,
     options: {
+      ...LOCATION,
       'max-latency': { type: 'string' },
       sort: { type: 'string' },
       pareto: { type: 'boolean' },
@@ -228,6 +254,15 @@ irwatch redrive --stage STAGE [--region REGION]
 
 Puts the local dead letters back on the bus, or (--stage) a deployed stage's dead-letter queues.`,
     options: { ...DATA_DIR, stage: { type: 'string' }, region: { type: 'string' } },
+  },
+  migrate: {
+    usage: `irwatch migrate --stage STAGE [--region REGION] [--account ID]
+
+Keys the jobs of a deployed stage's table by account and region, as this version stores them
+(the local stack does this itself at start). Run it once after deploying this version over one
+that keyed jobs by name alone; running it again changes nothing. Each job's account and region
+come from its ARN; --account (with --region) places the few stored without one.`,
+    options: { stage: { type: 'string' }, region: { type: 'string' }, account: { type: 'string' } },
   },
   'test-event-pattern': {
     usage: `irwatch test-event-pattern --event-pattern <json|@file> --event <json|@file>
@@ -307,6 +342,10 @@ export async function main(argv: string[]): Promise<number> {
     case 'redrive': {
       const { runRedrive } = await import('./commands.js');
       return runRedrive(options);
+    }
+    case 'migrate': {
+      const { runMigrate } = await import('./commands.js');
+      return runMigrate(options);
     }
     default:
       console.log(String(await testEventPattern(options)));

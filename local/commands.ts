@@ -2,9 +2,13 @@ import { existsSync } from 'node:fs';
 import { appendFile, readFile, rename, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { isAccountId } from '../shared/accounts.js';
 import { rulesOf, type DeadLetter } from './bus.js';
 import { matchesEventPattern } from './event-pattern.js';
+import { migrateJobKeys } from './migrate-keys.js';
 import { redriveExitCode, redriveQueues } from './redrive-queues.js';
 import { localRoleSession } from './iam/local-iam.js';
 import { readServerlessConfig } from './serverless-config.js';
@@ -330,5 +334,41 @@ async function runQueueRedrive(stage: string, options: Options): Promise<number>
   } finally {
     sqs.destroy();
     eventBridge.destroy();
+  }
+}
+
+/**
+ * Deployed mode: the one-off migration of a stage's table to jobs keyed by account and region
+ * (local/migrate-keys.ts), with the usual AWS credentials and region, or --region.
+ */
+export async function runMigrate(options: Options): Promise<number> {
+  const stage = str(options, 'stage');
+  if (stage === undefined) {
+    throw new StackStartError(
+      'migrate needs --stage: the local stack migrates its own table when it starts',
+    );
+  }
+  const region = str(options, 'region');
+  const account = str(options, 'account');
+  if (account !== undefined && (!isAccountId(account) || region === undefined)) {
+    throw new StackStartError('--account must be a 12-digit account ID, given with --region');
+  }
+  const client = new DynamoDBClient(region ? { region } : {});
+  const tableName = `irwatch-${stage}`;
+  try {
+    const report = await migrateJobKeys(DynamoDBDocumentClient.from(client), tableName, {
+      ...(account && region ? { home: { accountId: account, region } } : {}),
+    });
+    if (report.alreadyMigrated) {
+      console.log(`migrate: ${tableName} already keys jobs by account and region`);
+      return 0;
+    }
+    console.log(
+      `migrate: ${tableName}: ${report.jobsMigrated} job(s) keyed by account and region, ${report.jobsAlreadyRecorded} already recorded anew, ${report.detectorItemsMigrated} detector item(s) moved; ${report.itemsWritten} items written, ${report.itemsDeleted} old items deleted`,
+    );
+    for (const line of report.skipped) console.log(`migrate: left as it was: ${line}`);
+    return report.skipped.length > 0 ? 1 : 0;
+  } finally {
+    client.destroy();
   }
 }

@@ -3,10 +3,12 @@ import { appendFileSync } from 'node:fs';
 import { readFile, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { toApiGatewayEvent, writeApiGatewayResult } from './api-adapter.js';
 import { createLocalBus, type LocalBus, type PendingDelivery } from './bus.js';
 import { dataDirPath, ensureWritableDataDir, lockDataDir } from './data-dir.js';
 import { repairIndexes, startDynalite } from './dynamodb.js';
+import { migrateJobKeys, schemaItem } from './migrate-keys.js';
 import { createEventBridgeEndpoint, type BusEvent } from './eventbridge-endpoint.js';
 import { listen, send } from './http-server.js';
 import { createFailureReporter } from './failure-reporter.js';
@@ -86,17 +88,32 @@ const STAGE = 'local';
 const REGION = process.env.AWS_REGION ?? 'us-east-1';
 const ACCOUNT = '000000000000';
 
+/**
+ * Creates the table, marked as holding the current layout; a table an earlier version wrote is
+ * migrated to it (local/migrate-keys.ts), which reads one item when there is nothing to do.
+ */
 async function ensureTable(
   endpoint: string,
   tableName: string,
   credentials: { accessKeyId: string; secretAccessKey: string },
+  log: (line: string) => void,
 ): Promise<void> {
   const client = new DynamoDBClient({ endpoint, region: REGION, credentials });
+  const doc = DynamoDBDocumentClient.from(client);
   try {
     await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const report = await migrateJobKeys(doc, tableName, {
+      home: { accountId: ACCOUNT, region: REGION },
+    });
+    if (!report.alreadyMigrated) {
+      log(
+        `dynamodb: keyed ${report.jobsMigrated} job(s) by account and region (${report.itemsWritten} items written, ${report.itemsDeleted} old items deleted)`,
+      );
+    }
   } catch (error) {
     if ((error as Error).name !== 'ResourceNotFoundException') throw error;
     await client.send(new CreateTableCommand(createTableInput(tableName)));
+    await doc.send(new PutCommand({ TableName: tableName, Item: schemaItem() }));
   } finally {
     client.destroy();
   }
@@ -179,7 +196,7 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
   servers.push(dynamo);
   const dynamoGate = await listenGated({ socketPath }, iam.gateFor(dynamodbProtocol));
   servers.push(dynamoGate);
-  await ensureTable(dynamoGate.url, tableName, user.keys);
+  await ensureTable(dynamoGate.url, tableName, user.keys, log);
 
   const externalSageMaker = process.env.AWS_ENDPOINT_URL_SAGEMAKER;
   let sagemakerUrl = externalSageMaker;
@@ -297,6 +314,7 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
 
   Object.assign(process.env, {
     AWS_REGION: REGION,
+    HOME_ACCOUNT_ID: ACCOUNT,
     AWS_ENDPOINT_URL_DYNAMODB: dynamoGate.url,
     AWS_ENDPOINT_URL_EVENTBRIDGE: eventsServer.url,
     AWS_ENDPOINT_URL_SNS: snsServer.url,

@@ -27,10 +27,19 @@ export const jobNameSchema = z
   .check(z.maxLength(64, JOB_NAME_RULE), z.regex(JOB_NAME_PATTERN, JOB_NAME_RULE));
 
 const statusSchema = z.enum(JOB_STATUSES);
+
+export const accountIdSchema = z
+  .string()
+  .check(z.regex(/^\d{12}$/, 'must be a 12-digit AWS account ID'));
+export const regionSchema = z
+  .string()
+  .check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region name such as us-east-1'));
 const isoTime = z.iso.datetime({ offset: true });
 
 export const stateChangeDetailSchema = z.object({
   jobName: jobNameSchema,
+  accountId: accountIdSchema,
+  region: regionSchema,
   jobArn: z.nullable(z.string().check(z.startsWith('arn:'))),
   status: statusSchema,
   previousStatus: z.nullable(statusSchema),
@@ -59,6 +68,8 @@ export type BestEntry = NonNullable<Best['lowestCostPerInference']>;
 
 export const recordedDetailSchema = z.object({
   jobName: jobNameSchema,
+  accountId: accountIdSchema,
+  region: regionSchema,
   jobArn: z.nullable(z.string()),
   jobType: z.nullable(z.enum(['Default', 'Advanced'])),
   status: statusSchema,

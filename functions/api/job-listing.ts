@@ -6,22 +6,52 @@ import type { Item, ItemKey, QueryInput, TableReader } from './reader.js';
 /**
  * Jobs newest first, each listing one Query (or one per status partition) on an index, never a
  * read of the whole table:
- * - by model: GSI2, sort key `<creationTime>#<jobName>`, so `createdAfter` is a key condition;
- *   `status` is a filter.
- * - by status: GSI1, sort key `<lastModifiedTime>#<jobName>`; `createdAfter` narrows the key
+ * - by model: GSI2, sort key `<creationTime>#<jobName>#<account>#<region>`, so `createdAfter`
+ *   is a key condition; `status` is a filter.
+ * - by status: GSI1, sort key `<lastModifiedTime>#<jobName>#<account>#<region>`; `createdAfter` narrows the key
  *   range (a job modified before that time cannot have been created after it) and a filter on
  *   `creationTime` makes it exact.
+ * - `accountId` and `region` are filters on any of these.
  * - neither: the 8 status partitions of GSI1 merged newest first. Each partition is read lazily
  *   in chunks sized to what the page still needs, so a page reads little more than it returns
  *   instead of `limit` items from every partition.
  */
 
 export interface JobListingQuery {
-  status?: JobStatus;
-  modelName?: string;
-  createdAfter?: string;
+  status?: JobStatus | undefined;
+  modelName?: string | undefined;
+  /** Only jobs of this account, of this region: filters on the index's items. */
+  accountId?: string | undefined;
+  region?: string | undefined;
+  createdAfter?: string | undefined;
   limit: number;
 }
+
+interface Filter {
+  expression: string;
+  names: Record<string, string>;
+  values: Record<string, unknown>;
+}
+
+/** Each condition that is given, ANDed; undefined when none is. */
+function allOf(...filters: Array<Filter | undefined>): Filter | undefined {
+  const given = filters.filter((filter) => filter !== undefined);
+  if (given.length === 0) return undefined;
+  return {
+    expression: given.map((filter) => filter.expression).join(' AND '),
+    names: Object.assign({}, ...given.map((filter) => filter.names)),
+    values: Object.assign({}, ...given.map((filter) => filter.values)),
+  };
+}
+
+const equals = (attribute: string, value: string | undefined): Filter | undefined =>
+  value === undefined
+    ? undefined
+    : {
+        expression: `#${attribute} = :${attribute}`,
+        names: { [`#${attribute}`]: attribute },
+        values: { [`:${attribute}`]: value },
+      };
 
 export const jobListingPositionSchema = z.union([
   z.strictObject({ key: z.record(z.string(), z.string()) }),
@@ -36,7 +66,7 @@ export interface JobListing {
 }
 
 /**
- * Every sort key of both indexes is `<ISO time>#<jobName>`, and job names hold no `$` (which
+ * Every sort key of both indexes is `<ISO time>#<jobName>#<account>#<region>`, and none of those hold `$` (which
  * sorts just above `#`): `<time>$` lies above every key of that exact time and below every later
  * one, which turns "created strictly after" into a key condition.
  */
@@ -58,7 +88,7 @@ function indexQuery(
   index: { indexName: string; pk: string; sk: string },
   partition: string,
   range: { lower?: string; upper?: string },
-  filter?: { expression: string; names: Record<string, string>; values: Record<string, unknown> },
+  filter?: Filter,
 ): QueryInput {
   const sk = sortKeyCondition(range.lower, range.upper);
   return {
@@ -159,27 +189,24 @@ export async function listJobItems(
   const lower = query.createdAfter === undefined ? undefined : afterTime(query.createdAfter);
   const startKey = position && 'key' in position ? position.key : undefined;
 
+  const location = allOf(equals('accountId', query.accountId), equals('region', query.region));
   if (query.modelName !== undefined) {
-    const filter = query.status
-      ? {
-          expression: '#status = :status',
-          names: { '#status': 'status' },
-          values: { ':status': query.status },
-        }
-      : undefined;
+    const filter = allOf(equals('status', query.status), location);
     const input = indexQuery(layout.byModel, keyValues.modelPk(query.modelName), { lower }, filter);
     const page = await pageOfPartition(reader, input, query.limit, startKey);
     return { items: page.items, sortedBy: 'creationTime', next: page.next && { key: page.next } };
   }
 
-  const createdFilter =
+  const createdFilter = allOf(
     query.createdAfter === undefined
       ? undefined
       : {
           expression: '#creationTime > :createdAfter',
           names: { '#creationTime': 'creationTime' },
           values: { ':createdAfter': query.createdAfter },
-        };
+        },
+    location,
+  );
 
   if (query.status !== undefined) {
     const input = indexQuery(

@@ -83,6 +83,7 @@ const problemContent = {
 const ERROR_DESCRIPTIONS = {
   400: 'A parameter is invalid: `invalidParams` names it and what is allowed.',
   404: 'No such job, recommendation or model.',
+  409: 'The job name is recorded in more than one account or region: `matches` lists them.',
   500: 'Something failed inside; `correlationId` finds it in the logs.',
 } as const;
 

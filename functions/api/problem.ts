@@ -7,6 +7,15 @@ export interface InvalidParam {
   reason: string;
 }
 
+/** One of the jobs a bare name could mean (a 409's `matches`). */
+export interface JobMatch {
+  jobName: string;
+  accountId: string;
+  region: string;
+  jobArn: string | null;
+  status: string;
+}
+
 export interface Problem {
   type: string;
   title: string;
@@ -16,12 +25,14 @@ export interface Problem {
   correlationId: string;
   invalidParams?: InvalidParam[];
   allowedMethods?: string[];
+  matches?: JobMatch[];
 }
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
   404: 'Not Found',
   405: 'Method Not Allowed',
+  409: 'Conflict',
   500: 'Internal Server Error',
 };
 
@@ -32,9 +43,9 @@ const TITLES: Record<number, string> = {
 export class ProblemError extends Error {
   override name = 'ProblemError';
   constructor(
-    readonly status: 400 | 404 | 405,
+    readonly status: 400 | 404 | 405 | 409,
     readonly detail: string,
-    readonly extra: Pick<Problem, 'invalidParams' | 'allowedMethods'> = {},
+    readonly extra: Pick<Problem, 'invalidParams' | 'allowedMethods' | 'matches'> = {},
   ) {
     super(detail);
   }
@@ -50,6 +61,9 @@ export const badRequest = (invalidParams: InvalidParam[], detail?: string) =>
   );
 
 export const notFound = (detail: string) => new ProblemError(404, detail);
+
+export const ambiguous = (detail: string, matches: JobMatch[]) =>
+  new ProblemError(409, detail, { matches });
 
 export function problemResponse(
   problem: Omit<Problem, 'type' | 'title'>,

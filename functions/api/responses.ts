@@ -15,6 +15,11 @@ import { BEST_METRICS, described, ENDPOINT_TYPES, SORT_FIELDS, type RouteId } fr
  */
 
 const isoTime = described(z.string(), 'ISO 8601, UTC');
+/** Where a job runs: with its name, what identifies it. */
+const location = {
+  accountId: described(z.string(), 'The AWS account the job runs in.'),
+  region: described(z.string(), 'The AWS region the job runs in.'),
+};
 const nullableNumber = z.nullable(z.number());
 const nullableString = () => z.nullable(z.string());
 const integer = () => z.number().check(z.int());
@@ -71,6 +76,7 @@ export const recommendationSchema = z.object({
     'True when SageMaker gave no id and irwatch derived it from the configuration.',
   ),
   jobName: z.string(),
+  ...location,
   endpointType,
   instanceType: nullableString(),
   initialInstanceCount: nullableNumber,
@@ -88,6 +94,7 @@ export const recommendationSchema = z.object({
 
 export const benchmarkStepSchema = z.object({
   jobName: z.string(),
+  ...location,
   stepIndex: integer(),
   stepType: nullableString(),
   status: nullableString(),
@@ -111,6 +118,7 @@ export const benchmarkStepSchema = z.object({
 
 export const endpointPerformanceSchema = z.object({
   jobName: z.string(),
+  ...location,
   endpointName: z.string(),
   maxInvocations: nullableNumber,
   modelLatency: nullableNumber,
@@ -118,6 +126,7 @@ export const endpointPerformanceSchema = z.object({
 
 const jobSummaryShape = {
   jobName: z.string(),
+  ...location,
   jobArn: nullableString(),
   jobType: z.nullable(z.enum(['Default', 'Advanced'])),
   jobDescription: nullableString(),
@@ -177,6 +186,7 @@ export const jobDetailSchema = z.object({
 
 export const recommendationListSchema = z.object({
   jobName: z.string(),
+  ...location,
   sortBy: z.enum(SORT_FIELDS),
   order: z.enum(['asc', 'desc']),
   matchedCount: described(integer(), 'Recommendations of the job that pass the filters.'),
@@ -218,6 +228,7 @@ export const recommendationDetailSchema = z.object({
 
 export const benchmarkListSchema = z.object({
   jobName: z.string(),
+  ...location,
   benchmarks: z.array(benchmarkStepSchema),
   nextCursor,
 });
@@ -250,6 +261,7 @@ export const spreadSchema = described(
 
 export const comparedRunSchema = z.object({
   jobName: z.string(),
+  ...location,
   recommendationId: z.string(),
   environmentParameters: z.array(environmentParameterSchema),
   metrics: metricsSchema,
@@ -291,6 +303,19 @@ export const problemSchema = z.object({
     z.array(z.object({ name: z.string(), in: z.enum(['path', 'query']), reason: z.string() })),
   ),
   allowedMethods: z.optional(z.array(z.string())),
+  matches: described(
+    z.optional(
+      z.array(
+        z.object({
+          jobName: z.string(),
+          ...location,
+          jobArn: nullableString(),
+          status: z.enum(JOB_STATUSES),
+        }),
+      ),
+    ),
+    'With a 409: every job the name could mean. Name one by its ARN, or add accountId and region.',
+  ),
 });
 
 export const openApiDocumentSchema = described(

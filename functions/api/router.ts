@@ -83,3 +83,12 @@ export function decodeParams(raw: Record<string, string>): Record<string, string
   }
   return decoded;
 }
+
+/**
+ * A job ARN (`arn:aws:sagemaker:<region>:<account>:inference-recommendations-job/<name>`) holds
+ * one slash, which API Gateway decodes before the handler sees the path like every other: put it
+ * back inside its segment, so `/jobs/{jobName}/...` matches an ARN as it matches a name.
+ */
+const JOB_ARN_SLASH = /^(\/jobs\/arn(?::|%3A)[^/]*?inference-recommendations-job)\//i;
+
+export const keepJobArnWhole = (rawPath: string): string => rawPath.replace(JOB_ARN_SLASH, '$1%2F');

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
-import { JOB_STATUSES, jobNameSchema } from '../../shared/events.js';
+import { isAccountId, isRegion, parseJobArn } from '../../shared/accounts.js';
+import { isJobName, JOB_NAME_RULE, JOB_STATUSES } from '../../shared/events.js';
 import {
   DERIVED_METRIC_NAMES,
   HIGHER_IS_BETTER_METRICS,
@@ -136,7 +137,30 @@ export const modelRefSchema = described(
   'The model name, or the model package version ARN the job benchmarked (URL-encode it: it holds slashes).',
 );
 
-const jobName = described(jobNameSchema, 'The Inference Recommender job name.');
+const JOB_REF_RULE = `must be a job name (${JOB_NAME_RULE}) or an Inference Recommender job ARN`;
+const jobName = described(
+  z.string().check(
+    z.maxLength(256, JOB_REF_RULE),
+    z.refine((value) => isJobName(value) || parseJobArn(value) !== undefined, JOB_REF_RULE),
+  ),
+  'The Inference Recommender job name, or its ARN (URL-encoded). A name recorded in more than one account or region needs its ARN, or accountId and region: alone it answers 409 with the matches.',
+);
+
+const ACCOUNT_RULE = 'must be a 12-digit AWS account ID';
+const REGION_RULE = 'must be an AWS region name such as us-east-1';
+/** Where a job runs: to name one of several jobs of the same name, or to filter a list. */
+const locationShape = (what: string) => ({
+  accountId: described(
+    z.optional(z.string().check(z.refine(isAccountId, ACCOUNT_RULE))),
+    `${what} in this AWS account.`,
+  ),
+  region: described(
+    z.optional(z.string().check(z.refine(isRegion, REGION_RULE))),
+    `${what} in this AWS region.`,
+  ),
+});
+const jobLocation = locationShape('The job');
+const jobsLocation = locationShape('Only jobs');
 
 const INSTANCE_TYPE_RULE =
   'must be an instance type such as ml.g5.xlarge or a family such as ml.g5';
@@ -186,6 +210,7 @@ export const noPathSchema = z.object({});
 
 export const listJobsQuerySchema = z.strictObject({
   status,
+  ...jobsLocation,
   modelName: described(
     z.optional(modelRefSchema),
     'Only jobs of this model (name or package ARN).',
@@ -194,8 +219,15 @@ export const listJobsQuerySchema = z.strictObject({
   limit,
   cursor,
 });
-export const modelJobsQuerySchema = z.strictObject({ status, createdAfter, limit, cursor });
-export const pageQuerySchema = z.strictObject({ limit, cursor });
+export const modelJobsQuerySchema = z.strictObject({
+  status,
+  ...jobsLocation,
+  createdAfter,
+  limit,
+  cursor,
+});
+export const jobQuerySchema = z.strictObject({ ...jobLocation });
+export const jobPageQuerySchema = z.strictObject({ ...jobLocation, limit, cursor });
 export const noQuerySchema = z.strictObject({});
 
 export const listRecommendationsQuerySchema = z.strictObject({
@@ -203,6 +235,7 @@ export const listRecommendationsQuerySchema = z.strictObject({
     z._default(z.optional(z.enum(SORT_FIELDS, { error: oneOf(SORT_FIELDS) })), 'costPerInference'),
     'The metric or derived metric to sort by. Unknown values (null) sort last.',
   ),
+  ...jobLocation,
   order: described(
     z.optional(z.enum(['asc', 'desc'], { error: oneOf(['asc', 'desc']) })),
     'Sort direction. Default: best first, i.e. desc for maxInvocations and invocationsPerSecond, asc otherwise.',
@@ -220,10 +253,11 @@ export const modelRecommendationsQuerySchema = z.strictObject({
     ),
     'What "best" means: the lowest costPerInference or modelLatency, or the highest maxInvocations.',
   ),
+  ...jobsLocation,
   ...recommendationFilterShape,
 });
 
-const COMPARED_RULE = `must list 1 to ${MAX_COMPARED_JOBS} comma-separated job names`;
+const COMPARED_RULE = `must list 1 to ${MAX_COMPARED_JOBS} comma-separated job names or ARNs`;
 export const compareQuerySchema = z.strictObject({
   jobs: described(
     z.pipe(
@@ -235,13 +269,13 @@ export const compareQuerySchema = z.strictObject({
           .check(z.maxLength(1024, COMPARED_RULE)),
         z.transform((value: string) => value.split(',')),
       ),
-      z.array(jobNameSchema).check(
+      z.array(jobName).check(
         z.minLength(1),
         z.maxLength(MAX_COMPARED_JOBS, COMPARED_RULE),
         z.refine((names) => new Set(names).size === names.length, 'must not name a job twice'),
       ),
     ),
-    `1 to ${MAX_COMPARED_JOBS} job names, comma-separated (jobs=run-1,run-2).`,
+    `1 to ${MAX_COMPARED_JOBS} job names or job ARNs, comma-separated (jobs=run-1,run-2). A name recorded in more than one account or region needs its ARN.`,
   ),
 });
 
@@ -257,7 +291,7 @@ export interface RouteSpec {
   path: z.ZodMiniObject;
   query: z.ZodMiniObject;
   /** The problem statuses the route answers besides 500. */
-  errors: ReadonlyArray<400 | 404>;
+  errors: ReadonlyArray<400 | 404 | 409>;
 }
 
 export const ROUTES = {
@@ -276,8 +310,8 @@ export const ROUTES = {
     pattern: '/jobs/{jobName}',
     summary: 'A job with its best recommendations, counts and endpoint performances',
     path: jobPathSchema,
-    query: noQuerySchema,
-    errors: [400, 404],
+    query: jobQuerySchema,
+    errors: [400, 404, 409],
   },
   listRecommendations: {
     method: 'GET',
@@ -287,23 +321,23 @@ export const ROUTES = {
       'Filters on a metric exclude recommendations where that metric is unknown. Ties and unknown values sort by recommendationId.',
     path: jobPathSchema,
     query: listRecommendationsQuerySchema,
-    errors: [400, 404],
+    errors: [400, 404, 409],
   },
   getRecommendation: {
     method: 'GET',
     pattern: '/jobs/{jobName}/recommendations/{id+}',
     summary: 'One recommendation and the ProductionVariant that deploys it',
     path: recommendationPathSchema,
-    query: noQuerySchema,
-    errors: [400, 404],
+    query: jobQuerySchema,
+    errors: [400, 404, 409],
   },
   listBenchmarks: {
     method: 'GET',
     pattern: '/jobs/{jobName}/benchmarks',
     summary: 'A job’s benchmark steps, failed ones with their reasons',
     path: jobPathSchema,
-    query: pageQuerySchema,
-    errors: [400, 404],
+    query: jobPageQuerySchema,
+    errors: [400, 404, 409],
   },
   listModelJobs: {
     method: 'GET',
@@ -331,7 +365,7 @@ export const ROUTES = {
       'Groups the recommendations of the jobs by configuration: instance type and count, or serverless memory size.',
     path: noPathSchema,
     query: compareQuerySchema,
-    errors: [400, 404],
+    errors: [400, 404, 409],
   },
   openApi: {
     method: 'GET',

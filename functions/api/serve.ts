@@ -13,7 +13,7 @@ import {
 } from './problem.js';
 import { countingReader, type TableReader } from './reader.js';
 import type { RouteContext, RouteHandler, RouteResult } from './route-context.js';
-import { compilePattern, decodeParams, matchPath } from './router.js';
+import { compilePattern, decodeParams, keepJobArnWhole, matchPath } from './router.js';
 import { compareJobs } from './routes/compare.js';
 import { getJob, listBenchmarks, listJobs } from './routes/jobs.js';
 import { bestModelRecommendation, listModelJobs } from './routes/models.js';
@@ -196,7 +196,7 @@ export async function serveRequest(
       (entry) => entry.page.method === method && matchPath(entry.compiled, rawPath),
     );
     if (page) return page.page.serve();
-    const { route, raw } = findRoute(method, rawPath);
+    const { route, raw } = findRoute(method, keepJobArnWhole(rawPath));
     routeId = route.id;
     const path = parseParams(route.spec.path, decodeParams(raw), 'path');
     const query = parseParams(route.spec.query, queryParameters(event), 'query');

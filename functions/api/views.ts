@@ -24,6 +24,8 @@ export function jobSummaryView(item: Item): JobSummary {
   const job = fromItem<StoredJob>(item);
   return {
     jobName: job.jobName,
+    accountId: job.accountId,
+    region: job.region,
     jobArn: job.jobArn,
     jobType: job.jobType,
     jobDescription: job.jobDescription,
@@ -59,6 +61,8 @@ export function recommendationView(item: Item): Recommendation {
     recommendationId: rec.recommendationId,
     recommendationIdDerived: rec.recommendationIdDerived,
     jobName: rec.jobName,
+    accountId: rec.accountId,
+    region: rec.region,
     endpointType: rec.endpointType,
     instanceType: rec.instanceType,
     initialInstanceCount: rec.initialInstanceCount,
@@ -79,6 +83,8 @@ export function benchmarkStepView(item: Item): BenchmarkStep {
   const step = fromItem<BenchmarkStep>(item);
   return {
     jobName: step.jobName,
+    accountId: step.accountId,
+    region: step.region,
     stepIndex: step.stepIndex,
     stepType: step.stepType,
     status: step.status,
@@ -103,6 +109,8 @@ export function endpointPerformanceView(item: Item): EndpointPerformance {
   const performance = fromItem<EndpointPerformance>(item);
   return {
     jobName: performance.jobName,
+    accountId: performance.accountId,
+    region: performance.region,
     endpointName: performance.endpointName,
     maxInvocations: performance.maxInvocations,
     modelLatency: performance.modelLatency,

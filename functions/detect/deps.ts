@@ -2,17 +2,16 @@ import {
   DescribeInferenceRecommendationsJobCommand,
   ListInferenceRecommendationsJobsCommand,
   ResourceNotFound,
+  type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
-import {
-  createDocumentClient,
-  createEventBridgeClient,
-  createSageMakerClient,
-} from '../../shared/aws.js';
+import { sageMakerClients } from '../../shared/account-clients.js';
+import { readWatchConfig, type AccountRegion, type WatchConfig } from '../../shared/accounts.js';
+import { createDocumentClient, createEventBridgeClient } from '../../shared/aws.js';
 import { PutEventsError, putBusEvents } from '../../shared/bus.js';
 import { readEnv, readNumberEnv } from '../../shared/config.js';
 import type { RetryOptions } from '../../shared/db/batch-write.js';
 import { STATE_CHANGE } from '../../shared/event-names.js';
-import type { DetectConfig, DetectDeps, JobSummary } from './detect.js';
+import { TargetReadError, type DetectConfig, type DetectDeps, type JobSummary } from './detect.js';
 import {
   readJobRecords,
   readSeenStatuses,
@@ -26,7 +25,6 @@ const config: DetectConfig = {
   overlapMs: readNumberEnv('DETECT_OVERLAP_SECONDS', 300) * 1000,
   lookbackMs: readNumberEnv('DETECT_LOOKBACK_HOURS', 24) * 3_600_000,
 };
-const sagemaker = createSageMakerClient();
 const doc = createDocumentClient();
 const eventBridge = createEventBridgeClient();
 
@@ -47,30 +45,74 @@ const toJobSummary = (job: SageMakerJob): JobSummary => ({
   lastModifiedTime: job.LastModifiedTime?.toISOString() ?? null,
 });
 
+/** Every account and region detect watches, and what it uses for each. */
+export interface DetectSystem {
+  /** The home account and region first. */
+  targets: readonly AccountRegion[];
+  forTarget(where: AccountRegion): DetectDeps;
+}
+
+/** A SageMaker answer, or the failure of this account and region alone (see TargetReadError). */
+async function readFrom<T>(where: AccountRegion, call: Promise<T>): Promise<T> {
+  try {
+    return await call;
+  } catch (error) {
+    throw new TargetReadError(where, error);
+  }
+}
+
 export interface DetectDepsOptions {
+  /** The accounts and regions to watch; read from the environment when not given. */
+  watch?: WatchConfig;
   now?: () => Date;
   /** Backoff of the PutEvents, BatchGetItem and BatchWriteItem resends (tests pass a no-op sleep). */
   retry?: RetryOptions;
   config?: Partial<DetectConfig>;
 }
 
-export function createDetectDeps(options: DetectDepsOptions = {}): DetectDeps {
+export function createDetectDeps(options: DetectDepsOptions = {}): DetectSystem {
+  const watch = options.watch ?? readWatchConfig();
+  const sagemakerIn = sageMakerClients(watch, 'irwatch-detect');
+  const depsOf = new Map<string, DetectDeps>();
+  return {
+    targets: watch.targets,
+    forTarget(where) {
+      const id = `${where.accountId}/${where.region}`;
+      let deps = depsOf.get(id);
+      if (!deps) {
+        deps = targetDeps(where, sagemakerIn(where), options);
+        depsOf.set(id, deps);
+      }
+      return deps;
+    },
+  };
+}
+
+function targetDeps(
+  where: AccountRegion,
+  sagemaker: SageMakerClient,
+  options: DetectDepsOptions,
+): DetectDeps {
   const now = options.now ?? (() => new Date());
   const retry = options.retry ?? {};
   const tableName = env.TABLE_NAME;
   return {
+    where,
     config: { ...config, ...options.config },
     now,
     async listJobs({ modifiedAfter, nextToken }) {
-      const page = await sagemaker.send(
-        new ListInferenceRecommendationsJobsCommand({
-          LastModifiedTimeAfter: modifiedAfter,
-          // Ascending creation keeps pages steady while jobs are being created.
-          SortBy: 'CreationTime',
-          SortOrder: 'Ascending',
-          MaxResults: LIST_PAGE_SIZE,
-          NextToken: nextToken,
-        }),
+      const page = await readFrom(
+        where,
+        sagemaker.send(
+          new ListInferenceRecommendationsJobsCommand({
+            LastModifiedTimeAfter: modifiedAfter,
+            // Ascending creation keeps pages steady while jobs are being created.
+            SortBy: 'CreationTime',
+            SortOrder: 'Ascending',
+            MaxResults: LIST_PAGE_SIZE,
+            NextToken: nextToken,
+          }),
+        ),
       );
       return {
         jobs: (page.InferenceRecommendationsJobs ?? []).map(toJobSummary),
@@ -89,12 +131,12 @@ export function createDetectDeps(options: DetectDepsOptions = {}): DetectDeps {
         throw error;
       }
     },
-    readWatermark: () => readWatermark(doc, tableName),
-    writeWatermark: (watermark) => writeWatermark(doc, tableName, watermark, now()),
-    readSeenStatuses: (jobNames) => readSeenStatuses(doc, tableName, jobNames, retry),
-    readJobRecords: (jobNames) => readJobRecords(doc, tableName, jobNames, retry),
+    readWatermark: () => readWatermark(doc, tableName, where),
+    writeWatermark: (watermark) => writeWatermark(doc, tableName, where, watermark, now()),
+    readSeenStatuses: (jobNames) => readSeenStatuses(doc, tableName, where, jobNames, retry),
+    readJobRecords: (jobNames) => readJobRecords(doc, tableName, where, jobNames, retry),
     async writeSeenStatuses(statuses) {
-      return { calls: await writeSeenStatuses(doc, tableName, statuses, now(), retry) };
+      return { calls: await writeSeenStatuses(doc, tableName, where, statuses, now(), retry) };
     },
     async publishStateChanges(details) {
       try {
@@ -117,4 +159,4 @@ export function createDetectDeps(options: DetectDepsOptions = {}): DetectDeps {
   };
 }
 
-export const detectDeps = createDetectDeps();
+export const detectSystem = createDetectDeps();

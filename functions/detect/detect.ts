@@ -1,3 +1,4 @@
+import type { AccountRegion } from '../../shared/accounts.js';
 import { STATUS_RANK } from '../../shared/db/items.js';
 import type { StateChangeDetail } from '../../shared/events.js';
 import { JOB_STATUSES, type JobStatus } from '../../shared/job-status.js';
@@ -47,7 +48,10 @@ export interface PublishOutcome {
   unaccepted: number[];
 }
 
+/** What detect reads and writes for one watched account and region. */
 export interface DetectDeps {
+  /** The account and region these deps read: every job listed or described lives there. */
+  where: AccountRegion;
   config: DetectConfig;
   now(): Date;
   /** One ListInferenceRecommendationsJobs page (MaxResults 100); no filter lists all history. */
@@ -118,6 +122,39 @@ export class StateChangesNotAcceptedError extends Error {
   ) {
     super(message);
   }
+}
+
+/**
+ * SageMaker (or STS, for another account's reader role) refused or failed to answer for one
+ * watched account and region: that target is reported and skipped, the others go on, and its
+ * watermark stays where it was, so the next poll covers what this one missed.
+ */
+export class TargetReadError extends Error {
+  override name = 'TargetReadError';
+  constructor(
+    readonly where: AccountRegion,
+    override readonly cause: unknown,
+  ) {
+    const reason = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+    super(
+      `Cannot read Inference Recommender jobs of account ${where.accountId} in ${where.region}: ${reason}`,
+    );
+  }
+}
+
+/** What one watched account and region came to in a poll or backfill. */
+export type TargetRun = AccountRegion &
+  ({ outcome: 'read'; report: DetectReport } | { outcome: 'failed'; error: string });
+
+/** A poll or backfill over every watched account and region. */
+export interface DetectRun {
+  mode: DetectMode;
+  targets: TargetRun[];
+  /** Totals over the targets read. */
+  jobsListed: number;
+  stateChanges: number;
+  failedTargets: number;
+  calls: DetectCalls;
 }
 
 const PUT_EVENTS_BATCH = 10;
@@ -223,8 +260,11 @@ export function modifiedAfterFor(
 export const stateChangeDetail = (
   change: StatusChange,
   detectedBy: StateChangeDetail['detectedBy'],
+  where: AccountRegion,
 ): StateChangeDetail => ({
   jobName: change.job.jobName,
+  accountId: where.accountId,
+  region: where.region,
   jobArn: change.job.jobArn,
   status: change.job.status,
   previousStatus: change.previousStatus,
@@ -238,7 +278,7 @@ const seenStatusOf = (job: KnownJob): SeenStatus => ({
   lastModifiedTime: job.lastModifiedTime,
 });
 
-const noCalls = (): DetectCalls => ({
+export const noCalls = (): DetectCalls => ({
   sagemakerList: 0,
   sagemakerDescribe: 0,
   putEvents: 0,
@@ -281,7 +321,7 @@ export async function detectStateChanges(
     if (count === 0) return;
     const batch = pending.splice(0, count);
     const outcome = await deps.publishStateChanges(
-      batch.map((change) => stateChangeDetail(change, mode)),
+      batch.map((change) => stateChangeDetail(change, mode, deps.where)),
     );
     report.calls.putEvents += outcome.calls;
     report.resent += outcome.resent;
@@ -386,6 +426,7 @@ export async function detectCloudTrailChange(
   const detail = stateChangeDetail(
     { job: known, previousStatus: seen?.status ?? null },
     'cloudtrail',
+    deps.where,
   );
   const outcome = await deps.publishStateChanges([detail]);
   calls.putEvents += outcome.calls;
@@ -399,4 +440,65 @@ export async function detectCloudTrailChange(
     calls.dynamoBatchWrite += (await deps.writeSeenStatuses([seenStatusOf(known)])).calls;
   }
   return { outcome: 'emitted', detail, calls };
+}
+
+/** Accounts and regions read at once: each is a chain of calls that mostly waits on SageMaker. */
+export const TARGETS_AT_ONCE = 5;
+
+/**
+ * Polls (or backfills) every watched account and region, TARGETS_AT_ONCE at a time. A target
+ * SageMaker or STS fails for (a spoke's role missing or denied, the region unreachable) is
+ * reported in the run and does not stop the others; any other failure (the table, the bus) fails
+ * the run once every target was tried, so Lambda retries it.
+ */
+export async function detectAcrossTargets(
+  mode: DetectMode,
+  targets: readonly AccountRegion[],
+  depsFor: (where: AccountRegion) => DetectDeps,
+): Promise<DetectRun> {
+  const outcomes: Array<TargetRun | { fatal: unknown }> = new Array(targets.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < targets.length) {
+      const index = next;
+      next += 1;
+      const where = targets[index]!;
+      try {
+        const report = await detectStateChanges(mode, depsFor(where));
+        outcomes[index] = { ...where, outcome: 'read', report };
+      } catch (error) {
+        outcomes[index] =
+          error instanceof TargetReadError
+            ? { ...where, outcome: 'failed', error: error.message }
+            : { fatal: error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(TARGETS_AT_ONCE, targets.length) }, worker));
+
+  const fatal = outcomes.flatMap((outcome) => ('fatal' in outcome ? [outcome.fatal] : []));
+  if (fatal.length === 1) throw fatal[0];
+  if (fatal.length > 1) {
+    throw new AggregateError(fatal, `detect failed for ${fatal.length} accounts or regions`);
+  }
+  const run: DetectRun = {
+    mode,
+    targets: outcomes as TargetRun[],
+    jobsListed: 0,
+    stateChanges: 0,
+    failedTargets: 0,
+    calls: noCalls(),
+  };
+  for (const target of run.targets) {
+    if (target.outcome === 'failed') {
+      run.failedTargets += 1;
+      continue;
+    }
+    run.jobsListed += target.report.jobsListed;
+    run.stateChanges += target.report.stateChanges;
+    for (const name of Object.keys(run.calls) as Array<keyof DetectCalls>) {
+      run.calls[name] += target.report.calls[name];
+    }
+  }
+  return run;
 }

@@ -2,15 +2,17 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { batchPutAll, type RetryOptions } from '../../shared/db/batch-write.js';
 import { batchGetAll } from '../../shared/db/batch-get.js';
+import type { AccountRegion, JobKey } from '../../shared/accounts.js';
 import { keys } from '../../shared/db/table.js';
 import type { SeenStatus } from './detect.js';
 
 export async function readWatermark(
   doc: DynamoDBDocumentClient,
   tableName: string,
+  where: AccountRegion,
 ): Promise<string | undefined> {
   const { Item } = await doc.send(
-    new GetCommand({ TableName: tableName, Key: keys.watermark(), ConsistentRead: true }),
+    new GetCommand({ TableName: tableName, Key: keys.watermark(where), ConsistentRead: true }),
   );
   return typeof Item?.watermark === 'string' ? Item.watermark : undefined;
 }
@@ -22,6 +24,7 @@ export async function readWatermark(
 export async function writeWatermark(
   doc: DynamoDBDocumentClient,
   tableName: string,
+  where: AccountRegion,
   watermark: string,
   now: Date,
 ): Promise<void> {
@@ -30,8 +33,10 @@ export async function writeWatermark(
       new PutCommand({
         TableName: tableName,
         Item: {
-          ...keys.watermark(),
+          ...keys.watermark(where),
           entity: 'watermark',
+          accountId: where.accountId,
+          region: where.region,
           watermark,
           updatedAt: now.toISOString(),
         },
@@ -79,16 +84,23 @@ async function readStatuses(
 /** What a backfill reads of a job record; detect's role allows no other attribute there. */
 export const JOB_RECORD_ATTRIBUTES = ['jobName', 'status', 'lastModifiedTime'] as const;
 
-/** Reads, for each named job, the status item `keyOf` names (seen mark or job record). */
+/** Reads, for each named job of one account and region, the status item `keyOf` names (seen mark or job record). */
 const statusReader =
-  (keyOf: (jobName: string) => Record<string, unknown>) =>
+  (keyOf: (job: JobKey) => Record<string, unknown>) =>
   (
     doc: DynamoDBDocumentClient,
     tableName: string,
+    where: AccountRegion,
     jobNames: readonly string[],
     options: RetryOptions = {},
   ) =>
-    readStatuses(doc, tableName, [...new Set(jobNames)].map(keyOf), JOB_RECORD_ATTRIBUTES, options);
+    readStatuses(
+      doc,
+      tableName,
+      [...new Set(jobNames)].map((jobName) => keyOf({ ...where, jobName })),
+      JOB_RECORD_ATTRIBUTES,
+      options,
+    );
 
 /** The last-seen status of each named job (absent when never seen). */
 export const readSeenStatuses = statusReader(keys.seen);
@@ -99,11 +111,17 @@ export const readSeenStatuses = statusReader(keys.seen);
  */
 export const readJobRecords = statusReader(keys.job);
 
-export function seenStatusItem(seen: SeenStatus, now: Date): Record<string, unknown> {
+export function seenStatusItem(
+  seen: SeenStatus,
+  where: AccountRegion,
+  now: Date,
+): Record<string, unknown> {
   return {
-    ...keys.seen(seen.jobName),
+    ...keys.seen({ ...where, jobName: seen.jobName }),
     entity: 'seen',
     jobName: seen.jobName,
+    accountId: where.accountId,
+    region: where.region,
     status: seen.status,
     lastModifiedTime: seen.lastModifiedTime,
     seenAt: now.toISOString(),
@@ -114,6 +132,7 @@ export function seenStatusItem(seen: SeenStatus, now: Date): Record<string, unkn
 export async function writeSeenStatuses(
   doc: DynamoDBDocumentClient,
   tableName: string,
+  where: AccountRegion,
   statuses: readonly SeenStatus[],
   now: Date,
   options: RetryOptions = {},
@@ -122,7 +141,7 @@ export async function writeSeenStatuses(
   return batchPutAll(
     doc,
     tableName,
-    [...byName.values()].map((seen) => seenStatusItem(seen, now)),
+    [...byName.values()].map((seen) => seenStatusItem(seen, where, now)),
     options,
   );
 }

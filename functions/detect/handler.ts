@@ -4,21 +4,22 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import { metrics } from '../../shared/metrics.js';
 import { logger } from '../../shared/observability.js';
-import { detectDeps } from './deps.js';
+import { detectSystem, type DetectSystem } from './deps.js';
 import {
+  detectAcrossTargets,
   detectCloudTrailChange,
-  detectStateChanges,
   StateChangesNotAcceptedError,
   type CloudTrailOutcome,
-  type DetectDeps,
-  type DetectReport,
+  type DetectRun,
 } from './detect.js';
 import { parseDetectInput } from './input.js';
 
-export type DetectResult =
-  DetectReport | CloudTrailOutcome | { outcome: 'ignored'; reason: string };
+export type DetectResult = DetectRun | CloudTrailOutcome | { outcome: 'ignored'; reason: string };
 
-export const createHandler = (deps: DetectDeps = detectDeps) =>
+const sameTarget = (a: { accountId: string; region: string }) => (b: typeof a) =>
+  a.accountId === b.accountId && a.region === b.region;
+
+export const createHandler = (system: DetectSystem = detectSystem) =>
   middy<unknown, DetectResult>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics))
@@ -33,8 +34,18 @@ export const createHandler = (deps: DetectDeps = detectDeps) =>
             metrics.addMetric('IgnoredCloudTrailEvents', MetricUnit.Count, 1);
             return { outcome: 'ignored', reason: input.reason };
           case 'cloudtrail': {
-            logger.appendKeys({ jobName: input.jobName, eventName: input.eventName });
-            const result = await detectCloudTrailChange(input.jobName, deps);
+            const { jobName, eventName, where } = input;
+            logger.appendKeys({ jobName, eventName, ...where });
+            if (!system.targets.some(sameTarget(where))) {
+              // A forwarding rule left behind in an account or region no longer watched.
+              logger.warn('Ignored a CloudTrail event of an account or region not watched');
+              metrics.addMetric('IgnoredCloudTrailEvents', MetricUnit.Count, 1);
+              return {
+                outcome: 'ignored',
+                reason: `account ${where.accountId} in ${where.region} is not watched (WATCHED_ACCOUNTS, WATCHED_REGIONS)`,
+              };
+            }
+            const result = await detectCloudTrailChange(jobName, system.forTarget(where));
             const emitted = result.outcome === 'emitted' ? 1 : 0;
             metrics.addMetric('StateChanges', MetricUnit.Count, emitted);
             logger.info('Handled CloudTrail event', { result });
@@ -42,11 +53,21 @@ export const createHandler = (deps: DetectDeps = detectDeps) =>
           }
           case 'poll':
           case 'backfill': {
-            const report = await detectStateChanges(input.kind, deps);
-            metrics.addMetric('StateChanges', MetricUnit.Count, report.stateChanges);
-            metrics.addMetric('JobsListed', MetricUnit.Count, report.jobsListed);
-            logger.info('Detected state changes', { report });
-            return report;
+            const run = await detectAcrossTargets(input.kind, system.targets, system.forTarget);
+            for (const target of run.targets) {
+              if (target.outcome !== 'failed') continue;
+              // One error per account and region per run; the others were read.
+              logger.error('Could not read an account or region', {
+                accountId: target.accountId,
+                region: target.region,
+                error: target.error,
+              });
+            }
+            metrics.addMetric('StateChanges', MetricUnit.Count, run.stateChanges);
+            metrics.addMetric('JobsListed', MetricUnit.Count, run.jobsListed);
+            metrics.addMetric('UnreadableTargets', MetricUnit.Count, run.failedTargets);
+            logger.info('Detected state changes', { run });
+            return run;
           }
         }
       } catch (error) {

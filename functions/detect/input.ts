@@ -1,3 +1,4 @@
+import { isAccountId, isRegion, type AccountRegion } from '../../shared/accounts.js';
 import { isJobName, JOB_NAME_RULE } from '../../shared/event-names.js';
 
 export const CLOUDTRAIL_EVENT_NAMES = [
@@ -8,7 +9,13 @@ export const CLOUDTRAIL_EVENT_NAMES = [
 export type DetectInput =
   | { kind: 'poll' }
   | { kind: 'backfill' }
-  | { kind: 'cloudtrail'; jobName: string; eventName: (typeof CLOUDTRAIL_EVENT_NAMES)[number] }
+  | {
+      kind: 'cloudtrail';
+      jobName: string;
+      eventName: (typeof CLOUDTRAIL_EVENT_NAMES)[number];
+      /** The account and region of the call: the envelope's, as a spoke's rule forwards it. */
+      where: AccountRegion;
+    }
   /** A CloudTrail event that names no job irwatch can look up: retrying would not help. */
   | { kind: 'unusable-cloudtrail'; reason: string };
 
@@ -33,12 +40,19 @@ const isCloudTrailEventName = (value: unknown): value is (typeof CLOUDTRAIL_EVEN
  * The job a SageMaker CloudTrail event names, or every field that keeps it from naming one
  * (checked by hand: zod would be a fifth of detect's bundle for these few fields).
  */
-function cloudTrailInput(detail: unknown): DetectInput {
+function cloudTrailInput(event: Record<string, unknown>): DetectInput {
+  const { detail, account, region } = event;
   if (!isRecord(detail)) {
     return { kind: 'unusable-cloudtrail', reason: 'detail: expected an object' };
   }
   const { eventName, requestParameters, errorCode } = detail;
   const problems: string[] = [];
+  if (typeof account !== 'string' || !isAccountId(account)) {
+    problems.push(`account: expected a 12-digit account ID, got ${JSON.stringify(account)}`);
+  }
+  if (typeof region !== 'string' || !isRegion(region)) {
+    problems.push(`region: expected a region name, got ${JSON.stringify(region)}`);
+  }
   if (!isCloudTrailEventName(eventName)) {
     const got = JSON.stringify(eventName) ?? 'nothing';
     problems.push(`detail.eventName: expected ${CLOUDTRAIL_EVENT_NAMES.join(' or ')}, got ${got}`);
@@ -55,7 +69,13 @@ function cloudTrailInput(detail: unknown): DetectInput {
     problems.push('detail.errorCode: expected a string');
   }
   // The last two tests only narrow the types: either failing has already added a problem.
-  if (problems.length > 0 || !isCloudTrailEventName(eventName) || typeof jobName !== 'string') {
+  if (
+    problems.length > 0 ||
+    !isCloudTrailEventName(eventName) ||
+    typeof jobName !== 'string' ||
+    typeof account !== 'string' ||
+    typeof region !== 'string'
+  ) {
     return { kind: 'unusable-cloudtrail', reason: problems.join('; ') };
   }
   if (errorCode) {
@@ -64,7 +84,7 @@ function cloudTrailInput(detail: unknown): DetectInput {
       reason: `${eventName} failed with ${String(errorCode)}: it changed no job`,
     };
   }
-  return { kind: 'cloudtrail', jobName, eventName };
+  return { kind: 'cloudtrail', jobName, eventName, where: { accountId: account, region } };
 }
 
 const describeInput = (event: unknown): string => {
@@ -84,7 +104,7 @@ export function parseDetectInput(event: unknown): DetectInput {
   if (isEnvelope(event, 'aws.events', 'Scheduled Event')) return { kind: 'poll' };
   if (isRecord(event) && event.backfill === true) return { kind: 'backfill' };
   if (isEnvelope(event, 'aws.sagemaker', 'AWS API Call via CloudTrail')) {
-    return cloudTrailInput(event.detail);
+    return cloudTrailInput(event);
   }
   throw new UnexpectedDetectInputError(
     'detect expects an EventBridge "Scheduled Event" (source aws.events), an ' +

@@ -4,11 +4,9 @@ import {
   ResourceNotFound,
   type InferenceRecommendationsJobStep,
 } from '@aws-sdk/client-sagemaker';
-import {
-  createDocumentClient,
-  createEventBridgeClient,
-  createSageMakerClient,
-} from '../../shared/aws.js';
+import { sageMakerClients } from '../../shared/account-clients.js';
+import { readWatchConfig } from '../../shared/accounts.js';
+import { createDocumentClient, createEventBridgeClient } from '../../shared/aws.js';
 import { putBusEvents } from '../../shared/bus.js';
 import { readEnv } from '../../shared/config.js';
 import { batchPutAll } from '../../shared/db/batch-write.js';
@@ -23,26 +21,26 @@ import { RECORDED } from '../../shared/events.js';
 import type { IngestDeps } from './ingest.js';
 
 const config = readEnv(['TABLE_NAME', 'EVENT_BUS_NAME']);
-const sagemaker = createSageMakerClient();
+const sagemakerIn = sageMakerClients(readWatchConfig(), 'irwatch-ingest');
 const doc = createDocumentClient();
 const eventBridge = createEventBridgeClient();
 
 export const ingestDeps: IngestDeps = {
-  async describeJob(jobName) {
+  async describeJob(job) {
     try {
-      return await sagemaker.send(
-        new DescribeInferenceRecommendationsJobCommand({ JobName: jobName }),
+      return await sagemakerIn(job).send(
+        new DescribeInferenceRecommendationsJobCommand({ JobName: job.jobName }),
       );
     } catch (error) {
       if (error instanceof ResourceNotFound) return undefined;
       throw error;
     }
   },
-  async listSteps(jobName) {
+  async listSteps(job) {
     const steps: InferenceRecommendationsJobStep[] = [];
     const pages = paginateListInferenceRecommendationsJobSteps(
-      { client: sagemaker, pageSize: 100 },
-      { JobName: jobName },
+      { client: sagemakerIn(job), pageSize: 100 },
+      { JobName: job.jobName },
     );
     for await (const page of pages) steps.push(...(page.Steps ?? []));
     return steps;
@@ -57,8 +55,8 @@ export const ingestDeps: IngestDeps = {
     ]);
   },
   putJob: (job) => putJobRecord(doc, config.TABLE_NAME, job, new Date()),
-  markPublished: (jobName, version) => markPublished(doc, config.TABLE_NAME, jobName, version),
-  markNotFound: (jobName) => markNotFound(doc, config.TABLE_NAME, jobName, new Date()),
+  markPublished: (job, version) => markPublished(doc, config.TABLE_NAME, job, version),
+  markNotFound: (job) => markNotFound(doc, config.TABLE_NAME, job, new Date()),
   async publishRecorded(detail) {
     await putBusEvents(eventBridge, config.EVENT_BUS_NAME, [
       { detailType: RECORDED, detail, resources: detail.jobArn ? [detail.jobArn] : [] },

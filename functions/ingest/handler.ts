@@ -5,7 +5,7 @@ import {
   stateChangeDetailSchema,
   type StateChangeDetail,
 } from '../../shared/events.js';
-import { eventDetail } from '../../shared/event-detail.js';
+import { eventDetail, withJobLocation } from '../../shared/event-detail.js';
 import { logger } from '../../shared/observability.js';
 import { ingestDeps } from './deps.js';
 import { ingestStateChange, type IngestDeps, type IngestOutcome } from './ingest.js';
@@ -13,9 +13,14 @@ import { ingestStateChange, type IngestDeps, type IngestOutcome } from './ingest
 export const createHandler = (deps: IngestDeps = ingestDeps) =>
   middy<StateChangeDetail, IngestOutcome>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(eventDetail(stateChangeDetailSchema, STATE_CHANGE))
+    .use(eventDetail(stateChangeDetailSchema, STATE_CHANGE, withJobLocation))
     .handler(async (detail) => {
-      logger.appendKeys({ jobName: detail.jobName, status: detail.status });
+      logger.appendKeys({
+        jobName: detail.jobName,
+        accountId: detail.accountId,
+        region: detail.region,
+        status: detail.status,
+      });
       try {
         const result = await ingestStateChange(detail, deps);
         logger.info('Ingested state change', { outcome: result.outcome });

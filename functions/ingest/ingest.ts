@@ -2,6 +2,8 @@ import type {
   DescribeInferenceRecommendationsJobResponse,
   InferenceRecommendationsJobStep,
 } from '@aws-sdk/client-sagemaker';
+import type { JobKey } from '../../shared/accounts.js';
+import { jobKeyOf } from '../../shared/db/table.js';
 import { isTerminal, type RecordedDetail, type StateChangeDetail } from '../../shared/events.js';
 import type { StoredJob } from '../../shared/db/items.js';
 import type { PutJobResult } from '../../shared/db/job-store.js';
@@ -10,14 +12,14 @@ import type { Job, JobSnapshot } from '../../shared/model/types.js';
 
 export interface IngestDeps {
   /** The job's description, or undefined when SageMaker answers ResourceNotFound. */
-  describeJob(jobName: string): Promise<DescribeInferenceRecommendationsJobResponse | undefined>;
+  describeJob(job: JobKey): Promise<DescribeInferenceRecommendationsJobResponse | undefined>;
   /** Every page of the job's benchmark steps. */
-  listSteps(jobName: string): Promise<InferenceRecommendationsJobStep[]>;
+  listSteps(job: JobKey): Promise<InferenceRecommendationsJobStep[]>;
   /** Recommendations, steps, performances and their summary: BatchWriteItem, 25 a call. */
   putChildren(snapshot: JobSnapshot): Promise<void>;
   putJob(job: Job): Promise<PutJobResult>;
-  markPublished(jobName: string, version: number): Promise<void>;
-  markNotFound(jobName: string): Promise<void>;
+  markPublished(job: JobKey, version: number): Promise<void>;
+  markNotFound(job: JobKey): Promise<void>;
   publishRecorded(detail: RecordedDetail): Promise<void>;
 }
 
@@ -31,6 +33,8 @@ export type IngestOutcome =
 export function recordedDetail(job: StoredJob): RecordedDetail {
   return {
     jobName: job.jobName,
+    accountId: job.accountId,
+    region: job.region,
     jobArn: job.jobArn,
     jobType: job.jobType,
     status: job.status,
@@ -56,14 +60,15 @@ export async function ingestStateChange(
   event: StateChangeDetail,
   deps: IngestDeps,
 ): Promise<IngestOutcome> {
-  const response = await deps.describeJob(event.jobName);
+  const key = jobKeyOf(event);
+  const response = await deps.describeJob(key);
   if (!response) {
-    await deps.markNotFound(event.jobName);
+    await deps.markNotFound(key);
     return { outcome: 'not-found' };
   }
   const finished = typeof response.Status === 'string' && isTerminal(response.Status);
-  const steps = finished ? await deps.listSteps(event.jobName) : [];
-  const snapshot = normalizeJob(response, steps, { jobName: event.jobName, status: event.status });
+  const steps = finished ? await deps.listSteps(key) : [];
+  const snapshot = normalizeJob(response, steps, { ...key, status: event.status });
 
   // Children first: once the job record says COMPLETED, its recommendations are all there.
   await deps.putChildren(snapshot);
@@ -82,6 +87,6 @@ export async function ingestStateChange(
   }
   const detail = recordedDetail(stored);
   await deps.publishRecorded(detail);
-  await deps.markPublished(stored.jobName, stored.version);
+  await deps.markPublished(jobKeyOf(stored), stored.version);
   return { outcome, detail };
 }

@@ -16,7 +16,7 @@ const sns = createSnsClient();
 
 export const notifyDeps: NotifyDeps = {
   claim: (request) => claimNotification(doc, config.TABLE_NAME, request),
-  readChildren: (jobName) => readJobChildren(doc, config.TABLE_NAME, jobName),
+  readChildren: (job) => readJobChildren(doc, config.TABLE_NAME, job),
   async publish(notification) {
     const attributes: Record<string, MessageAttributeValue> = {};
     for (const [name, value] of Object.entries(notification.attributes)) {

@@ -1,7 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { RECORDED, recordedDetailSchema, type RecordedDetail } from '../../shared/events.js';
-import { eventDetail } from '../../shared/event-detail.js';
+import { eventDetail, withJobLocation } from '../../shared/event-detail.js';
 import { logger } from '../../shared/observability.js';
 import { notifyDeps } from './deps.js';
 import {
@@ -14,9 +14,14 @@ import {
 export const createHandler = (deps: NotifyDeps = notifyDeps) =>
   middy<RecordedDetail, NotifyOutcome>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(eventDetail(recordedDetailSchema, RECORDED))
+    .use(eventDetail(recordedDetailSchema, RECORDED, withJobLocation))
     .handler(async (detail) => {
-      logger.appendKeys({ jobName: detail.jobName, status: detail.status });
+      logger.appendKeys({
+        jobName: detail.jobName,
+        accountId: detail.accountId,
+        region: detail.region,
+        status: detail.status,
+      });
       try {
         const result = await notifyRecorded(detail, deps);
         logger.info('Notification handled', { ...result });

@@ -287,13 +287,19 @@ function bestSection(input: NotificationInput): string[] {
   return lines;
 }
 
-function queryLines(jobName: string, what: 'recommendations' | 'benchmarks'): string[] {
+/** The job named unambiguously: another account or region may have a job of the same name. */
+function queryLines(
+  detail: NotificationInput['detail'],
+  what: 'recommendations' | 'benchmarks',
+): string[] {
+  const { jobName, accountId, region } = detail;
+  const where = `accountId=${accountId}&region=${region}`;
   return what === 'recommendations'
     ? [
-        `All recommendations: GET /jobs/${jobName}/recommendations`,
-        `  or from a terminal: irwatch recs ${jobName}`,
+        `All recommendations: GET /jobs/${jobName}/recommendations?${where}`,
+        `  or from a terminal: irwatch recs ${jobName} --account ${accountId} --region ${region}`,
       ]
-    : [`All benchmarks with their reasons: GET /jobs/${jobName}/benchmarks`];
+    : [`All benchmarks with their reasons: GET /jobs/${jobName}/benchmarks?${where}`];
 }
 
 function headline(detail: NotificationInput['detail']): string {
@@ -305,7 +311,10 @@ function headline(detail: NotificationInput['detail']): string {
 }
 
 function factLines(detail: NotificationInput['detail']): string[] {
-  const lines = [`Job:      ${detail.jobName}${detail.jobType ? ` (${detail.jobType})` : ''}`];
+  const lines = [
+    `Job:      ${detail.jobName}${detail.jobType ? ` (${detail.jobType})` : ''}`,
+    `Account:  ${detail.accountId}, ${detail.region}`,
+  ];
   if (detail.modelName) lines.push(`Model:    ${detail.modelName}`);
   else if (detail.modelPackageVersionArn) lines.push(`Model:    ${detail.modelPackageVersionArn}`);
   const started = shortTime(detail.creationTime);
@@ -378,10 +387,9 @@ export function renderText(input: NotificationInput, limits: ListLimits = LIST_L
   }
 
   const queries: string[] = [];
-  if (detail.recommendationCount > 0)
-    queries.push(...queryLines(detail.jobName, 'recommendations'));
+  if (detail.recommendationCount > 0) queries.push(...queryLines(detail, 'recommendations'));
   if (unfinished.length > 0 || (detail.recommendationCount === 0 && input.steps.length > 0))
-    queries.push(...queryLines(detail.jobName, 'benchmarks'));
+    queries.push(...queryLines(detail, 'benchmarks'));
   if (queries.length > 0) sections.push(queries);
 
   return `${sections.map((lines) => lines.join('\n')).join('\n\n')}\n`;
@@ -391,7 +399,12 @@ export function renderText(input: NotificationInput, limits: ListLimits = LIST_L
 // The SNS message.
 
 export function messageAttributes(detail: RecordedDetail): Record<string, string> {
-  const attributes: Record<string, string> = { status: detail.status, jobName: detail.jobName };
+  const attributes: Record<string, string> = {
+    status: detail.status,
+    jobName: detail.jobName,
+    accountId: detail.accountId,
+    region: detail.region,
+  };
   if (detail.modelName) attributes.modelName = detail.modelName;
   if (detail.jobType) attributes.jobType = detail.jobType;
   return attributes;

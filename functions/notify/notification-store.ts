@@ -7,15 +7,18 @@ import {
   paginateQuery,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
+import type { JobKey } from '../../shared/accounts.js';
 import { fromItem } from '../../shared/db/items.js';
 import { keys, keyValues, layout } from '../../shared/db/table.js';
 import type { BenchmarkStep, Recommendation } from '../../shared/model/types.js';
 import type { ClaimRequest, ClaimResult, JobChildren } from './notify.js';
 
-/** The item at `NOTIFY#<status>` in the job's partition: who publishes, and what was sent. */
+/** The item at `<account>#<region>#NOTIFY#<status>` in the job's partition: who publishes, and what was sent. */
 export interface NotificationRecord {
   entity: 'notification';
   jobName: string;
+  accountId: string;
+  region: string;
   status: string;
   state: 'pending' | 'sent';
   token: string;
@@ -32,13 +35,13 @@ const CLAIM_ATTEMPTS = 3;
 async function readNotification(
   doc: DynamoDBDocumentClient,
   tableName: string,
-  jobName: string,
+  job: JobKey,
   status: string,
 ): Promise<NotificationRecord | undefined> {
   const { Item } = await doc.send(
     new GetCommand({
       TableName: tableName,
-      Key: keys.notification(jobName, status),
+      Key: keys.notification(job, status),
       ConsistentRead: true,
     }),
   );
@@ -54,12 +57,12 @@ export async function claimNotification(
   tableName: string,
   request: ClaimRequest,
 ): Promise<ClaimResult> {
-  const { jobName, status, token } = request;
+  const { job, status, token } = request;
   for (let attempt = 1; ; attempt += 1) {
     const now = request.now.toISOString();
     const record: NotificationRecord = {
       entity: 'notification',
-      jobName,
+      ...job,
       status,
       state: 'pending',
       token,
@@ -70,7 +73,7 @@ export async function claimNotification(
       await doc.send(
         new PutCommand({
           TableName: tableName,
-          Item: { ...keys.notification(jobName, status), ...record },
+          Item: { ...keys.notification(job, status), ...record },
           ConditionExpression:
             'attribute_not_exists(#pk) OR (#state = :pending AND #expiresAt < :now)',
           ExpressionAttributeNames: {
@@ -85,7 +88,7 @@ export async function claimNotification(
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
-    const existing = await readNotification(doc, tableName, jobName, status);
+    const existing = await readNotification(doc, tableName, job, status);
     if (existing?.state === 'sent') {
       return { claimed: false, state: 'sent', messageId: existing.messageId ?? null };
     }
@@ -102,13 +105,13 @@ export async function claimNotification(
 export async function markNotificationSent(
   doc: DynamoDBDocumentClient,
   tableName: string,
-  request: { jobName: string; status: string; token: string; messageId: string; sentAt: Date },
+  request: { job: JobKey; status: string; token: string; messageId: string; sentAt: Date },
 ): Promise<boolean> {
   try {
     await doc.send(
       new UpdateCommand({
         TableName: tableName,
-        Key: keys.notification(request.jobName, request.status),
+        Key: keys.notification(request.job, request.status),
         UpdateExpression:
           'SET #state = :sent, #messageId = :messageId, #sentAt = :sentAt REMOVE #expiresAt',
         ConditionExpression: '#token = :token',
@@ -137,13 +140,13 @@ export async function markNotificationSent(
 export async function releaseNotification(
   doc: DynamoDBDocumentClient,
   tableName: string,
-  request: { jobName: string; status: string; token: string },
+  request: { job: JobKey; status: string; token: string },
 ): Promise<void> {
   try {
     await doc.send(
       new DeleteCommand({
         TableName: tableName,
-        Key: keys.notification(request.jobName, request.status),
+        Key: keys.notification(request.job, request.status),
         ConditionExpression: '#token = :token AND #state = :pending',
         ExpressionAttributeNames: { '#token': 'token', '#state': 'state' },
         ExpressionAttributeValues: { ':token': request.token, ':pending': 'pending' },
@@ -156,27 +159,31 @@ export async function releaseNotification(
 }
 
 /**
- * One Query over the job's partition (every page, consistent: ingest wrote these just before
- * it emitted the event), sorted into recommendations and benchmark steps by sort key.
+ * One Query over the job's recommendations and benchmark steps, which sort next to each other
+ * (`REC#` and `STEP#` under the job's scope): every page, consistent, as ingest wrote them just
+ * before it emitted the event. Not the summary chunks after them: the message needs the full
+ * recommendations and steps, not the compact copies the API ranks with.
  */
 export async function readJobChildren(
   doc: DynamoDBDocumentClient,
   tableName: string,
-  jobName: string,
+  job: JobKey,
 ): Promise<JobChildren> {
   const recommendations: Recommendation[] = [];
   const steps: BenchmarkStep[] = [];
+  const recPrefix = keyValues.recommendationPrefix(job);
+  const stepPrefix = keyValues.stepPrefix(job);
   const pages = paginateQuery(
     { client: doc },
     {
       TableName: tableName,
-      // Everything of the job but its summary chunks (SUMMARY# sorts last): the message needs
-      // the full recommendations and steps, not the compact copies the API ranks with.
-      KeyConditionExpression: '#pk = :pk AND #sk < :summary',
+      KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :first AND :last',
       ExpressionAttributeNames: { '#pk': layout.primary.pk, '#sk': layout.primary.sk },
       ExpressionAttributeValues: {
-        ':pk': keyValues.jobPk(jobName),
-        ':summary': keyValues.summaryPrefix,
+        ':pk': keyValues.jobPk(job.jobName),
+        ':first': recPrefix,
+        // `STEP#` keys continue with digits, all below `~`.
+        ':last': `${stepPrefix}~`,
       },
       ConsistentRead: true,
     },
@@ -185,9 +192,9 @@ export async function readJobChildren(
     for (const item of page.Items ?? []) {
       const sk = item[layout.primary.sk];
       if (typeof sk !== 'string') continue;
-      if (sk.startsWith(keyValues.recommendationPrefix)) {
+      if (sk.startsWith(recPrefix)) {
         recommendations.push(fromItem<Recommendation>(item));
-      } else if (sk.startsWith(keyValues.stepPrefix)) {
+      } else if (sk.startsWith(stepPrefix)) {
         steps.push(fromItem<BenchmarkStep>(item));
       }
     }

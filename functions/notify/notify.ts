@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import type { JobKey } from '../../shared/accounts.js';
+import { jobKeyOf } from '../../shared/db/table.js';
 import { isTerminal, type RecordedDetail, type TerminalStatus } from '../../shared/events.js';
 import type { BenchmarkStep, Recommendation } from '../../shared/model/types.js';
 import { renderNotification, type RenderedNotification } from './message.js';
@@ -19,7 +21,7 @@ export type ClaimResult =
   | { claimed: false; state: 'pending'; expiresAt: string };
 
 export interface ClaimRequest {
-  jobName: string;
+  job: JobKey;
   status: TerminalStatus;
   token: string;
   now: Date;
@@ -35,18 +37,18 @@ export interface NotifyDeps {
   /** Writes a pending claim unless the notification was sent or another live claim holds it. */
   claim(request: ClaimRequest): Promise<ClaimResult>;
   /** The job's recommendations and benchmark steps, all pages, read consistently. */
-  readChildren(jobName: string): Promise<JobChildren>;
+  readChildren(job: JobKey): Promise<JobChildren>;
   publish(notification: RenderedNotification): Promise<{ messageId: string }>;
   /** Marks the claim sent, if it is still this token's. False when it was not. */
   markSent(request: {
-    jobName: string;
+    job: JobKey;
     status: TerminalStatus;
     token: string;
     messageId: string;
     sentAt: Date;
   }): Promise<boolean>;
   /** Deletes the claim, if it is still this token's. */
-  release(request: { jobName: string; status: TerminalStatus; token: string }): Promise<void>;
+  release(request: { job: JobKey; status: TerminalStatus; token: string }): Promise<void>;
   now(): Date;
   warn(message: string, details: Record<string, unknown>): void;
 }
@@ -78,12 +80,13 @@ export async function notifyRecorded(
 ): Promise<NotifyOutcome> {
   const status = detail.status;
   if (!isTerminal(status)) return { outcome: 'ignored', status };
-  const jobName = detail.jobName;
+  const job = jobKeyOf(detail);
+  const { jobName } = job;
   const token = randomUUID();
   const now = deps.now();
 
   const claim = await deps.claim({
-    jobName,
+    job,
     status,
     token,
     now,
@@ -92,20 +95,20 @@ export async function notifyRecorded(
   if (!claim.claimed) {
     if (claim.state === 'sent') return { outcome: 'duplicate', messageId: claim.messageId };
     throw new NotificationInProgressError(
-      `Another invocation is publishing the ${status} notification of ${jobName} (claim expires ${claim.expiresAt}); retry later`,
+      `Another invocation is publishing the ${status} notification of ${jobName} in ${job.accountId}/${job.region} (claim expires ${claim.expiresAt}); retry later`,
     );
   }
 
   let messageId: string;
   let notification: RenderedNotification;
   try {
-    const children = await deps.readChildren(jobName);
+    const children = await deps.readChildren(job);
     notification = renderNotification({ detail: { ...detail, status }, ...children });
     ({ messageId } = await deps.publish(notification));
   } catch (error) {
     // Nothing was published: let the retry claim it again at once instead of after the lease.
     try {
-      await deps.release({ jobName, status, token });
+      await deps.release({ job, status, token });
     } catch (releaseError) {
       deps.warn('Could not release the notification claim; it expires on its own', {
         jobName,
@@ -118,7 +121,7 @@ export async function notifyRecorded(
 
   // The message is out: from here on, throwing would only make a retry publish it again.
   try {
-    const marked = await deps.markSent({ jobName, status, token, messageId, sentAt: deps.now() });
+    const marked = await deps.markSent({ job, status, token, messageId, sentAt: deps.now() });
     if (!marked) {
       // Only when this invocation outlived its lease and another took the claim over.
       deps.warn('The notification claim was taken over before it was marked sent', {

@@ -12,6 +12,9 @@ const bestEntry =
 /** What each field means, for subscribers who never read shared/events.ts. */
 const descriptions: Record<keyof RecordedDetail, string> = {
   jobName: 'The Inference Recommender job name.',
+  accountId:
+    'The AWS account the job runs in. A job is identified by account, region and name: two accounts may each have a job of the same name.',
+  region: 'The AWS region the job runs in.',
   jobArn: 'The job ARN.',
   jobType: 'Default or Advanced.',
   status:

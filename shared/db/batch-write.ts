@@ -9,25 +9,39 @@ export class UnprocessedItemsError extends Error {
 
 export type { RetryOptions } from '../retry.js';
 
-type WriteRequest = { PutRequest: { Item: Record<string, unknown> } };
+export type WriteRequest =
+  | { PutRequest: { Item: Record<string, unknown> } }
+  | { DeleteRequest: { Key: Record<string, unknown> } };
 
 /**
  * Puts every item with BatchWriteItem, 25 a call, resending UnprocessedItems with backoff until
  * they are written or the attempts run out (then it throws: the caller's retry takes over).
  * Returns the number of BatchWriteItem calls made.
  */
-export async function batchPutAll(
+export const batchPutAll = (
   doc: DynamoDBDocumentClient,
   tableName: string,
   items: ReadonlyArray<Record<string, unknown>>,
   options: RetryOptions = {},
+): Promise<number> =>
+  batchWriteAll(
+    doc,
+    tableName,
+    items.map((Item) => ({ PutRequest: { Item } })),
+    options,
+  );
+
+/** Puts and deletes, as batchPutAll puts: 25 a call, resending what was left unprocessed. */
+export async function batchWriteAll(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  requests: readonly WriteRequest[],
+  options: RetryOptions = {},
 ): Promise<number> {
   const maxAttempts = options.maxAttempts ?? 8;
   let calls = 0;
-  for (let start = 0; start < items.length; start += BATCH_WRITE_LIMIT) {
-    const chunk: WriteRequest[] = items
-      .slice(start, start + BATCH_WRITE_LIMIT)
-      .map((Item) => ({ PutRequest: { Item } }));
+  for (let start = 0; start < requests.length; start += BATCH_WRITE_LIMIT) {
+    const chunk = requests.slice(start, start + BATCH_WRITE_LIMIT);
     await resendUntilDone(
       chunk,
       async (pending) => {

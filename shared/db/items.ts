@@ -12,7 +12,7 @@ import {
   type Recommendation,
 } from '../model/types.js';
 import { estimateItemSize, fitItem, ITEM_SIZE_LIMIT, truncateText } from './item-size.js';
-import { keys, layout } from './table.js';
+import { jobKeyOf, keys, layout } from './table.js';
 
 /** Stored beside the normalized job: bookkeeping of the ingest and notify functions. */
 export interface JobBookkeeping {
@@ -83,7 +83,7 @@ export function recommendationItem(
     ['environmentParameters', (r) => ({ ...r, environmentParameters: [] })],
   ]);
   return {
-    ...keys.recommendation(rec.jobName, rec.recommendationId),
+    ...keys.recommendation(jobKeyOf(rec), rec.recommendationId),
     entity: 'recommendation',
     modelName: model.modelName,
     modelPackageVersionArn: model.modelPackageVersionArn,
@@ -96,12 +96,12 @@ export function stepItem(step: BenchmarkStep): Record<string, unknown> {
     ['failureReason', (s) => ({ ...s, failureReason: truncateText(s.failureReason) })],
     ['environmentParameters', (s) => ({ ...s, environmentParameters: [] })],
   ]);
-  return { ...keys.step(step.jobName, step.stepIndex), entity: 'step', ...fitted };
+  return { ...keys.step(jobKeyOf(step), step.stepIndex), entity: 'step', ...fitted };
 }
 
 export function performanceItem(performance: EndpointPerformance): Record<string, unknown> {
   return {
-    ...keys.performance(performance.jobName, performance.endpointName),
+    ...keys.performance(jobKeyOf(performance), performance.endpointName),
     entity: 'performance',
     ...performance,
   };
@@ -187,11 +187,11 @@ export function summaryItems(
 ): Array<Record<string, unknown>> {
   const perChunk = limits.entriesPerChunk ?? SUMMARY_ENTRIES_PER_CHUNK;
   const sizeLimit = limits.itemSize ?? ITEM_SIZE_LIMIT;
-  const { jobName } = snapshot.job;
+  const job = jobKeyOf(snapshot.job);
   const header = (index: number, count: number) => ({
-    ...keys.summary(jobName, index),
+    ...keys.summary(job, index),
     entity: 'summary',
-    jobName,
+    ...job,
     chunkIndex: index,
     chunkCount: count,
     fields: SUMMARY_FIELDS,

@@ -1,8 +1,9 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { JobKey } from '../accounts.js';
 import type { Job } from '../model/types.js';
 import { fitJob, fromItem, modelKeyOf, STATUS_RANK, type StoredJob } from './items.js';
-import { keys, layout } from './table.js';
+import { jobKeyOf, keys, layout } from './table.js';
 
 export type PutJobResult =
   { changed: true; job: StoredJob } | { changed: false; job: StoredJob | undefined };
@@ -31,11 +32,11 @@ function setExpression(values: Record<string, unknown>, remove: string[] = []) {
 export async function getJob(
   doc: DynamoDBDocumentClient,
   tableName: string,
-  jobName: string,
+  job: JobKey,
   consistent = false,
 ): Promise<StoredJob | undefined> {
   const { Item } = await doc.send(
-    new GetCommand({ TableName: tableName, Key: keys.job(jobName), ConsistentRead: consistent }),
+    new GetCommand({ TableName: tableName, Key: keys.job(job), ConsistentRead: consistent }),
   );
   return Item ? fromItem<StoredJob>(Item) : undefined;
 }
@@ -52,14 +53,15 @@ export async function putJobRecord(
   now: Date,
 ): Promise<PutJobResult> {
   const fitted = fitJob(job);
+  const key = jobKeyOf(fitted);
   const model = modelKeyOf(fitted);
   const attributes: Record<string, unknown> = {
     ...fitted,
     entity: 'job',
     statusRank: STATUS_RANK[fitted.status],
     recordedAt: now.toISOString(),
-    ...keys.statusIndex(fitted.status, fitted.lastModifiedTime ?? '', fitted.jobName),
-    ...(model ? keys.modelIndex(model, fitted.creationTime ?? '', fitted.jobName) : {}),
+    ...keys.statusIndex(fitted.status, fitted.lastModifiedTime ?? '', key),
+    ...(model ? keys.modelIndex(model, fitted.creationTime ?? '', key) : {}),
   };
   const remove = ['notFound', 'notFoundAt', ...(fitted.trimmed ? [] : ['trimmed'])];
   if (!model) remove.push(layout.byModel.pk, layout.byModel.sk);
@@ -68,7 +70,7 @@ export async function putJobRecord(
     const { Attributes } = await doc.send(
       new UpdateCommand({
         TableName: tableName,
-        Key: keys.job(fitted.jobName),
+        Key: keys.job(key),
         UpdateExpression: `${update.expression.replace(
           /^SET /,
           'SET #version = if_not_exists(#version, :zero) + :one, #previousStatus = if_not_exists(#status, :null), ',
@@ -97,7 +99,7 @@ export async function putJobRecord(
     return { changed: true, job: fromItem<StoredJob>(Attributes ?? {}) };
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    return { changed: false, job: await getJob(doc, tableName, fitted.jobName, true) };
+    return { changed: false, job: await getJob(doc, tableName, key, true) };
   }
 }
 
@@ -105,14 +107,14 @@ export async function putJobRecord(
 export async function markPublished(
   doc: DynamoDBDocumentClient,
   tableName: string,
-  jobName: string,
+  job: JobKey,
   version: number,
 ): Promise<void> {
   try {
     await doc.send(
       new UpdateCommand({
         TableName: tableName,
-        Key: keys.job(jobName),
+        Key: keys.job(job),
         UpdateExpression: 'SET #published = :version',
         ConditionExpression:
           'attribute_exists(#pk) AND (attribute_not_exists(#published) OR #published < :version)',
@@ -130,25 +132,29 @@ export async function markPublished(
 export async function markNotFound(
   doc: DynamoDBDocumentClient,
   tableName: string,
-  jobName: string,
+  job: JobKey,
   now: Date,
 ): Promise<void> {
   await doc.send(
     new UpdateCommand({
       TableName: tableName,
-      Key: keys.job(jobName),
+      Key: keys.job(job),
       UpdateExpression:
-        'SET #notFound = :true, #notFoundAt = :now, #jobName = :jobName, #entity = if_not_exists(#entity, :entity)',
+        'SET #notFound = :true, #notFoundAt = :now, #jobName = :jobName, #accountId = :accountId, #region = :region, #entity = if_not_exists(#entity, :entity)',
       ExpressionAttributeNames: {
         '#notFound': 'notFound',
         '#notFoundAt': 'notFoundAt',
         '#jobName': 'jobName',
+        '#accountId': 'accountId',
+        '#region': 'region',
         '#entity': 'entity',
       },
       ExpressionAttributeValues: {
         ':true': true,
         ':now': now.toISOString(),
-        ':jobName': jobName,
+        ':jobName': job.jobName,
+        ':accountId': job.accountId,
+        ':region': job.region,
         ':entity': 'job',
       },
     }),

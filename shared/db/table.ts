@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { scopeOf, type AccountRegion, type JobKey } from '../accounts.js';
 import definition from './table-definition.json' with { type: 'json' };
 
 /**
@@ -56,27 +58,59 @@ export function tableLayout(table: TableDefinition): TableLayout {
 
 export const layout = tableLayout(tableDefinition);
 
-/** Key values; what they are stored under comes from the layout. */
+/** Longer parts of a sort key are hashed, so a key stays under DynamoDB's 1,024-byte limit. */
+const MAX_KEY_PART_BYTES = 512;
+
+/**
+ * An id from SageMaker as part of a sort key: as it is, or, past MAX_KEY_PART_BYTES (SageMaker's
+ * ids are short, but its model sets no limit), its SHA-256. The item keeps the id itself.
+ */
+const keyPart = (value: string) =>
+  Buffer.byteLength(value) <= MAX_KEY_PART_BYTES
+    ? value
+    : `sha256:${createHash('sha256').update(value).digest('hex')}`;
+
+/**
+ * Key values; what they are stored under comes from the layout.
+ *
+ * A job is identified by account, region and name (names are unique only within one account and
+ * region). All jobs of one name share the partition `JOB#<lower-case name>` (SageMaker's ARNs
+ * spell the name in lower case, and no account holds two jobs whose names differ only in case):
+ * - the job records sort first by kind, `JOB#<account>#<region>`, so one Query on `JOB#` finds
+ *   every job of a bare name, and a name with its account and region is one GetItem;
+ * - a job's other items sort under its scope, `<account>#<region>#<KIND>#...`, so each kind of
+ *   one job is one key range (`REC#`, `STEP#`, `PERF#`, `SUMMARY#`, `NOTIFY#`).
+ */
 export const keyValues = {
-  jobPk: (jobName: string) => `JOB#${jobName}`,
-  jobSk: 'JOB',
-  recommendationSk: (recommendationId: string) => `REC#${recommendationId}`,
-  recommendationPrefix: 'REC#',
-  stepSk: (index: number) => `STEP#${String(index).padStart(5, '0')}`,
-  stepPrefix: 'STEP#',
-  performanceSk: (endpointName: string) => `PERF#${endpointName}`,
-  performancePrefix: 'PERF#',
+  jobPk: (jobName: string) => `JOB#${jobName.toLowerCase()}`,
+  jobSk: (where: AccountRegion) => `JOB#${scopeOf(where)}`,
+  jobSkPrefix: 'JOB#',
+  /** Every item of one job but its record starts with this. */
+  childPrefix: (where: AccountRegion) => `${scopeOf(where)}#`,
+  recommendationSk: (where: AccountRegion, recommendationId: string) =>
+    `${scopeOf(where)}#REC#${keyPart(recommendationId)}`,
+  recommendationPrefix: (where: AccountRegion) => `${scopeOf(where)}#REC#`,
+  stepSk: (where: AccountRegion, index: number) =>
+    `${scopeOf(where)}#STEP#${String(index).padStart(5, '0')}`,
+  stepPrefix: (where: AccountRegion) => `${scopeOf(where)}#STEP#`,
+  performanceSk: (where: AccountRegion, endpointName: string) =>
+    `${scopeOf(where)}#PERF#${keyPart(endpointName)}`,
+  performancePrefix: (where: AccountRegion) => `${scopeOf(where)}#PERF#`,
   /** Chunk `index` of the job's recommendation summary (see summaryItems in items.ts). */
-  summarySk: (index: number) => `SUMMARY#${String(index).padStart(5, '0')}`,
-  summaryPrefix: 'SUMMARY#',
-  notificationSk: (status: string) => `NOTIFY#${status}`,
+  summarySk: (where: AccountRegion, index: number) =>
+    `${scopeOf(where)}#SUMMARY#${String(index).padStart(5, '0')}`,
+  summaryPrefix: (where: AccountRegion) => `${scopeOf(where)}#SUMMARY#`,
+  notificationSk: (where: AccountRegion, status: string) => `${scopeOf(where)}#NOTIFY#${status}`,
   statusPk: (status: string) => `STATUS#${status}`,
-  statusSk: (lastModifiedTime: string, jobName: string) => `${lastModifiedTime}#${jobName}`,
+  /** `<time>#<name>#<account>#<region>`: newest first, and one key per job. */
+  statusSk: (lastModifiedTime: string, job: JobKey) =>
+    `${lastModifiedTime}#${job.jobName}#${scopeOf(job)}`,
   modelPk: (model: string) => `MODEL#${model}`,
-  modelSk: (creationTime: string, jobName: string) => `${creationTime}#${jobName}`,
+  modelSk: (creationTime: string, job: JobKey) => `${creationTime}#${job.jobName}#${scopeOf(job)}`,
   detectorPk: 'DETECTOR',
-  watermarkSk: 'WATERMARK',
-  seenSk: (jobName: string) => `SEEN#${jobName}`,
+  /** Each watched account and region has its own watermark and last-seen statuses. */
+  watermarkSk: (where: AccountRegion) => `WATERMARK#${scopeOf(where)}`,
+  seenSk: (job: JobKey) => `SEEN#${scopeOf(job)}#${job.jobName}`,
 } as const;
 
 export type Key = Record<string, string>;
@@ -85,30 +119,36 @@ export type Key = Record<string, string>;
 export function keyBuilders(tableLayout: TableLayout) {
   const { primary, byStatus, byModel } = tableLayout;
   const key = (pk: string, sk: string): Key => ({ [primary.pk]: pk, [primary.sk]: sk });
+  const inJob = (job: JobKey, sk: string) => key(keyValues.jobPk(job.jobName), sk);
   return {
-    job: (jobName: string) => key(keyValues.jobPk(jobName), keyValues.jobSk),
-    recommendation: (jobName: string, recommendationId: string) =>
-      key(keyValues.jobPk(jobName), keyValues.recommendationSk(recommendationId)),
-    step: (jobName: string, index: number) =>
-      key(keyValues.jobPk(jobName), keyValues.stepSk(index)),
-    performance: (jobName: string, endpointName: string) =>
-      key(keyValues.jobPk(jobName), keyValues.performanceSk(endpointName)),
-    summary: (jobName: string, index: number) =>
-      key(keyValues.jobPk(jobName), keyValues.summarySk(index)),
-    notification: (jobName: string, status: string) =>
-      key(keyValues.jobPk(jobName), keyValues.notificationSk(status)),
-    watermark: () => key(keyValues.detectorPk, keyValues.watermarkSk),
-    seen: (jobName: string) => key(keyValues.detectorPk, keyValues.seenSk(jobName)),
-    statusIndex: (status: string, lastModifiedTime: string, jobName: string): Key => ({
+    job: (job: JobKey) => inJob(job, keyValues.jobSk(job)),
+    recommendation: (job: JobKey, recommendationId: string) =>
+      inJob(job, keyValues.recommendationSk(job, recommendationId)),
+    step: (job: JobKey, index: number) => inJob(job, keyValues.stepSk(job, index)),
+    performance: (job: JobKey, endpointName: string) =>
+      inJob(job, keyValues.performanceSk(job, endpointName)),
+    summary: (job: JobKey, index: number) => inJob(job, keyValues.summarySk(job, index)),
+    notification: (job: JobKey, status: string) =>
+      inJob(job, keyValues.notificationSk(job, status)),
+    watermark: (where: AccountRegion) => key(keyValues.detectorPk, keyValues.watermarkSk(where)),
+    seen: (job: JobKey) => key(keyValues.detectorPk, keyValues.seenSk(job)),
+    statusIndex: (status: string, lastModifiedTime: string, job: JobKey): Key => ({
       [byStatus.pk]: keyValues.statusPk(status),
-      [byStatus.sk]: keyValues.statusSk(lastModifiedTime, jobName),
+      [byStatus.sk]: keyValues.statusSk(lastModifiedTime, job),
     }),
-    modelIndex: (model: string, creationTime: string, jobName: string): Key => ({
+    modelIndex: (model: string, creationTime: string, job: JobKey): Key => ({
       [byModel.pk]: keyValues.modelPk(model),
-      [byModel.sk]: keyValues.modelSk(creationTime, jobName),
+      [byModel.sk]: keyValues.modelSk(creationTime, job),
     }),
   };
 }
+
+/** The key of a job (name, account, region) as any stored item of it carries them. */
+export const jobKeyOf = (item: { jobName: string; accountId: string; region: string }): JobKey => ({
+  jobName: item.jobName,
+  accountId: item.accountId,
+  region: item.region,
+});
 
 export const keys = keyBuilders(layout);
 

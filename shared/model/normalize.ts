@@ -7,6 +7,7 @@ import type {
   ModelConfiguration as SdkModelConfiguration,
   RecommendationMetrics,
 } from '@aws-sdk/client-sagemaker';
+import type { JobKey } from '../accounts.js';
 import { JOB_STATUSES, type JobStatus } from '../events.js';
 import { bestOf, paretoOptimalIds } from './ranking.js';
 import type {
@@ -148,7 +149,7 @@ export function deriveRecommendationId(
 }
 
 export function normalizeRecommendation(
-  jobName: string,
+  key: JobKey,
   input: InferenceRecommendation,
 ): Omit<Recommendation, 'derived'> & { derived: Omit<Recommendation['derived'], 'paretoOptimal'> } {
   const endpoint = normalizeEndpoint(input?.EndpointConfiguration);
@@ -159,9 +160,11 @@ export function normalizeRecommendation(
   return {
     recommendationId:
       givenId ||
-      deriveRecommendationId(jobName, endpoint, environmentParameters, modelConfiguration),
+      deriveRecommendationId(key.jobName, endpoint, environmentParameters, modelConfiguration),
     recommendationIdDerived: !givenId,
-    jobName,
+    jobName: key.jobName,
+    accountId: key.accountId,
+    region: key.region,
     ...endpoint,
     metrics,
     derived: {
@@ -177,12 +180,12 @@ export function normalizeRecommendation(
 }
 
 export function normalizeRecommendations(
-  jobName: string,
+  key: JobKey,
   inputs: readonly InferenceRecommendation[] | undefined,
 ): Recommendation[] {
   const seen = new Map<string, number>();
   const partial = (Array.isArray(inputs) ? inputs : []).map((input) => {
-    const rec = normalizeRecommendation(jobName, input);
+    const rec = normalizeRecommendation(key, input);
     // Two identical configurations without ids would collide; keep both, deterministically.
     const count = seen.get(rec.recommendationId) ?? 0;
     seen.set(rec.recommendationId, count + 1);
@@ -196,14 +199,16 @@ export function normalizeRecommendations(
 }
 
 export function normalizeStep(
-  jobName: string,
+  key: JobKey,
   step: InferenceRecommendationsJobStep,
   stepIndex: number,
 ): BenchmarkStep {
   const benchmark = step?.InferenceBenchmark;
   const endpointMetrics = benchmark?.EndpointMetrics;
   return {
-    jobName,
+    jobName: key.jobName,
+    accountId: key.accountId,
+    region: key.region,
     stepIndex,
     stepType: text(step?.StepType),
     status: text(step?.Status),
@@ -228,18 +233,24 @@ const isJobStatus = (value: unknown): value is JobStatus =>
 
 /**
  * Normalizes one DescribeInferenceRecommendationsJob response (and, for finished jobs, its
- * benchmark steps). `fallback` fills what a malformed response lacks: the name and status
- * the state-change event carried.
+ * benchmark steps). `fallback` holds what the state-change event carried: the job's key (the
+ * account and region asked, the name as the event spelled it), and the status a malformed
+ * response lacks.
  */
 export function normalizeJob(
   response: DescribeInferenceRecommendationsJobResponse,
   steps: readonly InferenceRecommendationsJobStep[],
-  fallback: { jobName: string; status: JobStatus },
+  fallback: JobKey & { status: JobStatus },
 ): JobSnapshot {
-  const jobName = fallback.jobName;
-  const recommendations = normalizeRecommendations(jobName, response?.InferenceRecommendations);
+  const key: JobKey = {
+    jobName: fallback.jobName,
+    accountId: fallback.accountId,
+    region: fallback.region,
+  };
+  const { jobName, accountId, region } = key;
+  const recommendations = normalizeRecommendations(key, response?.InferenceRecommendations);
   const normalizedSteps = (Array.isArray(steps) ? steps : []).map((step, index) =>
-    normalizeStep(jobName, step, index),
+    normalizeStep(key, step, index),
   );
   const performances: EndpointPerformance[] = [];
   for (const performance of Array.isArray(response?.EndpointPerformances)
@@ -249,6 +260,8 @@ export function normalizeJob(
     if (!endpointName) continue;
     performances.push({
       jobName,
+      accountId,
+      region,
       endpointName,
       maxInvocations: finite(performance?.Metrics?.MaxInvocations),
       modelLatency: finite(performance?.Metrics?.ModelLatency),
@@ -258,6 +271,8 @@ export function normalizeJob(
   const jobType = response?.JobType;
   const job: Job = {
     jobName,
+    accountId,
+    region,
     jobArn: text(response?.JobArn),
     jobType: jobType === 'Default' || jobType === 'Advanced' ? jobType : null,
     jobDescription: text(response?.JobDescription),

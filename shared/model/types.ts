@@ -70,6 +70,8 @@ export interface Recommendation extends EndpointSettings {
   /** True when SageMaker gave no RecommendationId and irwatch derived it from the configuration. */
   recommendationIdDerived: boolean;
   jobName: string;
+  accountId: string;
+  region: string;
   metrics: Metrics;
   derived: Derived;
   environmentParameters: EnvironmentParameter[];
@@ -82,6 +84,8 @@ export interface Recommendation extends EndpointSettings {
 
 export interface BenchmarkStep extends EndpointSettings {
   jobName: string;
+  accountId: string;
+  region: string;
   stepIndex: number;
   stepType: string | null;
   status: string | null;
@@ -97,6 +101,8 @@ export interface BenchmarkStep extends EndpointSettings {
 
 export interface EndpointPerformance {
   jobName: string;
+  accountId: string;
+  region: string;
   endpointName: string;
   maxInvocations: number | null;
   modelLatency: number | null;
@@ -107,6 +113,9 @@ export type JsonValue =
 
 export interface Job {
   jobName: string;
+  /** Where the job lives: with its name, what identifies it (names are unique per account and region). */
+  accountId: string;
+  region: string;
   jobArn: string | null;
   jobType: 'Default' | 'Advanced' | null;
   jobDescription: string | null;

@@ -38,14 +38,22 @@ async function irwatch(...args: string[]) {
   return { code, output: cli.output() };
 }
 
-const rows = (output: string) => output.trim().split('\n').slice(2);
+/** The lines of a table after its header and its rule of dashes. */
+const lines = (output: string) => output.trim().split('\n');
+const ruleAt = (output: string) => lines(output).findIndex((line) => /^-+(\s+-+)*$/.test(line));
+const rows = (output: string) => lines(output).slice(ruleAt(output) + 1);
+const header = (output: string) => lines(output)[ruleAt(output) - 1]!;
 
 describe('the irwatch CLI against the local stack', () => {
   it('lists jobs as a table, filtered by status', async () => {
     const all = await irwatch('jobs');
     expect(all.code).toBe(0);
-    expect(all.output).toMatch(/^JOB\s+STATUS\s+TYPE\s+MODEL/m);
+    expect(all.output).toMatch(/^JOB\s+ACCOUNT\s+REGION\s+STATUS\s+TYPE\s+MODEL/m);
     expect(rows(all.output)).toHaveLength(8);
+    // Every job of the local stack runs in its account and region.
+    expect(rows(all.output).every((row) => /^\S+\s+000000000000\s+us-east-1\s/.test(row))).toBe(
+      true,
+    );
     const failed = await irwatch('jobs', '--status', 'failed');
     expect(rows(failed.output).map((row) => row.split(/\s+/)[0])).toEqual(['sklearn-failed']);
   });
@@ -53,6 +61,7 @@ describe('the irwatch CLI against the local stack', () => {
   it('shows the Pareto-optimal recommendations of a job', async () => {
     const { code, output } = await irwatch('recs', 'xgboost-churn-default', '--pareto');
     expect(code).toBe(0);
+    expect(lines(output)[0]).toBe('Job xgboost-churn-default in account 000000000000, us-east-1');
     expect(
       rows(output)
         .map((row) => row.split(/\s+/)[0])
@@ -69,8 +78,8 @@ describe('the irwatch CLI against the local stack', () => {
       '--sort',
       'modelLatency',
     );
-    const header = output.split('\n')[0]!.split(/\s{2,}/);
-    const latency = header.indexOf('LATENCY ms');
+    const columns = header(output).split(/\s{2,}/);
+    const latency = columns.indexOf('LATENCY ms');
     const latencies = rows(output).map((row) => Number(row.split(/\s{2,}/)[latency]));
     expect(latencies.length).toBeGreaterThan(0);
     expect(latencies.every((value) => value <= 4)).toBe(true);

@@ -55,6 +55,8 @@ import {
 import { repoRoot } from '../support/serverless.js';
 import {
   ACCOUNT,
+  HOME,
+  jobKey,
   REGION,
   lambdaContext,
   readEventFile,
@@ -461,12 +463,19 @@ beforeAll(async () => {
   const notifyModule = await import('../../functions/notify/handler.js');
   const { createDetectDeps } = await import('../../functions/detect/deps.js');
   realDeps = {
-    detect: createDetectDeps({ now: clock.date, retry: { random: random.backoff } }),
+    // One account and region, as the local stack of this suite watches.
+    detect: createDetectDeps({ now: clock.date, retry: { random: random.backoff } }).forTarget(
+      HOME,
+    ),
     ingest: (await import('../../functions/ingest/deps.js')).ingestDeps,
     notify: (await import('../../functions/notify/deps.js')).notifyDeps,
   };
   handlers = {
-    detect: (deps) => detectModule.createHandler(deps) as unknown as Handler,
+    detect: (deps) =>
+      detectModule.createHandler({
+        targets: [deps.where],
+        forTarget: () => deps,
+      }) as unknown as Handler,
     ingest: (deps) => ingestModule.createHandler(deps) as unknown as Handler,
     notify: (deps) => notifyModule.createHandler(deps) as unknown as Handler,
   };
@@ -605,9 +614,9 @@ describe('fault injection: 200 jobs through detect, ingest and notify while ever
       )) {
         steps.push(...(page.Steps ?? []));
       }
-      const snapshot = normalizeJob(response, steps, { jobName: name, status: final });
+      const snapshot = normalizeJob(response, steps, { ...jobKey(name), status: final });
       const job = fitJob(snapshot.job);
-      const record = (await getJob(world.table.doc, world.table.tableName, name, true)) as
+      const record = (await getJob(world.table.doc, world.table.tableName, jobKey(name), true)) as
         StoredJob | undefined;
       const items = await partition(name);
       stored[name] = {
@@ -615,10 +624,10 @@ describe('fault injection: 200 jobs through detect, ingest and notify while ever
           [...Object.keys(job), 'trimmed'].map((key) => [key, record?.[key as keyof StoredJob]]),
         ),
         published: record?.publishedVersion === record?.version,
-        recommendations: bySortKey(items, keyValues.recommendationPrefix),
-        steps: bySortKey(items, keyValues.stepPrefix),
-        performances: bySortKey(items, keyValues.performancePrefix),
-        summaries: bySortKey(items, keyValues.summaryPrefix),
+        recommendations: bySortKey(items, keyValues.recommendationPrefix(HOME)),
+        steps: bySortKey(items, keyValues.stepPrefix(HOME)),
+        performances: bySortKey(items, keyValues.performancePrefix(HOME)),
+        summaries: bySortKey(items, keyValues.summaryPrefix(HOME)),
       };
       expected[name] = {
         job: { ...job, trimmed: job.trimmed },
@@ -753,6 +762,7 @@ describe('fault injection: 200 jobs through detect, ingest and notify while ever
       resources: [],
       detail: {
         jobName,
+        ...HOME,
         jobArn: `arn:aws:sagemaker:${REGION}:${ACCOUNT}:inference-recommendations-job/${jobName}`,
         jobType: 'Default',
         status: 'FAILED',

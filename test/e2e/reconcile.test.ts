@@ -32,6 +32,8 @@ afterAll(async () => {
 });
 
 interface StoredJob {
+  accountId: string;
+  region: string;
   jobName: string;
   status: string;
   lastModifiedTime: string;
@@ -64,7 +66,7 @@ async function rollBack(running: Running, dataDir: string, job: StoredJob): Prom
     await DynamoDBDocumentClient.from(client).send(
       new UpdateCommand({
         TableName: TABLE,
-        Key: keys.job(job.jobName),
+        Key: keys.job(job),
         UpdateExpression: 'SET #status = :status, #rank = :rank, #gsiPk = :gsiPk, #gsiSk = :gsiSk',
         ExpressionAttributeNames: {
           '#status': 'status',
@@ -75,8 +77,8 @@ async function rollBack(running: Running, dataDir: string, job: StoredJob): Prom
         ExpressionAttributeValues: {
           ':status': 'IN_PROGRESS',
           ':rank': STATUS_RANK.IN_PROGRESS,
-          ':gsiPk': keys.statusIndex('IN_PROGRESS', job.lastModifiedTime, job.jobName).GSI1PK,
-          ':gsiSk': keys.statusIndex('IN_PROGRESS', job.lastModifiedTime, job.jobName).GSI1SK,
+          ':gsiPk': keys.statusIndex('IN_PROGRESS', job.lastModifiedTime, job).GSI1PK,
+          ':gsiSk': keys.statusIndex('IN_PROGRESS', job.lastModifiedTime, job).GSI1SK,
         },
       }),
     );

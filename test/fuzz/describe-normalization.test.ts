@@ -54,7 +54,12 @@ import { sampleJobs } from '../support/world.js';
  * lengths SageMaker documents for them.
  */
 
-const FALLBACK = { jobName: 'fuzzed-job', status: 'IN_PROGRESS' as const };
+const FALLBACK = {
+  jobName: 'fuzzed-job',
+  accountId: '111122223333',
+  region: 'us-east-1',
+  status: 'IN_PROGRESS' as const,
+};
 const anyDate = fc.date({ noInvalidDate: false });
 const name = sometimesWrong(anyText(63));
 const optional = { requiredKeys: [] as never[] };
@@ -292,15 +297,15 @@ function jobItemOf(job: Job): Record<string, unknown> {
   const fitted = fitJob(job);
   const model = modelKeyOf(fitted);
   return {
-    ...keys.job(fitted.jobName),
+    ...keys.job(fitted),
     ...fitted,
     entity: 'job',
     statusRank: STATUS_RANK[fitted.status],
     recordedAt: new Date(0).toISOString(),
     version: 1,
     previousStatus: null,
-    ...keys.statusIndex(fitted.status, fitted.lastModifiedTime ?? '', fitted.jobName),
-    ...(model ? keys.modelIndex(model, fitted.creationTime ?? '', fitted.jobName) : {}),
+    ...keys.statusIndex(fitted.status, fitted.lastModifiedTime ?? '', fitted),
+    ...(model ? keys.modelIndex(model, fitted.creationTime ?? '', fitted) : {}),
   };
 }
 

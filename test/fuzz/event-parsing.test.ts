@@ -57,7 +57,11 @@ beforeAll(async () => {
   handlers = {
     ingest: (deps) => ingest.createHandler(deps) as unknown as Handler,
     notify: (deps) => notify.createHandler(deps) as unknown as Handler,
-    detect: (deps) => detect.createHandler(deps) as unknown as Handler,
+    detect: (deps) =>
+      detect.createHandler({
+        targets: [deps.where],
+        forTarget: () => deps,
+      }) as unknown as Handler,
   };
 });
 
@@ -102,6 +106,7 @@ const notifyDeps = () =>
 
 const detectDeps = () =>
   recording<DetectDeps>({
+    where: { accountId: '111122223333', region: 'us-east-1' },
     config: { overlapMs: 300_000, lookbackMs: 86_400_000 },
     now: () => new Date(0),
     listJobs: async () => ({ jobs: [], nextToken: undefined }),
@@ -179,8 +184,14 @@ const envelope = (detailType: string, source: string) =>
     resources: fc.array(arn, { maxLength: 2 }),
   });
 
+/** Where irwatch puts its jobs' account and region, and where a detail lacking them gets them. */
+const ACCOUNT_ID = /^\d{12}$/;
+const REGION_NAME = /^[a-z]{2}(-[a-z]+)+-\d$/;
+
 const stateChangeDetail = fc.record({
   jobName,
+  accountId: fc.constantFrom('111122223333', '444455556666'),
+  region: fc.constantFrom('us-east-1', 'eu-west-1'),
   jobArn: fc.option(
     arn.filter((value) => value.startsWith('arn:')),
     { nil: null },
@@ -211,6 +222,8 @@ const recordedEvent: fc.Arbitrary<Event> = fc
     envelope(RECORDED, EVENT_SOURCE),
     fc.record({
       jobName,
+      accountId: fc.constantFrom('111122223333', '444455556666'),
+      region: fc.constantFrom('us-east-1', 'eu-west-1'),
       jobArn: fc.option(arn, { nil: null }),
       jobType: fc.constantFrom('Default', 'Advanced', null),
       status: fc.constantFrom(...JOB_STATUSES),
@@ -309,10 +322,20 @@ function namedFields(error: unknown): Path[] {
 
 const startsWith = (path: Path, prefix: Path) => prefix.every((key, i) => path[i] === key);
 
-/** Every field the rejection names is one the mutations touched (or inside it, or holds it). */
+/**
+ * Every field the rejection names is one the mutations touched (or inside it, or holds it). A
+ * detail without its account or region takes them from its ARN, else from the envelope: a
+ * rejected `detail.accountId` may come from either.
+ */
 function expectNamedFieldsTouched(error: unknown, touched: Path[]): void {
+  const sources: Record<string, Path[]> = {
+    'detail.accountId': [['detail', 'jobArn'], ['account']],
+    'detail.region': [['detail', 'jobArn'], ['region']],
+  };
   for (const path of namedFields(error)) {
-    const related = touched.some((t) => startsWith(path, t) || startsWith(t, path));
+    const related = [path, ...(sources[path.join('.')] ?? [])].some((candidate) =>
+      touched.some((t) => startsWith(candidate, t) || startsWith(t, candidate)),
+    );
     expect(related, `names ${path.join('.')}, not one of ${JSON.stringify(touched)}`).toBe(true);
   }
 }
@@ -355,15 +378,47 @@ const validDetailField: Record<string, (value: unknown) => boolean> = {
 };
 
 /**
- * The handler reads only the detail (EventBridge writes the envelope; nothing in it is used), so
- * an event is valid when it has a detail with every field as SageMaker's contract allows.
+ * The account and region a detail names, or, for a detail written before irwatch keyed jobs by
+ * them (a dead letter from the version before), those of its job ARN, else of the envelope.
+ */
+function locationOf(event: Event): { accountId: unknown; region: unknown } {
+  const detail = event.detail as Record<string, unknown>;
+  if (Object.hasOwn(detail, 'accountId') && Object.hasOwn(detail, 'region')) {
+    return { accountId: detail.accountId, region: detail.region };
+  }
+  const arnParts =
+    typeof detail.jobArn === 'string'
+      ? /^arn:aws[\w-]*:sagemaker:([a-z]{2}(?:-[a-z]+)+-\d):(\d{12}):inference-recommendations-job\/[a-zA-Z0-9-]{1,64}$/.exec(
+          detail.jobArn,
+        )
+      : null;
+  return {
+    accountId: Object.hasOwn(detail, 'accountId')
+      ? detail.accountId
+      : (arnParts?.[2] ?? event.account),
+    region: Object.hasOwn(detail, 'region') ? detail.region : (arnParts?.[1] ?? event.region),
+  };
+}
+
+const isLocation = ({ accountId, region }: { accountId: unknown; region: unknown }) =>
+  typeof accountId === 'string' &&
+  ACCOUNT_ID.test(accountId) &&
+  typeof region === 'string' &&
+  REGION_NAME.test(region);
+
+/**
+ * The handler reads the detail, and the envelope only for the account and region of a detail
+ * without them, so an event is valid when it has a detail with every field as SageMaker's
+ * contract allows, and a location.
  */
 function isValidStateChange(event: Event): boolean {
   const detail = event.detail;
   if (detail === null || typeof detail !== 'object' || Array.isArray(detail)) return false;
-  return Object.entries(validDetailField).every(
-    ([name, valid]) =>
-      Object.hasOwn(detail, name) && valid((detail as Record<string, unknown>)[name]),
+  return (
+    Object.entries(validDetailField).every(
+      ([name, valid]) =>
+        Object.hasOwn(detail, name) && valid((detail as Record<string, unknown>)[name]),
+    ) && isLocation(locationOf(event))
   );
 }
 
@@ -516,6 +571,14 @@ function classify(
   }
   const detail = event.detail;
   if (!isRecord(detail)) return { kind: 'unusable', field: 'detail' };
+  // The account and region of the call are the envelope's (a spoke's rule forwards them as is).
+  const { account, region } = event;
+  if (typeof account !== 'string' || !ACCOUNT_ID.test(account)) {
+    return { kind: 'unusable', field: 'account' };
+  }
+  if (typeof region !== 'string' || !REGION_NAME.test(region)) {
+    return { kind: 'unusable', field: 'region' };
+  }
   if (!(CLOUDTRAIL_EVENT_NAMES as readonly unknown[]).includes(detail.eventName)) {
     return { kind: 'unusable', field: 'eventName' };
   }
@@ -529,6 +592,10 @@ function classify(
     return { kind: 'unusable', field: 'errorCode' };
   }
   if (detail.errorCode) return { kind: 'unusable', field: String(detail.errorCode) };
+  // The fuzzed detect watches the samples' account and region only.
+  if (account !== '111122223333' || region !== 'us-east-1') {
+    return { kind: 'unusable', field: 'is not watched' };
+  }
   return { kind: 'cloudtrail', jobName: name };
 }
 
@@ -591,6 +658,8 @@ describe('job names longer than SageMaker allows', () => {
     const event = {
       detail: {
         jobName: tooLong,
+        accountId: '111122223333',
+        region: 'us-east-1',
         jobArn: null,
         status: 'COMPLETED',
         previousStatus: null,

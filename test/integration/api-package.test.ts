@@ -66,10 +66,7 @@ describe('osls package with the api function', () => {
       'GET /',
       'GET /compare',
       'GET /jobs',
-      'GET /jobs/{jobName}',
-      'GET /jobs/{jobName}/benchmarks',
-      'GET /jobs/{jobName}/recommendations',
-      'GET /jobs/{jobName}/recommendations/{id+}',
+      'GET /jobs/{jobPath+}',
       'GET /models/{modelPath+}',
       'GET /openapi.json',
     ]);

@@ -5,7 +5,7 @@ import { problemSchema, RESPONSES } from '../../functions/api/responses.js';
 import { ROUTES, type RouteId } from '../../functions/api/schemas.js';
 import { rerunOf, useApiWorld, type ApiResponse } from '../support/api.js';
 import { validate, type Schema } from '../support/api-json-schema.js';
-import { sampleJob, sampleJobs } from '../support/world.js';
+import { HOME, sampleJob, sampleJobs } from '../support/world.js';
 
 const XGB_PACKAGE = 'arn:aws:sagemaker:us-east-1:111122223333:model-package/xgboost-churn/3';
 const XGB_MODEL_PATH = `/models/${encodeURIComponent(XGB_PACKAGE)}`;
@@ -38,6 +38,10 @@ type Rec = {
 };
 const ids = (recs: unknown) => (recs as Rec[]).map((rec) => rec.recommendationId.split('/')[1]);
 const names = (jobs: unknown) => (jobs as Array<{ jobName: string }>).map((job) => job.jobName);
+/** A job route with the job's account and region: the key is known, nothing is read to find it. */
+const located = (target: string) =>
+  `${target}${target.includes('?') ? '&' : '?'}accountId=${HOME.accountId}&region=${HOME.region}`;
+
 const readsOf = (response: ApiResponse) => ({
   requests: response.reads?.requests,
   itemsRead: response.reads?.itemsRead,
@@ -210,8 +214,13 @@ describe('GET /jobs/{jobName}/recommendations', () => {
       matchedCount: 6,
       nextCursor: null,
     });
-    // The job's summary item, then the page's six recommendations in one BatchGetItem.
-    expect(readsOf(response)).toEqual({ requests: 2, itemsRead: 1 + 6, itemsReturned: 6 });
+    // A bare name: the Query that finds the job's record; then its summary item, and the page's
+    // six recommendations in one BatchGetItem.
+    expect(readsOf(response)).toEqual({ requests: 3, itemsRead: 1 + 1 + 6, itemsReturned: 6 });
+    // With its account and region, nothing is read to find the job.
+    const located_ = await api.request(located('/jobs/xgboost-churn-default/recommendations'));
+    expect(located_.body).toEqual(response.body);
+    expect(readsOf(located_)).toEqual({ requests: 2, itemsRead: 1 + 6, itemsReturned: 6 });
   });
 
   it('filters Pareto-optimal ones and sorts throughput best first', async () => {
@@ -249,7 +258,7 @@ describe('GET /jobs/{jobName}/recommendations', () => {
 
   it('matches an instance family or type, and serverless by endpoint type', async () => {
     const response = await api.request(
-      '/jobs/large-sweep-250/recommendations?instanceType=ml.g5&limit=500',
+      located('/jobs/large-sweep-250/recommendations?instanceType=ml.g5&limit=500'),
     );
     const recs = (response.body as Body).recommendations as Rec[];
     expect(recs.length).toBeGreaterThan(0);
@@ -273,12 +282,12 @@ describe('GET /jobs/{jobName}/recommendations', () => {
   });
 
   it('pages 250 recommendations 50 at a time, reading the summary and the page only', async () => {
-    const response = await api.request('/jobs/large-sweep-250/recommendations');
+    const response = await api.request(located('/jobs/large-sweep-250/recommendations'));
     expect((response.body as Body).recommendations).toHaveLength(50);
     expect((response.body as Body).nextCursor).toEqual(expect.any(String));
     expect(readsOf(response)).toEqual({ requests: 2, itemsRead: 1 + 50, itemsReturned: 50 });
     // A page of 250: BatchGetItem takes 100 keys a request.
-    const all = await api.request('/jobs/large-sweep-250/recommendations?limit=500');
+    const all = await api.request(located('/jobs/large-sweep-250/recommendations?limit=500'));
     expect((all.body as Body).recommendations).toHaveLength(250);
     expect(readsOf(all)).toEqual({ requests: 1 + 3, itemsRead: 1 + 250, itemsReturned: 250 });
   });
@@ -302,7 +311,7 @@ describe('GET /jobs/{jobName}/recommendations', () => {
 describe('GET /jobs/{jobName}/recommendations/{id}', () => {
   it('accepts the encoded id, a literal slash and the bare suffix alike', async () => {
     const encoded = await api.request(
-      '/jobs/xgboost-churn-default/recommendations/xgboost-churn-default%2Fk3v9x2qa',
+      located('/jobs/xgboost-churn-default/recommendations/xgboost-churn-default%2Fk3v9x2qa'),
     );
     const slash = await api.get(
       '/jobs/xgboost-churn-default/recommendations/xgboost-churn-default/k3v9x2qa',
@@ -390,7 +399,7 @@ describe('GET /jobs/{jobName}/benchmarks', () => {
 
   it('pages 256 steps in order, reading exactly what each page returns', async () => {
     const seen: number[] = [];
-    let target: string | undefined = '/jobs/large-sweep-250/benchmarks?limit=100';
+    let target: string | undefined = located('/jobs/large-sweep-250/benchmarks?limit=100');
     while (target) {
       const response = await api.request(target);
       const page = response.body as Body;
@@ -402,7 +411,9 @@ describe('GET /jobs/{jobName}/benchmarks', () => {
         itemsReturned: steps.length,
       });
       target = page.nextCursor
-        ? `/jobs/large-sweep-250/benchmarks?limit=100&cursor=${encodeURIComponent(String(page.nextCursor))}`
+        ? located(
+            `/jobs/large-sweep-250/benchmarks?limit=100&cursor=${encodeURIComponent(String(page.nextCursor))}`,
+          )
         : undefined;
     }
     expect(seen).toEqual(Array.from({ length: 256 }, (_, index) => index));
@@ -510,7 +521,8 @@ describe('GET /compare', () => {
       relativeSpread: 0,
     });
     expect(c5large.spread.modelSetupTime).toBeNull();
-    expect(readsOf(response)).toEqual({ requests: 3, itemsRead: 14, itemsReturned: 14 });
+    // Each job found by its name (one Query each), then each job's recommendations (one Query each).
+    expect(readsOf(response)).toEqual({ requests: 4, itemsRead: 14, itemsReturned: 14 });
   });
 
   it('keys serverless configurations by memory size', async () => {
@@ -583,23 +595,30 @@ describe('read amplification (items DynamoDB read per item returned)', () => {
       'GET /jobs?status=COMPLETED&createdAfter=2024-11-24T15:00:00Z':
         '/jobs?status=COMPLETED&createdAfter=2024-11-24T15:00:00Z',
       'GET /jobs?modelName=<xgboost package>': `/jobs?modelName=${encodeURIComponent(XGB_PACKAGE)}`,
-      'GET /jobs/{jobName}': '/jobs/bert-qa-advanced',
-      'GET /jobs/{jobName} (existing endpoints)': '/jobs/llama-existing-endpoints',
-      'GET /jobs/{6 recs}/recommendations': '/jobs/xgboost-churn-default/recommendations',
-      'GET /jobs/{6 recs}/recommendations?paretoOnly=true':
+      'GET /jobs/{jobName}': located('/jobs/bert-qa-advanced'),
+      'GET /jobs/{jobName} (existing endpoints)': located('/jobs/llama-existing-endpoints'),
+      'GET /jobs/{6 recs}/recommendations': located('/jobs/xgboost-churn-default/recommendations'),
+      'GET /jobs/{6 recs}/recommendations?paretoOnly=true': located(
         '/jobs/xgboost-churn-default/recommendations?paretoOnly=true',
-      'GET /jobs/{250 recs}/recommendations': '/jobs/large-sweep-250/recommendations',
-      'GET /jobs/{250 recs}/recommendations?limit=500':
+      ),
+      'GET /jobs/{250 recs}/recommendations': located('/jobs/large-sweep-250/recommendations'),
+      'GET /jobs/{250 recs}/recommendations?limit=500': located(
         '/jobs/large-sweep-250/recommendations?limit=500',
-      'GET /jobs/{250 recs}/recommendations?instanceType=ml.g5':
+      ),
+      'GET /jobs/{250 recs}/recommendations?instanceType=ml.g5': located(
         '/jobs/large-sweep-250/recommendations?instanceType=ml.g5',
-      'GET /jobs/{jobName}/recommendations/{id}':
+      ),
+      'GET /jobs/{jobName}/recommendations/{id}': located(
         '/jobs/xgboost-churn-default/recommendations/k3v9x2qa',
-      'GET /jobs/{jobName}/benchmarks': '/jobs/large-sweep-250/benchmarks',
+      ),
+      'GET /jobs/{jobName}/benchmarks': located('/jobs/large-sweep-250/benchmarks'),
       'GET /models/{model}/jobs': `${XGB_MODEL_PATH}/jobs`,
       'GET /models/{model}/recommendations': `${XGB_MODEL_PATH}/recommendations`,
       'GET /models/{model}/recommendations?maxModelLatency=3': `${XGB_MODEL_PATH}/recommendations?maxModelLatency=3`,
       'GET /compare (2 jobs)': '/compare?jobs=xgboost-churn-default,xgboost-churn-rerun',
+      // A bare name costs the Query that finds the job's record.
+      'GET /jobs/{6 recs}/recommendations (bare name)':
+        '/jobs/xgboost-churn-default/recommendations',
     };
     const table: Record<
       string,
@@ -635,6 +654,11 @@ describe('read amplification (items DynamoDB read per item returned)', () => {
     expect(table['GET /jobs/{6 recs}/recommendations']).toMatchObject({
       requests: 2,
       read: 1 + 6,
+      returned: 6,
+    });
+    expect(table['GET /jobs/{6 recs}/recommendations (bare name)']).toMatchObject({
+      requests: 3,
+      read: 1 + 1 + 6,
       returned: 6,
     });
     expect(table['GET /jobs/{6 recs}/recommendations?paretoOnly=true']).toMatchObject({

@@ -19,9 +19,10 @@ import {
   simulatorCalls,
   stateChanges,
   storedWatermark,
+  onlyReport,
   timelineJob,
 } from '../support/detect.js';
-import { lambdaContext, readEventFile, useLocalWorld } from '../support/world.js';
+import { HOME, jobKey, lambdaContext, readEventFile, useLocalWorld } from '../support/world.js';
 
 const clock = simulatedClock('2026-03-02T09:00:00.000Z');
 const world = useLocalWorld({ now: clock.now, as: 'detect' });
@@ -45,7 +46,7 @@ async function poll(options: DetectDepsOptions = {}): Promise<DetectReport> {
   const handler = createHandler(
     createDetectDeps({ now: clock.date, retry: { sleep: noSleep }, ...options }),
   );
-  return (await handler(scheduledEvent, lambdaContext('detect'))) as DetectReport;
+  return onlyReport(await handler(scheduledEvent, lambdaContext('detect')));
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -61,7 +62,7 @@ function visible(name: string): { status: JobStatus; lastModifiedTime: string } 
 }
 
 async function setWatermark(ms: number) {
-  await store.writeWatermark(world.table.doc, world.table.tableName, iso(ms), new Date(ms));
+  await store.writeWatermark(world.table.doc, world.table.tableName, HOME, iso(ms), new Date(ms));
 }
 
 describe('detect polls SageMaker over simulated time', () => {
@@ -358,7 +359,7 @@ describe('detector store', () => {
           const keep = responses.slice(cut);
           result.UnprocessedKeys = {
             [table]: {
-              Keys: responses.slice(0, cut).map((item) => keys.seen(String(item.jobName))),
+              Keys: responses.slice(0, cut).map((item) => keys.seen(jobKey(String(item.jobName)))),
             },
           };
           result.Responses = { [table]: keep };
@@ -376,12 +377,19 @@ describe('detector store', () => {
       status: 'IN_PROGRESS' as const,
       lastModifiedTime: iso(clock.now() + i),
     }));
-    await store.writeSeenStatuses(world.table.doc, world.table.tableName, statuses, clock.date());
+    await store.writeSeenStatuses(
+      world.table.doc,
+      world.table.tableName,
+      HOME,
+      statuses,
+      clock.date(),
+    );
     const waits: number[] = [];
 
     const read = await store.readSeenStatuses(
       throttledDoc((call) => (call === 1 ? 40 : 0)),
       world.table.tableName,
+      HOME,
       statuses.map((s) => s.jobName),
       { sleep: async (ms) => void waits.push(ms), random: () => 0.5 },
     );
@@ -398,6 +406,7 @@ describe('detector store', () => {
     await store.writeSeenStatuses(
       world.table.doc,
       world.table.tableName,
+      HOME,
       [{ jobName: 'stuck', status: 'PENDING', lastModifiedTime: null }],
       clock.date(),
     );
@@ -405,6 +414,7 @@ describe('detector store', () => {
       store.readSeenStatuses(
         throttledDoc(() => 1),
         world.table.tableName,
+        HOME,
         ['stuck'],
         {
           maxAttempts: 3,

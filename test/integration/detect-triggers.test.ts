@@ -3,7 +3,7 @@ import type {
   createDetectDeps as CreateDetectDeps,
   DetectDepsOptions,
 } from '../../functions/detect/deps.js';
-import type { CloudTrailOutcome, DetectReport } from '../../functions/detect/detect.js';
+import type { CloudTrailOutcome } from '../../functions/detect/detect.js';
 import type { createHandler as CreateHandler } from '../../functions/detect/handler.js';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { matchesEventPattern } from '../../local/event-pattern.js';
@@ -19,9 +19,10 @@ import {
   simulatorCalls,
   stateChanges,
   storedWatermark,
+  onlyReport,
   timelineJob,
 } from '../support/detect.js';
-import { lambdaContext, readEventFile, useLocalWorld } from '../support/world.js';
+import { HOME, jobKey, lambdaContext, readEventFile, useLocalWorld } from '../support/world.js';
 
 interface CloudTrailEvent {
   time: string;
@@ -56,7 +57,7 @@ function invoke(event: unknown, options: DetectDepsOptions = {}) {
   return handler(event, lambdaContext('detect'));
 }
 
-const poll = async () => (await invoke(scheduledEvent)) as DetectReport;
+const poll = async () => onlyReport(await invoke(scheduledEvent));
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** The two jobs the CloudTrail samples name, moving through their states at the samples' times. */
@@ -142,6 +143,7 @@ describe('CloudTrail events', () => {
     expect(stateChanges(world, from).map((event) => event.detail)).toEqual([
       {
         jobName: 'tabular-stopped',
+        ...HOME,
         jobArn:
           'arn:aws:sagemaker:us-east-1:111122223333:inference-recommendations-job/tabular-stopped',
         status: 'STOPPING',
@@ -216,7 +218,7 @@ describe('backfill', () => {
     expect(firstPoll.modifiedAfter).toBe(iso(now - 24 * HOUR));
     expect(firstPoll.stateChanges).toBe(0);
 
-    const report = (await invoke({ backfill: true })) as DetectReport;
+    const report = onlyReport(await invoke({ backfill: true }));
 
     expect(report).toMatchObject({
       mode: 'backfill',
@@ -269,7 +271,13 @@ describe('backfill', () => {
       world.table.doc.send(
         new PutCommand({
           TableName: world.table.tableName,
-          Item: { ...keys.job(jobName), entity: 'job', jobName, status, lastModifiedTime },
+          Item: {
+            ...keys.job(jobKey(jobName)),
+            entity: 'job',
+            ...jobKey(jobName),
+            status,
+            lastModifiedTime,
+          },
         }),
       );
     await record('drift-same', 'COMPLETED', finished);
@@ -280,7 +288,7 @@ describe('backfill', () => {
     await poll();
     const from = world.eventBridge.events.length;
 
-    const report = (await invoke({ backfill: true })) as DetectReport;
+    const report = onlyReport(await invoke({ backfill: true }));
 
     const details = stateChanges(world, from).map((event) => event.detail);
     expect(details.map((detail) => detail.jobName).sort()).toEqual(

@@ -1,4 +1,4 @@
-import { queryPartition } from '../support/fixtures.js';
+import { HOME, queryPartition } from '../support/fixtures.js';
 import fc from 'fast-check';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createDynamoDbProxy, type DynamoDbProxy } from '../../local/dynamodb-proxy.js';
@@ -86,10 +86,10 @@ describe('ingest: every sample stores exactly the expected items', () => {
       const result = await ingest(jobName, describe.Status as JobStatus);
       expect(result.outcome).toBe('recorded');
       const items = await partition(jobName);
-      const [jobItem] = bySk(items, 'JOB');
-      const recs = bySk(items, keyValues.recommendationPrefix);
-      const steps = bySk(items, keyValues.stepPrefix);
-      const perfs = bySk(items, keyValues.performancePrefix);
+      const [jobItem] = bySk(items, keyValues.jobSk(HOME));
+      const recs = bySk(items, keyValues.recommendationPrefix(HOME));
+      const steps = bySk(items, keyValues.stepPrefix(HOME));
+      const perfs = bySk(items, keyValues.performancePrefix(HOME));
       const wireRecs = (describe.InferenceRecommendations ?? []) as Wire[];
 
       expect(jobItem).toMatchObject({
@@ -113,7 +113,7 @@ describe('ingest: every sample stores exactly the expected items', () => {
       expect(steps).toHaveLength((job.steps ?? []).length);
       expect(perfs).toHaveLength(((describe.EndpointPerformances ?? []) as unknown[]).length);
       // One summary item per job with recommendations, listing exactly the stored ones.
-      const summaries = bySk(items, keyValues.summaryPrefix);
+      const summaries = bySk(items, keyValues.summaryPrefix(HOME));
       expect(summaries).toHaveLength(wireRecs.length > 0 ? 1 : 0);
       if (wireRecs.length > 0) {
         expect(summaries[0]).toMatchObject({ jobName, chunkIndex: 0, chunkCount: 1 });
@@ -178,7 +178,7 @@ describe('ingest: every sample stores exactly the expected items', () => {
 
   it('keeps what the design singles out: CPU above 100, NaN as null, Pareto set, derived ids', async () => {
     const xgboost = await partition('xgboost-churn-default');
-    const pareto = bySk(xgboost, 'REC#')
+    const pareto = bySk(xgboost, keyValues.recommendationPrefix(HOME))
       .filter((r) => (r.derived as { paretoOptimal: boolean }).paretoOptimal)
       .map((r) => r.recommendationId)
       .sort();
@@ -187,12 +187,12 @@ describe('ingest: every sample stores exactly the expected items', () => {
       'xgboost-churn-default/k3v9x2qa',
       'xgboost-churn-default/x6d4r8mv',
     ]);
-    const hot = bySk(xgboost, 'REC#').find(
+    const hot = bySk(xgboost, keyValues.recommendationPrefix(HOME)).find(
       (r) => r.recommendationId === 'xgboost-churn-default/p7m2c4td',
     );
     expect((hot?.metrics as { cpuUtilization: number }).cpuUtilization).toBeCloseTo(187.5, 3);
 
-    const bert = bySk(await partition('bert-qa-advanced'), 'REC#');
+    const bert = bySk(await partition('bert-qa-advanced'), keyValues.recommendationPrefix(HOME));
     const nanCost = bert.find((r) => r.recommendationId === 'bert-qa-advanced/m9s3h6ty');
     expect((nanCost?.metrics as { costPerInference: unknown }).costPerInference).toBeNull();
     expect((nanCost?.derived as { paretoOptimal: boolean }).paretoOptimal).toBe(false);
@@ -200,7 +200,7 @@ describe('ingest: every sample stores exactly the expected items', () => {
     expect(derived).toHaveLength(1);
     expect(derived[0]?.recommendationId).toMatch(/^bert-qa-advanced\/[0-9a-f]{8}$/);
 
-    const [advanced] = bySk(await partition('bert-qa-advanced'), 'JOB');
+    const [advanced] = bySk(await partition('bert-qa-advanced'), keyValues.jobSk(HOME));
     expect(advanced?.inputConfig).toMatchObject({ trafficPattern: { trafficType: 'PHASES' } });
     expect(advanced?.stoppingConditions).toMatchObject({
       modelLatencyThresholds: [
@@ -306,7 +306,7 @@ describe('ingest: DynamoDB work and faults', () => {
     await ingest('sweep-count');
     // The recommendations, the steps and one summary item.
     const items = 250 + (template.steps ?? []).length + 1;
-    expect(bySk(await partition('sweep-count'), keyValues.summaryPrefix)).toHaveLength(1);
+    expect(bySk(await partition('sweep-count'), keyValues.summaryPrefix(HOME))).toHaveLength(1);
     expect(proxy.count('BatchWriteItem')).toBe(Math.ceil(items / 25));
     expect(proxy.count('UpdateItem')).toBe(2); // the conditional job write and the published mark
     expect(proxy.operations.filter((op) => !['BatchWriteItem', 'UpdateItem'].includes(op))).toEqual(
@@ -324,8 +324,8 @@ describe('ingest: DynamoDB work and faults', () => {
     const result = await ingest('sweep-faults');
     expect(result.outcome).toBe('recorded');
     const items = await partition('sweep-faults');
-    expect(bySk(items, 'REC#')).toHaveLength(250);
-    expect(bySk(items, 'STEP#')).toHaveLength((template.steps ?? []).length);
+    expect(bySk(items, keyValues.recommendationPrefix(HOME))).toHaveLength(250);
+    expect(bySk(items, keyValues.stepPrefix(HOME))).toHaveLength((template.steps ?? []).length);
     expect(world.simulator.calls.some((call) => call.fault === 'throttle')).toBe(true);
   });
 
@@ -401,15 +401,15 @@ describe('ingest: nothing lost', () => {
     world.simulator.addJob(huge);
     expect((await ingest('huge-job')).outcome).toBe('recorded');
     const items = await partition('huge-job');
-    const [jobItem] = bySk(items, 'JOB');
+    const [jobItem] = bySk(items, keyValues.jobSk(HOME));
     expect(jobItem?.trimmed).toEqual(['inputConfig.endpointConfigurations']);
     expect((jobItem?.inputConfig as Record<string, unknown>).endpointConfigurations).toBeNull();
-    const trimmedRec = bySk(items, 'REC#').find(
+    const trimmedRec = bySk(items, keyValues.recommendationPrefix(HOME)).find(
       (r) => r.recommendationId === first?.RecommendationId,
     );
     expect(trimmedRec?.trimmed).toEqual(['environmentParameters']);
     expect((trimmedRec?.environmentParameters as unknown[]).length).toBe(20);
-    expect(bySk(items, 'REC#')).toHaveLength(6);
+    expect(bySk(items, keyValues.recommendationPrefix(HOME))).toHaveLength(6);
   });
 });
 
@@ -482,7 +482,7 @@ describe('ingest: the recommendation summary', () => {
     expect(proxy.count('BatchWriteItem')).toBe(Math.ceil((1_000 + 1) / 25));
 
     const items = await partition(jobName);
-    const summaries = bySk(items, keyValues.summaryPrefix);
+    const summaries = bySk(items, keyValues.summaryPrefix(HOME));
     expect(summaries).toHaveLength(1);
     expect(summaries[0]).toMatchObject({ chunkIndex: 0, chunkCount: 1 });
     const size = estimateItemSize(summaries[0]);
@@ -492,7 +492,7 @@ describe('ingest: the recommendation summary', () => {
     expect(entries).toHaveLength(1_000);
     expect(sortedById(entries ?? [])).toEqual(
       sortedById(
-        bySk(items, keyValues.recommendationPrefix).map((rec) =>
+        bySk(items, keyValues.recommendationPrefix(HOME)).map((rec) =>
           entryOf(rec as unknown as Recommendation),
         ),
       ),
@@ -504,6 +504,7 @@ describe('ingest: the recommendation summary', () => {
       recommendationId: `job/${String(i).padStart(8, '0')}`,
       recommendationIdDerived: false,
       jobName: 'job',
+      ...HOME,
       endpointType: 'RealTime',
       endpointName: null,
       variantName: null,
@@ -530,7 +531,7 @@ describe('ingest: the recommendation summary', () => {
       invocationEndTime: null,
     });
     const snapshot = {
-      job: { jobName: 'job' } as never,
+      job: { jobName: 'job', ...HOME } as never,
       recommendations: Array.from({ length: 2_345 }, (_, i) => recommendation(i)),
     };
     const chunks = summaryItems(snapshot);
@@ -545,9 +546,9 @@ describe('ingest: the recommendation summary', () => {
       [2, 3],
     ]);
     expect(chunks.map((chunk) => chunk[layout.primary.sk])).toEqual([
-      'SUMMARY#00000',
-      'SUMMARY#00001',
-      'SUMMARY#00002',
+      keyValues.summarySk(HOME, 0),
+      keyValues.summarySk(HOME, 1),
+      keyValues.summarySk(HOME, 2),
     ]);
     // A smaller size limit cuts by size: every chunk stays under it, nothing is lost.
     const bySize = summaryItems(snapshot, { itemSize: 20_000 });

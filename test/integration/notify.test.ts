@@ -10,7 +10,14 @@ import { keys } from '../../shared/db/table.js';
 import { RECORDED, recordedDetailSchema } from '../../shared/events.js';
 import { actAs } from '../support/iam.js';
 import { decodePublished, reshapeJob, rulePatternOf } from '../support/notify.js';
-import { lambdaContext, sampleJob, stateChangeEvent, useLocalWorld } from '../support/world.js';
+import {
+  HOME,
+  jobKey,
+  lambdaContext,
+  sampleJob,
+  stateChangeEvent,
+  useLocalWorld,
+} from '../support/world.js';
 
 // ingest signs as its role from its first call on; notify's clients take notify's role at its first.
 const world = useLocalWorld({ as: 'ingest' });
@@ -70,7 +77,7 @@ const claimItem = async (jobName: string, status: string) =>
     await world.table.doc.send(
       new GetCommand({
         TableName: world.table.tableName,
-        Key: keys.notification(jobName, status),
+        Key: keys.notification(jobKey(jobName), status),
         ConsistentRead: true,
       }),
     )
@@ -93,6 +100,8 @@ describe('notify: one message per finished sample job', () => {
     expect(message.attributes).toEqual({
       status: 'COMPLETED',
       jobName: 'xgboost-churn-default',
+      accountId: HOME.accountId,
+      region: HOME.region,
       jobType: 'Default',
     });
     expect(Object.keys(message.byProtocol).sort()).toEqual(
@@ -148,6 +157,8 @@ describe('notify: one message per finished sample job', () => {
     expect(message.attributes).toEqual({
       status: 'COMPLETED',
       jobName: 'bert-qa-advanced',
+      accountId: HOME.accountId,
+      region: HOME.region,
       modelName: 'bert-base-cased-squad2-pt',
       jobType: 'Advanced',
     });
@@ -236,6 +247,8 @@ describe('notify: one message per finished sample job', () => {
     expect(message.attributes).toEqual({
       status: 'FAILED',
       jobName: 'sklearn-failed',
+      accountId: HOME.accountId,
+      region: HOME.region,
       jobType: 'Default',
     });
     const body = text(message);
@@ -272,6 +285,8 @@ describe('notify: one message per finished sample job', () => {
     expect(message.attributes).toEqual({
       status: 'STOPPED',
       jobName: 'tabular-stopped',
+      accountId: HOME.accountId,
+      region: HOME.region,
       jobType: 'Advanced',
     });
     const body = text(message);
@@ -357,9 +372,9 @@ describe('notify: exactly one message per job and terminal status', () => {
         new PutCommand({
           TableName: world.table.tableName,
           Item: {
-            ...keys.notification('crashed-holder', 'COMPLETED'),
+            ...keys.notification(jobKey('crashed-holder'), 'COMPLETED'),
             entity: 'notification',
-            jobName: 'crashed-holder',
+            ...jobKey('crashed-holder'),
             status: 'COMPLETED',
             state: 'pending',
             token: 'token-of-another-invocation',

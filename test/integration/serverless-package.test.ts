@@ -147,9 +147,10 @@ describe('the one table definition', () => {
 
     // The code: key builders take attribute names from the definition they are given.
     const codeKeys = keyBuilders(tableLayout(renamed));
-    expect(codeKeys.statusIndex('COMPLETED', '2026-01-01T00:00:00.000Z', 'job')).toEqual({
+    const job = { jobName: 'job', accountId: '111122223333', region: 'us-east-1' };
+    expect(codeKeys.statusIndex('COMPLETED', '2026-01-01T00:00:00.000Z', job)).toEqual({
       StatusKey: 'STATUS#COMPLETED',
-      GSI1SK: '2026-01-01T00:00:00.000Z#job',
+      GSI1SK: '2026-01-01T00:00:00.000Z#job#111122223333#us-east-1',
     });
 
     // The infrastructure: serverless.yml reads the same file.

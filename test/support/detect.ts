@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { parse, type ScalarTag } from 'yaml';
+import type { DetectReport, DetectRun } from '../../functions/detect/detect.js';
 import type { BusEvent } from '../../local/eventbridge-endpoint.js';
 import { cloneJob, type JobStatus, type SimulatedJob } from '../../local/sagemaker-simulator.js';
 import {
@@ -11,7 +12,7 @@ import {
 } from '../../shared/events.js';
 import { keyValues, layout } from '../../shared/db/table.js';
 import { repoRoot } from './serverless.js';
-import { queryPartition } from './fixtures.js';
+import { HOME, queryPartition } from './fixtures.js';
 import { sampleJob, type LocalWorld } from './world.js';
 
 export const MINUTE = 60_000;
@@ -93,13 +94,13 @@ export const detectorItems = (world: LocalWorld) =>
 
 export async function seenItems(world: LocalWorld) {
   return (await detectorItems(world)).filter((item) =>
-    String(item[layout.primary.sk]).startsWith(keyValues.seenSk('')),
+    String(item[layout.primary.sk]).startsWith('SEEN#'),
   );
 }
 
 export async function storedWatermark(world: LocalWorld): Promise<string | undefined> {
   const item = (await detectorItems(world)).find(
-    (entry) => entry[layout.primary.sk] === keyValues.watermarkSk,
+    (entry) => entry[layout.primary.sk] === keyValues.watermarkSk(HOME),
   );
   return item?.watermark as string | undefined;
 }
@@ -130,3 +131,14 @@ export async function resetDetector(world: LocalWorld): Promise<void> {
 /** Simulator calls of one operation since `from`. */
 export const simulatorCalls = (world: LocalWorld, operation: string, from = 0) =>
   world.simulator.calls.slice(from).filter((call) => call.operation === operation);
+
+/** The report of a poll or backfill's only account and region (the tests watch one). */
+export function onlyReport(result: unknown): DetectReport {
+  const run = result as DetectRun;
+  if (!Array.isArray(run.targets) || run.targets.length !== 1) {
+    throw new Error(`Expected a run over one account and region, got ${JSON.stringify(result)}`);
+  }
+  const [target] = run.targets;
+  if (target?.outcome !== 'read') throw new Error(`The target failed: ${JSON.stringify(target)}`);
+  return target.report;
+}

@@ -13,6 +13,10 @@ import { EVENT_SOURCE, STATE_CHANGE, type StateChangeDetail } from '../../shared
 export const repoRoot = resolve(import.meta.dirname, '../..');
 export const ACCOUNT = '111122223333';
 export const REGION = 'us-east-1';
+/** Where the fixtures' jobs run: the account and region irwatch runs in (test/support/env.ts). */
+export const HOME = { accountId: ACCOUNT, region: REGION } as const;
+/** A job of the fixtures' account and region, by name. */
+export const jobKey = (jobName: string) => ({ jobName, ...HOME });
 
 export const sampleJobs: SimulatedJob[] = loadSampleJobs(join(repoRoot, 'events/sagemaker/jobs'));
 
@@ -40,7 +44,9 @@ export function stateChangeEvent(detail: Partial<StateChangeDetail> & { jobName:
     region: REGION,
     resources: [] as string[],
     detail: {
-      jobArn: `arn:aws:sagemaker:${REGION}:${ACCOUNT}:inference-recommendations-job/${detail.jobName}`,
+      accountId: ACCOUNT,
+      region: REGION,
+      jobArn: `arn:aws:sagemaker:${REGION}:${ACCOUNT}:inference-recommendations-job/${detail.jobName.toLowerCase()}`,
       status: 'COMPLETED',
       previousStatus: null,
       lastModifiedTime: null,

@@ -17,6 +17,8 @@ import { actAs } from './iam.js';
 
 export {
   ACCOUNT,
+  HOME,
+  jobKey,
   REGION,
   lambdaContext,
   readEventFile,

@@ -8,7 +8,7 @@ import {
 } from '../../functions/api/dashboard/assets.generated.js';
 import { GENERATED_FILE, generatedModuleSource } from '../../functions/api/dashboard/build.js';
 import { CONTENT_SECURITY_POLICY, DASHBOARD_PAGE } from '../../functions/api/dashboard/page.js';
-import { parseRoute } from '../../functions/api/dashboard/route.js';
+import { jobHash, parseRoute } from '../../functions/api/dashboard/route.js';
 import { serveRequest } from '../../functions/api/serve.js';
 import { httpEvent } from '../support/http-event.js';
 
@@ -84,14 +84,20 @@ describe('the page routes', () => {
     expect(parseRoute('#/?status=FAILED').query.get('status')).toBe('FAILED');
     expect(parseRoute('#/jobs/a-1?maxModelLatency=5')).toMatchObject({
       view: 'job',
-      jobName: 'a-1',
+      job: { jobName: 'a-1' },
     });
+    const job = { accountId: '444455556666', region: 'eu-west-1', jobName: 'a-1' };
+    expect(jobHash(job, { sortBy: 'modelLatency' })).toBe(
+      '#/jobs/444455556666/eu-west-1/a-1?sortBy=modelLatency',
+    );
+    expect(parseRoute(jobHash(job))).toMatchObject({ view: 'job', job });
     const arn = 'arn:aws:sagemaker:us-east-1:111122223333:model-package/xgboost-churn/3';
     expect(parseRoute(`#/compare/${encodeURIComponent(arn)}?jobs=a,b`)).toMatchObject({
       view: 'compare',
       model: arn,
     });
     expect(parseRoute('#/jobs/a/b')).toMatchObject({ view: 'unknown' });
+    expect(parseRoute('#/jobs/a/b/c/d')).toMatchObject({ view: 'unknown' });
     expect(parseRoute('#/jobs/%E0%A4%A')).toMatchObject({ view: 'unknown' });
   });
 });

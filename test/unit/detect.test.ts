@@ -1,8 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  detectAcrossTargets,
   detectStateChanges,
   diffStatuses,
+  TargetReadError,
   isOlderThan,
   modifiedAfterFor,
   nextWatermark,
@@ -189,6 +191,7 @@ function memoryDeps(pages: JobSummary[][], refuse: (jobName: string) => boolean 
   const published: StateChangeDetail[] = [];
   const state = { watermark: undefined as string | undefined, publishCalls: 0 };
   const deps: DetectDeps = {
+    where: { accountId: '111122223333', region: 'us-east-1' },
     config: { overlapMs: 300_000, lookbackMs: 24 * 3_600_000 },
     now: () => new Date(BASE + 3_600_000),
     async listJobs({ nextToken }) {
@@ -343,6 +346,7 @@ describe('parseDetectInput', () => {
       kind: 'cloudtrail',
       jobName: 'xgboost-churn-default',
       eventName: 'CreateInferenceRecommendationsJob',
+      where: { accountId: '111122223333', region: 'us-east-1' },
     });
     expect(
       parseDetectInput(
@@ -352,6 +356,7 @@ describe('parseDetectInput', () => {
       kind: 'cloudtrail',
       jobName: 'tabular-stopped',
       eventName: 'StopInferenceRecommendationsJob',
+      where: { accountId: '111122223333', region: 'us-east-1' },
     });
     expect(parseDetectInput({ backfill: true })).toEqual({ kind: 'backfill' });
   });
@@ -371,5 +376,74 @@ describe('parseDetectInput', () => {
   it('throws on anything else', () => {
     expect(() => parseDetectInput({ backfill: 'yes' })).toThrow(UnexpectedDetectInputError);
     expect(() => parseDetectInput('poll')).toThrow(/Scheduled Event/);
+  });
+});
+
+describe('detectAcrossTargets: every watched account and region', () => {
+  const targets = Array.from({ length: 12 }, (_, i) => ({
+    accountId: String(100000000000 + i),
+    region: i % 2 === 0 ? 'us-east-1' : 'eu-west-1',
+  }));
+  const job = (name: string): JobSummary => ({
+    jobName: name,
+    jobArn: null,
+    status: 'IN_PROGRESS',
+    lastModifiedTime: iso(BASE),
+  });
+
+  it('reads each once, in order, and one that cannot be read fails alone', async () => {
+    const unreadable = targets[3]!;
+    const worlds = new Map(
+      targets.map((where) => {
+        const memory = memoryDeps([[job(`job-of-${where.accountId}`)]]);
+        const deps: DetectDeps = { ...memory.deps, where };
+        if (where === unreadable) {
+          deps.listJobs = () =>
+            Promise.reject(
+              new TargetReadError(
+                where,
+                new Error('AccessDenied: not authorized to perform sts:AssumeRole'),
+              ),
+            );
+        }
+        return [where, { deps, memory }];
+      }),
+    );
+    const asked: string[] = [];
+    const run = await detectAcrossTargets('poll', targets, (where) => {
+      asked.push(where.accountId);
+      return worlds.get(where)!.deps;
+    });
+
+    expect(asked.sort()).toEqual(targets.map((where) => where.accountId).sort());
+    expect(run.targets.map((target) => target.accountId)).toEqual(
+      targets.map((where) => where.accountId),
+    );
+    expect(run.failedTargets).toBe(1);
+    expect(run.targets[3]).toMatchObject({
+      outcome: 'failed',
+      error: expect.stringMatching(/account 100000000003 in eu-west-1: .*AccessDenied/),
+    });
+    expect(run.stateChanges).toBe(targets.length - 1);
+    for (const where of targets.filter((target) => target !== unreadable)) {
+      const { published } = worlds.get(where)!.memory;
+      // Each target's events carry its own account and region.
+      expect(published).toEqual([
+        expect.objectContaining({ jobName: `job-of-${where.accountId}`, ...where }),
+      ]);
+    }
+  });
+
+  it('still tries every target when the table or the bus fails one, then fails the run', async () => {
+    const tried: string[] = [];
+    const failing = detectAcrossTargets('poll', targets, (where) => {
+      tried.push(where.accountId);
+      const { deps } = memoryDeps([[job('j')]]);
+      return where === targets[0]
+        ? { ...deps, where, readWatermark: () => Promise.reject(new Error('DynamoDB is down')) }
+        : { ...deps, where };
+    });
+    await expect(failing).rejects.toThrow('DynamoDB is down');
+    expect(tried).toHaveLength(targets.length);
   });
 });

@@ -10,6 +10,8 @@ import {
 } from '../../shared/model/normalize.js';
 import { bestOf, paretoOptimalIds } from '../../shared/model/ranking.js';
 
+const JOB = { jobName: 'job', accountId: '111122223333', region: 'us-east-1' };
+
 const rec = (
   id: string | undefined,
   metrics: InferenceRecommendation['Metrics'],
@@ -81,7 +83,7 @@ describe('camelize with hostile keys', () => {
 
 describe('normalizeRecommendations', () => {
   it('marks serverless recommendations and keeps CPU above 100', () => {
-    const [serverless, realTime] = normalizeRecommendations('job', [
+    const [serverless, realTime] = normalizeRecommendations(JOB, [
       rec(
         'job/aaaaaaaa',
         { CostPerHour: 0.2, CpuUtilization: 187.5 },
@@ -107,7 +109,7 @@ describe('normalizeRecommendations', () => {
   });
 
   it('derives cost per million inferences and invocations per second, null when unknown', () => {
-    const [a, b] = normalizeRecommendations('job', [
+    const [a, b] = normalizeRecommendations(JOB, [
       rec('job/a', { CostPerInference: 0.000002, MaxInvocations: 600 }),
       rec('job/b', { CostPerInference: Number.NaN }),
     ]);
@@ -130,8 +132,8 @@ describe('normalizeRecommendations', () => {
         { InstanceType: 'ml.g5.2xlarge', InitialInstanceCount: 1 },
       ),
     ];
-    const first = normalizeRecommendations('job', input);
-    const reversed = normalizeRecommendations('job', [...input].reverse());
+    const first = normalizeRecommendations(JOB, input);
+    const reversed = normalizeRecommendations(JOB, [...input].reverse());
     expect(first[0]?.recommendationId).toMatch(/^job\/[0-9a-f]{8}$/);
     expect(first[0]?.recommendationIdDerived).toBe(true);
     expect(new Set(first.map((r) => r.recommendationId)).size).toBe(2);
@@ -176,7 +178,7 @@ describe('pareto and best', () => {
     fc.assert(
       fc.property(metricsListArb, (metrics) => {
         const recs = normalizeRecommendations(
-          'job',
+          JOB,
           metrics.map((m, i) => rec(`job/${String(i).padStart(8, '0')}`, m)),
         );
         const allKnown = (r: (typeof recs)[number]) =>
@@ -221,10 +223,10 @@ describe('pareto and best', () => {
         ([metrics, order]) => {
           const input = metrics.map((m, i) => rec(`job/${String(i).padStart(8, '0')}`, m));
           const shuffled = order.map((index) => input[index]!);
-          expect(bestOf(normalizeRecommendations('job', shuffled))).toEqual(
-            bestOf(normalizeRecommendations('job', input)),
+          expect(bestOf(normalizeRecommendations(JOB, shuffled))).toEqual(
+            bestOf(normalizeRecommendations(JOB, input)),
           );
-          const best = bestOf(normalizeRecommendations('job', input));
+          const best = bestOf(normalizeRecommendations(JOB, input));
           const costs = metrics.map((m) => m.CostPerInference).filter((c) => !Number.isNaN(c));
           expect(best.lowestCostPerInference?.value ?? null).toBe(
             costs.length ? Math.min(...costs) : null,
@@ -250,7 +252,7 @@ describe('normalizeJob with a malformed response', () => {
       InferenceRecommendations: [null, { Metrics: { CostPerHour: Number.POSITIVE_INFINITY } }],
     } as unknown as Parameters<typeof normalizeJob>[0];
     const { job, recommendations } = normalizeJob(malformed, [], {
-      jobName: 'job',
+      ...JOB,
       status: 'PENDING',
     });
     expect(job).toMatchObject({

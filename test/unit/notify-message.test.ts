@@ -27,6 +27,8 @@ function input(overrides: Partial<NotificationInput['detail']> = {}): Notificati
   return {
     detail: {
       jobName: 'my-job',
+      accountId: '111122223333',
+      region: 'us-east-1',
       jobArn: 'arn:aws:sagemaker:us-east-1:111122223333:inference-recommendations-job/my-job',
       jobType: 'Default',
       status: 'COMPLETED',
@@ -52,6 +54,8 @@ function recommendation(index: number, costPerInference: number | null): Recomme
     recommendationId: `my-job/${String(index).padStart(8, '0')}`,
     recommendationIdDerived: false,
     jobName: 'my-job',
+    accountId: '111122223333',
+    region: 'us-east-1',
     endpointType: 'RealTime',
     endpointName: `ep-${index}`,
     variantName: null,
@@ -78,6 +82,8 @@ function recommendation(index: number, costPerInference: number | null): Recomme
 function failedStep(index: number, failureReason: string): BenchmarkStep {
   return {
     jobName: 'my-job',
+    accountId: '111122223333',
+    region: 'us-east-1',
     stepIndex: index,
     stepType: 'BENCHMARK',
     status: 'FAILED',
@@ -311,6 +317,11 @@ describe('renderNotification: size', () => {
 
   it('omits modelName and jobType attributes when they are unknown', () => {
     const { attributes } = renderNotification(input({ modelName: null, jobType: null }));
-    expect(attributes).toEqual({ status: 'COMPLETED', jobName: 'my-job' });
+    expect(attributes).toEqual({
+      status: 'COMPLETED',
+      jobName: 'my-job',
+      accountId: '111122223333',
+      region: 'us-east-1',
+    });
   });
 });

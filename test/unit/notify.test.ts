@@ -19,6 +19,8 @@ import { repoRoot } from '../support/serverless.js';
 
 const detail: RecordedDetail = {
   jobName: 'my-job',
+  accountId: '111122223333',
+  region: 'us-east-1',
   jobArn: null,
   jobType: 'Default',
   status: 'COMPLETED',
@@ -49,7 +51,7 @@ function fakeDeps(options: { publish?: () => Promise<{ messageId: string }> } = 
   let clock = Date.parse('2024-11-24T15:12:00.000Z');
   const deps: NotifyDeps = {
     async claim(request: ClaimRequest): Promise<ClaimResult> {
-      const key = `${request.jobName}#${request.status}`;
+      const key = `${request.job.jobName}#${request.status}`;
       const existing = claims.get(key);
       if (existing?.state === 'sent') {
         return { claimed: false, state: 'sent', messageId: existing.messageId ?? null };
@@ -76,15 +78,15 @@ function fakeDeps(options: { publish?: () => Promise<{ messageId: string }> } = 
       published.push(notification.subject);
       return result;
     },
-    async markSent({ jobName, status, token, messageId }) {
-      const claim = claims.get(`${jobName}#${status}`);
+    async markSent({ job, status, token, messageId }) {
+      const claim = claims.get(`${job.jobName}#${status}`);
       if (claim?.token !== token) return false;
-      claims.set(`${jobName}#${status}`, { ...claim, state: 'sent', messageId });
+      claims.set(`${job.jobName}#${status}`, { ...claim, state: 'sent', messageId });
       return true;
     },
-    async release({ jobName, status, token }) {
-      if (claims.get(`${jobName}#${status}`)?.token === token)
-        claims.delete(`${jobName}#${status}`);
+    async release({ job, status, token }) {
+      if (claims.get(`${job.jobName}#${status}`)?.token === token)
+        claims.delete(`${job.jobName}#${status}`);
     },
     now: () => new Date(clock),
     warn: (message) => warnings.push(message),

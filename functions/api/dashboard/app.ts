@@ -32,7 +32,7 @@ function build(route: Route): View {
       view = jobsView(main, route, context);
       break;
     case 'job':
-      document.title = `${route.jobName} · irwatch`;
+      document.title = `${route.job.jobName} · irwatch`;
       view = jobView(main, route, context);
       break;
     case 'compare':

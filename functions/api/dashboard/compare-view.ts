@@ -4,6 +4,7 @@ import { ApiProblemError, getJson, isAbort, withQuery } from './http.js';
 import {
   compareHash,
   jobHash,
+  jobRef,
   jobsHash,
   type Route,
   type View,
@@ -27,8 +28,11 @@ type Configuration = Comparison['configurations'][number];
 
 function comparisonTable(comparison: Comparison, metricName: MetricName): HTMLElement {
   const metric = METRICS.find((m) => m.name === metricName) ?? METRICS[0]!;
-  const valuesOf = (group: Configuration, jobName: string): Child => {
-    const runs = group.runs.filter((run) => run.jobName === jobName);
+  type JobKey = Pick<Configuration['runs'][number], 'jobName' | 'accountId' | 'region'>;
+  const sameJob = (a: JobKey, b: JobKey) =>
+    a.jobName === b.jobName && a.accountId === b.accountId && a.region === b.region;
+  const valuesOf = (group: Configuration, job: JobKey): Child => {
+    const runs = group.runs.filter((run) => sameJob(run, job));
     if (runs.length === 0) return h('span', { class: 'muted' }, 'not run');
     return runs.map((run, index) => [
       index > 0 ? h('br') : null,
@@ -62,7 +66,7 @@ function comparisonTable(comparison: Comparison, metricName: MetricName): HTMLEl
             h(
               'th',
               { scope: 'col', class: 'num' },
-              h('a', { href: jobHash(job.jobName) }, job.jobName),
+              h('a', { href: jobHash(job), title: `${job.accountId}, ${job.region}` }, job.jobName),
             ),
           ),
           h('th', { scope: 'col', class: 'num' }, 'Spread'),
@@ -76,7 +80,7 @@ function comparisonTable(comparison: Comparison, metricName: MetricName): HTMLEl
             'tr',
             { 'data-configuration': group.key },
             h('th', { scope: 'row' }, group.key),
-            comparison.jobs.map((job) => h('td', { class: 'num' }, valuesOf(group, job.jobName))),
+            comparison.jobs.map((job) => h('td', { class: 'num' }, valuesOf(group, job))),
             h('td', { class: 'num' }, spreadOf(group)),
           ),
         ),
@@ -129,15 +133,17 @@ export function compareView(
         null,
         h('input', {
           type: 'checkbox',
-          id: `run-${job.jobName}`,
+          id: `run-${jobRef(job)}`,
           name: 'jobs',
-          value: job.jobName,
-          checked: selected.has(job.jobName),
+          value: jobRef(job),
+          checked: selected.has(jobRef(job)),
         }),
         h(
           'label',
-          { for: `run-${job.jobName}` },
+          { for: `run-${jobRef(job)}` },
           job.jobName,
+          ' ',
+          h('span', { class: 'muted' }, `${job.accountId}, ${job.region}`),
           ' ',
           statusBadge(job.status),
           ' ',
@@ -241,7 +247,7 @@ export function compareView(
       if (!query.get('jobs')) {
         const withRecs = runs.jobs.filter((job) => job.recommendationCount > 0).slice(0, MAX_RUNS);
         query = new URLSearchParams(query);
-        query.set('jobs', withRecs.map((job) => job.jobName).join(','));
+        query.set('jobs', withRecs.map(jobRef).join(','));
       }
       renderPicker(runs);
       await loadComparison();

@@ -21,11 +21,13 @@ import {
   usd,
   usdPerInference,
 } from './format.js';
-import { ApiProblemError, getAllPages, getJson, isAbort } from './http.js';
+import { ApiProblemError, getAllPages, getJson, isAbort, withQuery } from './http.js';
 import {
   compareHash,
   jobHash,
   jobsHash,
+  jobApi,
+  sameJob,
   type Route,
   type View,
   type ViewContext,
@@ -157,6 +159,8 @@ function facts(job: Job): HTMLElement {
     'dl',
     { class: 'facts' },
     item('Status', statusBadge(job.status)),
+    item('Account', job.accountId),
+    item('Region', job.region),
     item('Type', job.jobType ?? '—'),
     item(
       'Model',
@@ -291,7 +295,8 @@ export function jobView(
   route: Route & { view: 'job' },
   context: ViewContext,
 ): View {
-  const { jobName } = route;
+  const ref = route.job;
+  const { jobName } = ref;
   let recQuery = recQueryOf(route.query);
   let job: Job | undefined;
   let requests = 0;
@@ -354,7 +359,7 @@ export function jobView(
                   : ''
                 : input.value.trim();
           }
-          context.navigate(jobHash(jobName, next));
+          context.navigate(jobHash(ref, next));
         },
       },
       fields,
@@ -381,9 +386,7 @@ export function jobView(
             type: 'button',
             class: 'secondary',
             onclick: () =>
-              context.navigate(
-                jobHash(jobName, { sortBy: recQuery.sortBy, order: recQuery.order }),
-              ),
+              context.navigate(jobHash(ref, { sortBy: recQuery.sortBy, order: recQuery.order })),
           },
           'Reset',
         ),
@@ -437,7 +440,7 @@ export function jobView(
           'data-focus-key': `sort:${field}`,
           'data-sort-field': field,
           onclick: () =>
-            context.navigate(jobHash(jobName, { ...recQuery, sortBy: field, order: nextOrder })),
+            context.navigate(jobHash(ref, { ...recQuery, sortBy: field, order: nextOrder })),
         },
         column.title,
         h(
@@ -489,9 +492,10 @@ export function jobView(
     const request = (requests += 1);
     results.setAttribute('aria-busy', 'true');
     try {
-      const query: Record<string, string> = { ...recQuery, limit: String(PAGE_LIMIT) };
+      const api = jobApi(ref, '/recommendations');
+      const query = { ...recQuery, ...api.where, limit: String(PAGE_LIMIT) };
       const { first, items, complete } = await getAllPages<RecommendationList, Recommendation>(
-        `jobs/${encodeURIComponent(jobName)}/recommendations`,
+        api.path,
         query,
         (page) => page.recommendations,
         context.signal,
@@ -540,9 +544,10 @@ export function jobView(
 
   async function loadFailedBenchmarks(into: HTMLElement, current: Job): Promise<void> {
     try {
+      const api = jobApi(ref, '/benchmarks');
       const { items } = await getAllPages<BenchmarkList, BenchmarkStep>(
-        `jobs/${encodeURIComponent(jobName)}/benchmarks`,
-        { limit: PAGE_LIMIT },
+        api.path,
+        { ...api.where, limit: PAGE_LIMIT },
         (page) => page.benchmarks,
         context.signal,
       );
@@ -631,10 +636,8 @@ export function jobView(
 
   async function loadJob(): Promise<void> {
     try {
-      const detail = await getJson<JobDetail>(
-        `jobs/${encodeURIComponent(jobName)}`,
-        context.signal,
-      );
+      const api = jobApi(ref);
+      const detail = await getJson<JobDetail>(withQuery(api.path, api.where), context.signal);
       if (
         !job ||
         job.lastModifiedTime !== detail.job.lastModifiedTime ||
@@ -665,7 +668,7 @@ export function jobView(
 
   return {
     update(next) {
-      if (next.view !== 'job' || next.jobName !== jobName || !job) return false;
+      if (next.view !== 'job' || !sameJob(next.job, ref) || !job) return false;
       recQuery = recQueryOf(next.query);
       syncForm();
       void loadRecommendations();

@@ -1,7 +1,7 @@
 import { announce, h, keepFocus, replaceChildren, scrollRegion } from './dom.js';
 import { duration, modelOf, number, statusBadge, time } from './format.js';
 import { ApiProblemError, getJson, isAbort, withQuery } from './http.js';
-import { jobHash, jobsHash, type Route, type View, type ViewContext } from './route.js';
+import { jobHash, jobRef, jobsHash, type Route, type View, type ViewContext } from './route.js';
 import { JOB_STATUSES, type JobList, type JobSummary } from './types.js';
 
 const REFRESH_MS = 5_000;
@@ -33,12 +33,19 @@ function jobRow(job: JobSummary): HTMLTableRowElement {
   const model = modelOf(job);
   return h(
     'tr',
-    { 'data-job-name': job.jobName, 'data-status': job.status },
+    {
+      'data-job-name': job.jobName,
+      'data-account-id': job.accountId,
+      'data-region': job.region,
+      'data-status': job.status,
+    },
     h(
       'th',
       { scope: 'row' },
-      h('a', { href: jobHash(job.jobName), 'data-focus-key': `job:${job.jobName}` }, job.jobName),
+      h('a', { href: jobHash(job), 'data-focus-key': `job:${jobRef(job)}` }, job.jobName),
     ),
+    h('td', null, job.accountId),
+    h('td', null, job.region),
     h('td', null, statusBadge(job.status)),
     h(
       'td',
@@ -49,7 +56,7 @@ function jobRow(job: JobSummary): HTMLTableRowElement {
             {
               href: jobsHash({ modelName: model.ref }),
               title: `Only the jobs of ${model.ref}`,
-              'data-focus-key': `model:${job.jobName}`,
+              'data-focus-key': `model:${jobRef(job)}`,
             },
             model.label,
           )
@@ -88,9 +95,17 @@ function jobsTable(jobs: JobSummary[], sortedBy: string): HTMLElement {
         h(
           'tr',
           null,
-          ['Job', 'Status', 'Model', 'Type', 'Created', 'Finished', 'Took'].map((title) =>
-            h('th', { scope: 'col' }, title),
-          ),
+          [
+            'Job',
+            'Account',
+            'Region',
+            'Status',
+            'Model',
+            'Type',
+            'Created',
+            'Finished',
+            'Took',
+          ].map((title) => h('th', { scope: 'col' }, title)),
           h('th', { scope: 'col', class: 'num' }, 'Recommendations'),
           h('th', { scope: 'col', class: 'num' }, 'Benchmarks'),
         ),

@@ -1,10 +1,11 @@
 import type { z } from 'zod';
-import { keys } from '../../../shared/db/table.js';
+import { jobKeyOf } from '../../../shared/db/table.js';
 import { METRIC_NAMES, type Recommendation } from '../../../shared/model/types.js';
-import { notFound } from '../problem.js';
+import { jobRecord, resolveJob, type FoundJob } from '../job-ref.js';
+import { notFound, ProblemError } from '../problem.js';
 import type { RouteHandler } from '../route-context.js';
 import type { comparisonSchema, configurationSchema, spreadSchema } from '../responses.js';
-import { isStoredJob, jobSummaryView } from '../views.js';
+import { jobSummaryView } from '../views.js';
 import { readRecommendations } from './recommendations.js';
 
 type Configuration = z.infer<typeof configurationSchema>;
@@ -75,7 +76,7 @@ export function groupByConfiguration(
       const { key, configuration } = configurationOf(rec);
       const group = groups.get(key) ?? { key, configuration, runs: [] };
       group.runs.push({
-        jobName: rec.jobName,
+        ...jobKeyOf(rec),
         recommendationId: rec.recommendationId,
         environmentParameters: rec.environmentParameters,
         metrics: rec.metrics,
@@ -94,21 +95,34 @@ export function groupByConfiguration(
     }));
 }
 
-/** BatchGetItem for the jobs, then one Query per job (at most 10, in parallel). */
+const isProblem = (error: unknown, status: number) =>
+  error instanceof ProblemError && error.status === status;
+
+/**
+ * Each job found by its name or ARN (a GetItem or a Query), then one Query per job for its
+ * recommendations: at most 10 jobs, in parallel.
+ */
 export const compareJobs: RouteHandler<'compareJobs'> = async ({ query }, context) => {
-  const { items } = await context.reader.batchGet(query.jobs.map((name) => keys.job(name)));
-  const found = new Map(
-    items.filter(isStoredJob).map((item) => [String(item.jobName), jobSummaryView(item)]),
+  const settled = await Promise.allSettled(
+    query.jobs.map((ref) => resolveJob(context.reader, { ref })),
   );
-  const missing = query.jobs.filter((name) => !found.has(name));
-  if (missing.length > 0) {
+  // Every unknown job named at once; an ambiguous name says which jobs it could mean.
+  const missing = query.jobs.filter((_, index) => {
+    const outcome = settled[index]!;
+    return outcome.status === 'rejected' && isProblem(outcome.reason, 404);
+  });
+  const failure = settled.find((outcome) => outcome.status === 'rejected');
+  if (missing.length > 1) {
     throw notFound(`No job named ${missing.join(', ')} has been recorded.`);
   }
-  const perJob = await Promise.all(
-    query.jobs.map((name) => readRecommendations(context.reader, name)),
-  );
+  if (failure) throw failure.reason;
+  const found = settled.map((outcome) => (outcome as PromiseFulfilledResult<FoundJob>).value);
+  const [perJob, records] = await Promise.all([
+    Promise.all(found.map(({ key }) => readRecommendations(context.reader, key))),
+    Promise.all(found.map((job) => jobRecord(context.reader, job))),
+  ]);
   const configurations = groupByConfiguration(perJob);
-  const jobs = query.jobs.map((name) => found.get(name)!);
+  const jobs = records.map(jobSummaryView);
   return {
     body: { jobs, configurations },
     itemsReturned: jobs.length + perJob.reduce((sum, recs) => sum + recs.length, 0),

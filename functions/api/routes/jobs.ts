@@ -1,16 +1,11 @@
 import * as z from 'zod/mini';
-import { keys, keyValues, layout } from '../../../shared/db/table.js';
+import type { JobKey } from '../../../shared/accounts.js';
+import { keyValues, layout } from '../../../shared/db/table.js';
+import { jobRecord, resolveJob } from '../job-ref.js';
 import { listJobItems, jobListingPositionSchema } from '../job-listing.js';
-import { notFound } from '../problem.js';
-import { queryAll, type TableReader } from '../reader.js';
+import { queryAll } from '../reader.js';
 import type { RouteHandler } from '../route-context.js';
-import {
-  benchmarkStepView,
-  endpointPerformanceView,
-  isStoredJob,
-  jobSummaryView,
-  jobView,
-} from '../views.js';
+import { benchmarkStepView, endpointPerformanceView, jobSummaryView, jobView } from '../views.js';
 
 export const listJobs: RouteHandler<'listJobs'> = async ({ query }, context) => {
   const position = await context.cursor.position(jobListingPositionSchema);
@@ -25,25 +20,20 @@ export const listJobs: RouteHandler<'listJobs'> = async ({ query }, context) => 
   };
 };
 
-export async function requireJob(reader: TableReader, jobName: string) {
-  const item = await reader.get(keys.job(jobName));
-  if (!isStoredJob(item)) throw notFound(`No job named ${jobName} has been recorded.`);
-  return item;
-}
-
-export const childrenQuery = (jobName: string, prefix: string) => ({
+/** One kind of a job's items (`keyValues.recommendationPrefix` and the like). */
+export const childrenQuery = (job: JobKey, prefixOf: (job: JobKey) => string) => ({
   KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
   ExpressionAttributeNames: { '#pk': layout.primary.pk, '#sk': layout.primary.sk },
-  ExpressionAttributeValues: { ':pk': keyValues.jobPk(jobName), ':prefix': prefix },
+  ExpressionAttributeValues: { ':pk': keyValues.jobPk(job.jobName), ':prefix': prefixOf(job) },
 });
 
-export const getJob: RouteHandler<'getJob'> = async ({ path }, context) => {
-  const item = await requireJob(context.reader, path.jobName);
-  const job = jobView(item);
+export const getJob: RouteHandler<'getJob'> = async ({ path, query }, context) => {
+  const found = await resolveJob(context.reader, { ref: path.jobName, ...query });
+  const job = jobView(await jobRecord(context.reader, found));
   // Only jobs run on existing endpoints have performances: no Query for the others.
   const performances =
     job.endpointPerformanceCount > 0
-      ? await queryAll(context.reader, childrenQuery(path.jobName, keyValues.performancePrefix))
+      ? await queryAll(context.reader, childrenQuery(found.key, keyValues.performancePrefix))
       : [];
   return {
     body: { job, endpointPerformances: performances.map(endpointPerformanceView) },
@@ -55,16 +45,19 @@ const keyPositionSchema = z.strictObject({ key: z.record(z.string(), z.string())
 
 export const listBenchmarks: RouteHandler<'listBenchmarks'> = async ({ path, query }, context) => {
   const position = await context.cursor.position(keyPositionSchema);
+  const { limit, cursor: _cursor, ...where } = query;
+  const found = await resolveJob(context.reader, { ref: path.jobName, ...where });
+  const { key } = found;
   const page = await context.reader.query({
-    ...childrenQuery(path.jobName, keyValues.stepPrefix),
-    Limit: query.limit,
+    ...childrenQuery(key, keyValues.stepPrefix),
+    Limit: limit,
     ExclusiveStartKey: position?.key,
   });
   // An empty first page is either a job without steps yet or no job at all.
-  if (page.items.length === 0 && !position) await requireJob(context.reader, path.jobName);
+  if (page.items.length === 0 && !position) await jobRecord(context.reader, found);
   return {
     body: {
-      jobName: path.jobName,
+      ...key,
       benchmarks: page.items.map(benchmarkStepView),
       nextCursor: page.lastEvaluatedKey
         ? await context.cursor.next({ key: page.lastEvaluatedKey })

@@ -1,4 +1,4 @@
-import { keys, keyValues, layout } from '../../../shared/db/table.js';
+import { jobKeyOf, keys, keyValues, layout } from '../../../shared/db/table.js';
 import type { BestEntry } from '../../../shared/events.js';
 import type { Recommendation } from '../../../shared/model/types.js';
 import { jobListingPositionSchema, listJobItems } from '../job-listing.js';
@@ -15,7 +15,7 @@ import {
 } from '../recommendation-ranking.js';
 import type { RouteHandler } from '../route-context.js';
 import { jobSummaryView, recommendationView, type JobSummary } from '../views.js';
-import { filtersOf, readRecommendations, readSummaries } from './recommendations.js';
+import { filtersOf, jobId, readRecommendations, readSummaries } from './recommendations.js';
 
 /** How many of a model's newest jobs "best across its jobs" looks at: a bounded few Queries. */
 export const MAX_MODEL_JOBS = 50;
@@ -44,7 +44,11 @@ export const listModelJobs: RouteHandler<'listModelJobs'> = async ({ path, query
   );
   if (listing.items.length === 0 && !position) {
     // Empty because of the filters, or because the model is unknown: only the latter is a 404.
-    const filtered = query.status !== undefined || query.createdAfter !== undefined;
+    const filtered =
+      query.status !== undefined ||
+      query.createdAfter !== undefined ||
+      query.accountId !== undefined ||
+      query.region !== undefined;
     if (!filtered || !(await modelHasJobs(context.reader, path.modelName))) {
       throw unknownModel(path.modelName);
     }
@@ -90,10 +94,20 @@ export const bestModelRecommendation: RouteHandler<'bestModelRecommendation'> = 
 ) => {
   const listing = await listJobItems(
     context.reader,
-    { modelName: path.modelName, limit: MAX_MODEL_JOBS },
+    {
+      modelName: path.modelName,
+      accountId: query.accountId,
+      region: query.region,
+      limit: MAX_MODEL_JOBS,
+    },
     undefined,
   );
-  if (listing.items.length === 0) throw unknownModel(path.modelName);
+  if (listing.items.length === 0) {
+    const filtered = query.accountId !== undefined || query.region !== undefined;
+    if (!filtered || !(await modelHasJobs(context.reader, path.modelName))) {
+      throw unknownModel(path.modelName);
+    }
+  }
   const jobs = listing.items.map(jobSummaryView).filter((job) => job.recommendationCount > 0);
   const order = BEST_ORDER[query.best];
   const filters = filtersOf(query);
@@ -111,19 +125,16 @@ export const bestModelRecommendation: RouteHandler<'bestModelRecommendation'> = 
       return entry ? [{ job, point: { value: entry.value, id: entry.recommendationId } }] : [];
     });
   } else {
-    const summaries = await readSummaries(
-      context.reader,
-      jobs.map((job) => job.jobName),
-    );
-    const withoutSummary = jobs.filter((job) => !summaries.has(job.jobName));
+    const summaries = await readSummaries(context.reader, jobs.map(jobKeyOf));
+    const withoutSummary = jobs.filter((job) => !summaries.has(jobId(job)));
     const perJob = await mapInBatches(withoutSummary, PARALLEL_QUERIES, async (job) =>
-      (await readRecommendations(context.reader, job.jobName))
+      (await readRecommendations(context.reader, jobKeyOf(job)))
         .filter(passes)
         .map((rec) => ({ job, recommendation: rec, point: pointOf(rec) })),
     );
     candidates = [
       ...jobs.flatMap((job) =>
-        (summaries.get(job.jobName) ?? [])
+        (summaries.get(jobId(job)) ?? [])
           .filter(passes)
           .map((entry) => ({ job, point: pointOf(entry) })),
       ),
@@ -139,7 +150,7 @@ export const bestModelRecommendation: RouteHandler<'bestModelRecommendation'> = 
   let recommendation = winner?.recommendation;
   if (winner && !recommendation) {
     const item: Item | undefined = await context.reader.get(
-      keys.recommendation(winner.job.jobName, winner.point.id),
+      keys.recommendation(jobKeyOf(winner.job), winner.point.id),
     );
     if (!item) {
       throw new Error(

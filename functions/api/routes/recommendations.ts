@@ -1,7 +1,9 @@
 import type { z } from 'zod';
+import { scopeOf, type JobKey } from '../../../shared/accounts.js';
 import { summaryEntriesOf, type SummaryEntry } from '../../../shared/db/items.js';
-import { keys, keyValues } from '../../../shared/db/table.js';
+import { jobKeyOf, keys, keyValues } from '../../../shared/db/table.js';
 import type { Recommendation } from '../../../shared/model/types.js';
+import { jobRecord, resolveJob } from '../job-ref.js';
 import { notFound } from '../problem.js';
 import { batchGetAll, queryAll, type Item, type ItemKey, type TableReader } from '../reader.js';
 import {
@@ -14,7 +16,7 @@ import {
 import type { RouteHandler } from '../route-context.js';
 import type { productionVariantSchema } from '../responses.js';
 import { recommendationView } from '../views.js';
-import { childrenQuery, requireJob } from './jobs.js';
+import { childrenQuery } from './jobs.js';
 
 export const filtersOf = (query: RecommendationFilters): RecommendationFilters => ({
   maxModelLatency: query.maxModelLatency,
@@ -28,9 +30,9 @@ export const filtersOf = (query: RecommendationFilters): RecommendationFilters =
 
 export const readRecommendations = async (
   reader: TableReader,
-  jobName: string,
+  job: JobKey,
 ): Promise<Recommendation[]> =>
-  (await queryAll(reader, childrenQuery(jobName, keyValues.recommendationPrefix))).map(
+  (await queryAll(reader, childrenQuery(job, keyValues.recommendationPrefix))).map(
     recommendationView,
   );
 
@@ -51,16 +53,19 @@ function entriesOfChunks(chunks: readonly Item[]): SummaryEntry[] | undefined {
   return entries;
 }
 
+/** What a map of jobs is keyed by: `<account>#<region>#<name>`. */
+export const jobId = (job: JobKey) => `${scopeOf(job)}#${job.jobName}`;
+
 /**
- * The recommendation summaries of these jobs (see summaryItems), by job name: chunk 0 of each,
+ * The recommendation summaries of these jobs (see summaryItems), by jobId: chunk 0 of each,
  * then the further chunks chunk 0 counts, never stale higher chunks an earlier,
  * longer description left. Jobs without a readable summary are absent from the map.
  */
 export async function readSummaries(
   reader: TableReader,
-  jobNames: readonly string[],
+  jobs: readonly JobKey[],
 ): Promise<Map<string, SummaryEntry[]>> {
-  const firstKeys = jobNames.map((jobName) => keys.summary(jobName, 0));
+  const firstKeys = jobs.map((job) => keys.summary(job, 0));
   // One job (the list route): GetItem, a little quicker than a BatchGetItem of one key.
   const firsts =
     firstKeys.length === 1
@@ -68,21 +73,22 @@ export async function readSummaries(
       : await batchGetAll(reader, firstKeys);
   const chunksByJob = new Map<string, Item[]>();
   const furtherChunks: ItemKey[] = [];
+  const chunkJob = (chunk: Item) => jobKeyOf(chunk as unknown as JobKey);
   for (const first of firsts) {
-    const jobName = String(first.jobName);
-    chunksByJob.set(jobName, [first]);
+    const job = chunkJob(first);
+    chunksByJob.set(jobId(job), [first]);
     const count = typeof first.chunkCount === 'number' ? first.chunkCount : 1;
     for (let index = 1; index < count; index += 1) {
-      furtherChunks.push(keys.summary(jobName, index));
+      furtherChunks.push(keys.summary(job, index));
     }
   }
   for (const chunk of await batchGetAll(reader, furtherChunks)) {
-    chunksByJob.get(String(chunk.jobName))?.push(chunk);
+    chunksByJob.get(jobId(chunkJob(chunk)))?.push(chunk);
   }
   const summaries = new Map<string, SummaryEntry[]>();
-  for (const [jobName, chunks] of chunksByJob) {
+  for (const [id, chunks] of chunksByJob) {
     const entries = entriesOfChunks(chunks);
-    if (entries) summaries.set(jobName, entries);
+    if (entries) summaries.set(id, entries);
   }
   return summaries;
 }
@@ -90,19 +96,19 @@ export async function readSummaries(
 /** The full recommendations of a page of summary entries, in the page's order. */
 async function readPage(
   reader: TableReader,
-  jobName: string,
+  job: JobKey,
   entries: readonly SummaryEntry[],
 ): Promise<Recommendation[]> {
   const items = await batchGetAll(
     reader,
-    entries.map((entry) => keys.recommendation(jobName, entry.recommendationId)),
+    entries.map((entry) => keys.recommendation(job, entry.recommendationId)),
   );
   const byId = new Map(items.map((item) => [item.recommendationId, item]));
   return entries.map((entry) => {
     const item = byId.get(entry.recommendationId);
     if (!item) {
       throw new Error(
-        `The summary of job ${jobName} lists ${entry.recommendationId} but the recommendation is not stored`,
+        `The summary of job ${job.jobName} (${job.accountId}/${job.region}) lists ${entry.recommendationId} but the recommendation is not stored`,
       );
     }
     return recommendationView(item);
@@ -122,23 +128,29 @@ export const listRecommendations: RouteHandler<'listRecommendations'> = async (
   const position = await context.cursor.position(sortPointSchema);
   const order = query.order ?? defaultOrder(query.sortBy);
   const ranking = { filters: filtersOf(query), sortBy: query.sortBy, order, limit: query.limit };
-  const summary = (await readSummaries(context.reader, [path.jobName])).get(path.jobName);
+  const found = await resolveJob(context.reader, {
+    ref: path.jobName,
+    accountId: query.accountId,
+    region: query.region,
+  });
+  const { key } = found;
+  const summary = (await readSummaries(context.reader, [key])).get(jobId(key));
 
   let ranked: RankedPage<Recommendation>;
   if (summary) {
     const { page, ...rest } = rankPage(summary, ranking, position);
-    ranked = { ...rest, page: await readPage(context.reader, path.jobName, page) };
+    ranked = { ...rest, page: await readPage(context.reader, key, page) };
   } else {
-    // No summary: a job without recommendations, or one stored before ingest wrote summaries,
-    // whose recommendations are all read and ranked (the job's size read for a page).
-    const job = await requireJob(context.reader, path.jobName);
+    // No summary: no job, a job without recommendations, or one stored before ingest wrote
+    // summaries, whose recommendations are all read and ranked (the job's size read for a page).
+    const item = await jobRecord(context.reader, found);
     const all =
-      job.recommendationCount === 0 ? [] : await readRecommendations(context.reader, path.jobName);
+      item.recommendationCount === 0 ? [] : await readRecommendations(context.reader, key);
     ranked = rankPage(all, ranking, position);
   }
   return {
     body: {
-      jobName: path.jobName,
+      ...key,
       sortBy: query.sortBy,
       order,
       matchedCount: ranked.matchedCount,
@@ -232,33 +244,30 @@ function candidateIds(jobName: string, id: string): string[] {
   return id.includes('/') ? [id] : [`${jobName}/${id}`, id];
 }
 
-export const getRecommendation: RouteHandler<'getRecommendation'> = async ({ path }, context) => {
-  const ids = candidateIds(path.jobName, path.id);
-  const { items } = await context.reader.batchGet(
-    ids.map((id) => keys.recommendation(path.jobName, id)),
-  );
+export const getRecommendation: RouteHandler<'getRecommendation'> = async (
+  { path, query },
+  context,
+) => {
+  const found = await resolveJob(context.reader, { ref: path.jobName, ...query });
+  const { key } = found;
+  const ids = candidateIds(key.jobName, path.id);
+  const { items } = await context.reader.batchGet(ids.map((id) => keys.recommendation(key, id)));
   const recItem = ids
     .map((id) => items.find((item) => item.recommendationId === id))
     .find((item) => item !== undefined);
-  // The job is read only to tell an unknown job from an unknown recommendation, and for items
-  // stored before recommendations carried their model.
-  const jobItem =
-    !recItem || !('modelName' in recItem)
-      ? await context.reader.get(keys.job(path.jobName))
-      : recItem;
-  if (!jobItem || (!recItem && typeof jobItem.status !== 'string')) {
-    throw notFound(`No job named ${path.jobName} has been recorded.`);
-  }
   if (!recItem) {
+    // An unknown job is told apart from an unknown recommendation.
+    await jobRecord(context.reader, found);
     throw notFound(
-      `Job ${path.jobName} has no recommendation ${path.id}. GET /jobs/${path.jobName}/recommendations lists its ids.`,
+      `Job ${key.jobName} (${key.accountId}/${key.region}) has no recommendation ${path.id}. GET /jobs/${key.jobName}/recommendations?accountId=${key.accountId}&region=${key.region} lists its ids.`,
     );
   }
   const rec = recommendationView(recItem);
+  // Recommendations carry their job's model (recommendationItem in shared/db/items.ts).
   const job = {
-    modelName: typeof jobItem.modelName === 'string' ? jobItem.modelName : null,
+    modelName: typeof recItem.modelName === 'string' ? recItem.modelName : null,
     modelPackageVersionArn:
-      typeof jobItem.modelPackageVersionArn === 'string' ? jobItem.modelPackageVersionArn : null,
+      typeof recItem.modelPackageVersionArn === 'string' ? recItem.modelPackageVersionArn : null,
   };
   const variant = productionVariantOf(rec, job.modelName);
   const environment = environmentOf(rec);

@@ -1,0 +1,250 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DeleteCommand, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cloneJob } from '../../local/sagemaker-simulator.js';
+import { migrateJobKeys, SCHEMA_KEY } from '../../local/migrate-keys.js';
+import { keys, keyValues, layout } from '../../shared/db/table.js';
+import { useApiWorld } from '../support/api.js';
+import { HOME, jobKey, sampleJob } from '../support/world.js';
+
+/**
+ * The migration of a table the version before account and region wrote. Its items are made from
+ * what this version stores, turned back into that layout as it was: partition `JOB#<name as
+ * spelled>`, sort keys `JOB`, `REC#<id>`, `STEP#<n>`, `PERF#<name>`, `SUMMARY#<n>`,
+ * `NOTIFY#<status>`, index sort keys `<time>#<name>`, no accountId or region; detect's
+ * `WATERMARK` and `SEEN#<name>`.
+ */
+
+const api = useApiWorld({
+  samples: false,
+  extraJobs: [
+    cloneJob(sampleJob('xgboost-churn-default'), {
+      jobName: 'Churn-Run-A',
+      start: Date.parse('2026-10-01T00:00:00Z'),
+    }),
+    cloneJob(sampleJob('llama-existing-endpoints'), {
+      jobName: 'llama-run',
+      start: Date.parse('2026-10-02T00:00:00Z'),
+    }),
+    cloneJob(sampleJob('bert-qa-advanced'), {
+      jobName: 'bert-run',
+      start: Date.parse('2026-10-03T00:00:00Z'),
+    }),
+  ],
+});
+
+type Item = Record<string, unknown>;
+
+const TARGETS = [
+  '/jobs',
+  '/jobs/Churn-Run-A',
+  '/jobs/Churn-Run-A/recommendations?limit=500',
+  '/jobs/llama-run',
+  '/jobs/llama-run/benchmarks',
+  '/jobs/bert-run/recommendations?sortBy=modelLatency',
+  `/models/${encodeURIComponent('arn:aws:sagemaker:us-east-1:111122223333:model-package/xgboost-churn/3')}/jobs`,
+];
+
+async function scanAll(doc: DynamoDBDocumentClient, tableName: string): Promise<Item[]> {
+  const items: Item[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await doc.send(
+      new ScanCommand({ TableName: tableName, ExclusiveStartKey, ConsistentRead: true }),
+    );
+    items.push(...(page.Items ?? []));
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return items;
+}
+
+const sortedItems = (items: Item[]) =>
+  items.map((item) => JSON.stringify(Object.fromEntries(Object.entries(item).sort()))).sort();
+
+const scope = `${HOME.accountId}#${HOME.region}#`;
+
+/** An item of this version as the version before wrote it. */
+function previousLayout(item: Item): Item {
+  const old: Item = { ...item };
+  const pk = String(item[layout.primary.pk]);
+  const sk = String(item[layout.primary.sk]);
+  delete old.accountId;
+  delete old.region;
+  if (pk.startsWith('JOB#')) {
+    old[layout.primary.pk] = `JOB#${String(item.jobName)}`;
+    old[layout.primary.sk] = sk.startsWith('JOB#') ? 'JOB' : sk.slice(scope.length);
+    const suffix = `#${scope.slice(0, -1)}`;
+    for (const index of [layout.byStatus.sk, layout.byModel.sk]) {
+      if (typeof old[index] === 'string') old[index] = String(old[index]).replace(suffix, '');
+    }
+  } else if (pk === keyValues.detectorPk) {
+    old[layout.primary.sk] = sk.startsWith('WATERMARK')
+      ? 'WATERMARK'
+      : `SEEN#${String(item.jobName)}`;
+  }
+  return old;
+}
+
+/** Replaces the table's contents with `items`. */
+async function replaceAll(doc: DynamoDBDocumentClient, tableName: string, items: Item[]) {
+  const requests = [
+    ...(await scanAll(doc, tableName)).map((item) => ({
+      DeleteRequest: {
+        Key: {
+          [layout.primary.pk]: item[layout.primary.pk],
+          [layout.primary.sk]: item[layout.primary.sk],
+        },
+      },
+    })),
+    ...items.map((Item) => ({ PutRequest: { Item } })),
+  ];
+  for (let start = 0; start < requests.length; start += 25) {
+    await doc.send(
+      new BatchWriteCommand({ RequestItems: { [tableName]: requests.slice(start, start + 25) } }),
+    );
+  }
+}
+
+let migrated: Item[];
+const answers = new Map<string, unknown>();
+
+beforeAll(async () => {
+  const { doc, tableName } = api.table;
+  // What detect keeps, as this version writes it.
+  await doc.send(
+    new BatchWriteCommand({
+      RequestItems: {
+        [tableName]: [
+          {
+            PutRequest: {
+              Item: {
+                ...keys.watermark(HOME),
+                entity: 'watermark',
+                watermark: '2026-10-03T00:00:00.000Z',
+                ...HOME,
+              },
+            },
+          },
+          {
+            PutRequest: {
+              Item: {
+                ...keys.seen(jobKey('llama-run')),
+                entity: 'seen',
+                jobName: 'llama-run',
+                status: 'COMPLETED',
+                lastModifiedTime: null,
+                ...HOME,
+              },
+            },
+          },
+        ],
+      },
+    }),
+  );
+  for (const target of TARGETS) answers.set(target, (await api.request(target)).body);
+  migrated = await scanAll(doc, tableName);
+}, 120_000);
+
+describe('irwatch migrate: jobs keyed by name alone, keyed by account and region', () => {
+  it('turns the old layout into what this version writes, item for item, and the API answers as before', async () => {
+    const { doc, tableName } = api.table;
+    const old = migrated.filter((item) => item[layout.primary.pk] !== 'META').map(previousLayout);
+    await replaceAll(doc, tableName, old);
+    // The old layout is invisible to this version: the proof that the test starts from it.
+    expect((await api.request('/jobs/Churn-Run-A')).status).toBe(404);
+
+    const report = await migrateJobKeys(doc, tableName);
+
+    expect(report).toMatchObject({
+      alreadyMigrated: false,
+      jobsMigrated: 3,
+      detectorItemsMigrated: 2,
+      skipped: [],
+    });
+    const after = await scanAll(doc, tableName);
+    expect(sortedItems(after.filter((item) => item[layout.primary.pk] !== 'META'))).toEqual(
+      sortedItems(migrated.filter((item) => item[layout.primary.pk] !== 'META')),
+    );
+    for (const target of TARGETS) {
+      expect({ target, body: (await api.request(target)).body }).toEqual({
+        target,
+        body: answers.get(target),
+      });
+    }
+  });
+
+  it('reads one item of a migrated table, and changes nothing when run again without it', async () => {
+    const { doc, tableName } = api.table;
+    expect(await migrateJobKeys(doc, tableName)).toMatchObject({
+      alreadyMigrated: true,
+      itemsScanned: 0,
+    });
+    await doc.send(new DeleteCommand({ TableName: tableName, Key: SCHEMA_KEY }));
+    const before = sortedItems(await scanAll(doc, tableName));
+
+    const report = await migrateJobKeys(doc, tableName);
+
+    expect(report).toMatchObject({
+      alreadyMigrated: false,
+      jobsMigrated: 0,
+      itemsWritten: 0,
+      itemsDeleted: 0,
+    });
+    expect(
+      sortedItems(
+        (await scanAll(doc, tableName)).filter((item) => item[layout.primary.pk] !== 'META'),
+      ),
+    ).toEqual(before);
+    const { Item } = await doc.send(new GetCommand({ TableName: tableName, Key: SCHEMA_KEY }));
+    expect(Item).toMatchObject({ version: 2 });
+  });
+
+  it('finishes a run that was cut off after writing the new items and before deleting the old', async () => {
+    const { doc, tableName } = api.table;
+    const old = migrated.filter((item) => item[layout.primary.pk] !== 'META').map(previousLayout);
+    await replaceAll(doc, tableName, old);
+    // Cut off at the first delete: the new items of the first job are written, none deleted.
+    let cut = false;
+    const cutting = Object.assign(Object.create(doc) as DynamoDBDocumentClient, {
+      send: (command: { input: Record<string, unknown> }) => {
+        const requests = JSON.stringify(command.input);
+        if (command instanceof BatchWriteCommand && requests.includes('DeleteRequest')) {
+          cut = true;
+          return Promise.reject(new Error('process killed'));
+        }
+        return doc.send(command as never);
+      },
+    });
+    await expect(migrateJobKeys(cutting, tableName)).rejects.toThrow('process killed');
+    expect(cut).toBe(true);
+
+    await migrateJobKeys(doc, tableName);
+
+    expect(
+      sortedItems(
+        (await scanAll(doc, tableName)).filter((item) => item[layout.primary.pk] !== 'META'),
+      ),
+    ).toEqual(sortedItems(migrated.filter((item) => item[layout.primary.pk] !== 'META')));
+  });
+
+  it('keeps a job record ingested since the upgrade, and drops the old one', async () => {
+    const { doc, tableName } = api.table;
+    const newer = migrated.find(
+      (item) => item[layout.primary.sk] === keyValues.jobSk(HOME) && item.jobName === 'llama-run',
+    )!;
+    const old = migrated.filter((item) => item[layout.primary.pk] !== 'META').map(previousLayout);
+    await replaceAll(doc, tableName, [...old, { ...newer, version: 99 }]);
+
+    const report = await migrateJobKeys(doc, tableName);
+
+    expect(report).toMatchObject({ jobsMigrated: 2, jobsAlreadyRecorded: 1 });
+    const { Item } = await doc.send(
+      new GetCommand({ TableName: tableName, Key: keys.job(jobKey('llama-run')) }),
+    );
+    expect(Item?.version).toBe(99);
+    const stale = (await scanAll(doc, tableName)).filter(
+      (item) => item[layout.primary.sk] === 'JOB',
+    );
+    expect(stale).toEqual([]);
+  });
+});
