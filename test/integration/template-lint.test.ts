@@ -70,9 +70,9 @@ beforeAll(async () => {
 describe('cfn-lint', () => {
   it.for(['dev', 'prod', 'watching', 'spoke'] as const)(
     'finds nothing in the %s template',
-    (stage, { skip }) => {
+    (form, { skip }) => {
       if (skipReason) skip(skipReason);
-      expect(matchesByFile.get(files[stage]) ?? []).toEqual([]);
+      expect(matchesByFile.get(files[form]) ?? []).toEqual([]);
     },
   );
 

@@ -10,8 +10,6 @@ const run = promisify(execFile);
 import { offlineEnv, repoRoot } from './fixtures.js';
 
 export { repoRoot };
-
-export type PackagedForm = 'dev' | 'prod' | 'watching';
 const osls = join(repoRoot, 'node_modules/.bin/osls');
 
 export interface CfnResource {
@@ -25,6 +23,9 @@ export interface CfnTemplate {
   Outputs?: Record<string, unknown>;
 }
 
+/** A template `osls package` made for a test run: a stage, or `watching` (see WATCHING_PARAMS). */
+export type PackagedForm = 'dev' | 'prod' | 'watching';
+
 /**
  * The stage parameters of the hub that watches other accounts (README: Many accounts), as the
  * `watching` template is packaged with them: two accounts besides its own, two regions.
@@ -36,7 +37,7 @@ export const WATCHING_PARAMS = {
 } as const;
 
 /** `--param` arguments of osls, lists comma-separated. */
-export const oslsParams = (params: Record<string, string | readonly string[]>): string[] =>
+const oslsParams = (params: Record<string, string | readonly string[]>): string[] =>
   Object.entries(params).flatMap(([name, value]) => [
     '--param',
     `${name}=${[value].flat().join(',')}`,
