@@ -53,6 +53,7 @@ function environmentOf(name: string): Record<string, string> {
     (fn?.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)
       ?.Variables ?? {};
   const refs: Record<string, string> = {
+    'AWS::AccountId': '111122223333',
     Table: table.tableName,
     EventBus: `irwatch-dev`,
     Topic: `arn:aws:sns:${REGION}:111122223333:irwatch-dev`,

@@ -48,9 +48,9 @@ describe('detect in the packaged template', () => {
     });
   });
 
-  it('is triggered by the poll schedule, the reconciliation schedule and by CloudTrail calls, on the default bus', () => {
+  it("is triggered by the poll schedule, the reconciliation schedule and by CloudTrail calls on the default bus, and by the spokes' CloudTrail calls on the irwatch bus", () => {
     const rules = rulesTargeting('DetectLambdaFunction');
-    expect(rules).toHaveLength(3);
+    expect(rules).toHaveLength(4);
     const targetOf = (rule: Record<string, unknown>) =>
       (rule.Targets as Array<Record<string, unknown>>)[0]!;
     const schedule = rules.find((rule) => rule.ScheduleExpression && !targetOf(rule).Input);
@@ -60,19 +60,27 @@ describe('detect in the packaged template', () => {
     // The same retry policy and dead-letter queue as the poll.
     expect(targetOf(reconcile!).RetryPolicy).toEqual(targetOf(schedule!).RetryPolicy);
     expect(targetOf(reconcile!).DeadLetterConfig).toEqual(targetOf(schedule!).DeadLetterConfig);
-    const cloudTrail = rules.find((rule) => rule.EventPattern);
     expect(schedule?.ScheduleExpression).toBe('rate(1 minute)');
-    expect(cloudTrail?.EventPattern).toEqual({
-      source: ['aws.sagemaker'],
-      'detail-type': ['AWS API Call via CloudTrail'],
-      detail: {
-        eventSource: ['sagemaker.amazonaws.com'],
-        eventName: ['CreateInferenceRecommendationsJob', 'StopInferenceRecommendationsJob'],
-      },
-    });
+    // AWS events (schedules, CloudTrail) only arrive on the default bus; the spoke stacks
+    // (spoke/template.yml) forward their accounts' and regions' CloudTrail to the irwatch bus.
+    const cloudTrail = rules.filter((rule) => rule.EventPattern);
+    expect(cloudTrail.map((rule) => rule.EventBusName)).toEqual([
+      undefined,
+      getAtt('EventBus', 'Name'),
+    ]);
+    for (const rule of cloudTrail) {
+      expect(rule.EventPattern).toEqual({
+        source: ['aws.sagemaker'],
+        'detail-type': ['AWS API Call via CloudTrail'],
+        detail: {
+          eventSource: ['sagemaker.amazonaws.com'],
+          eventName: ['CreateInferenceRecommendationsJob', 'StopInferenceRecommendationsJob'],
+        },
+      });
+      expect(targetOf(rule).RetryPolicy).toEqual(targetOf(cloudTrail[0]!).RetryPolicy);
+    }
     for (const rule of rules) {
-      // AWS events (schedules, CloudTrail) only arrive on the default bus.
-      expect(rule.EventBusName).toBeUndefined();
+      expect(rule.EventBusName === undefined).toBe(rule !== cloudTrail[1]);
       for (const target of rule.Targets as Array<Record<string, unknown>>) {
         expect(target.RetryPolicy).toBeDefined();
         expect(target.DeadLetterConfig).toEqual({ Arn: getAtt('DetectDeadLetterQueue', 'Arn') });

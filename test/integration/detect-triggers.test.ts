@@ -348,9 +348,10 @@ describe('event patterns in serverless.yml', () => {
     for (const event of emitted) expect(matchesEventPattern(ingestPattern, event)).toBe(true);
   });
 
-  it("detect's CloudTrail rule matches both samples and no other SageMaker call", () => {
-    const [cloudTrailPattern, ...others] = eventPatternsOf('detect');
+  it("detect's CloudTrail rules (the account's own and the spokes') match both samples and no other SageMaker call", () => {
+    const [cloudTrailPattern, spokesPattern, ...others] = eventPatternsOf('detect');
     expect(others).toEqual([]);
+    expect(spokesPattern).toEqual(cloudTrailPattern);
     expect(matchesEventPattern(cloudTrailPattern, createEvent)).toBe(true);
     expect(matchesEventPattern(cloudTrailPattern, stopEvent)).toBe(true);
     const otherCall = {

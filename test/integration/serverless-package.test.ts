@@ -103,7 +103,6 @@ describe('ingest in the template', () => {
         'sagemaker:DescribeInferenceRecommendationsJob',
         'sagemaker:ListInferenceRecommendationsJobSteps',
         'sqs:SendMessage',
-        'sts:AssumeRole',
         'xray:PutTelemetryRecords',
         'xray:PutTraceSegments',
       ].sort(),

@@ -7,10 +7,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { requireAwsTools } from '../support/aws-tools.js';
 import { offlineEnv } from '../support/fixtures.js';
 import { packagedTemplate, repoRoot, type CfnTemplate } from '../support/serverless.js';
+import { SPOKE_TEMPLATE_PATH } from '../support/spoke.js';
 
 const run = promisify(execFile);
 
-/** cfn-lint, AWS's CloudFormation linter, on the packaged templates (config: .cfnlintrc). */
+/**
+ * cfn-lint, AWS's CloudFormation linter, on the packaged templates and on the spoke template
+ * (config: .cfnlintrc).
+ */
 
 interface CfnLintMatch {
   Rule: { Id: string };
@@ -22,7 +26,7 @@ interface CfnLintMatch {
 
 const skipReason = requireAwsTools('cfn-lint');
 const matchesByFile = new Map<string, string[]>();
-let files: Record<'dev' | 'prod' | 'broken', string>;
+let files: Record<'dev' | 'prod' | 'watching' | 'spoke' | 'broken', string>;
 
 async function cfnLint(paths: string[]): Promise<CfnLintMatch[]> {
   // Exit status flags errors (2), warnings (4) and notices (8); the JSON lists them all.
@@ -41,6 +45,7 @@ beforeAll(async () => {
   if (skipReason) return;
   const dev = await packagedTemplate('dev');
   const prod = await packagedTemplate('prod');
+  const watching = await packagedTemplate('watching');
   // A copy with one thing CloudFormation accepts but AWS's linter knows is wrong: the run
   // must report it, or the linter is not looking (wrong file, everything ignored).
   const broken = structuredClone(dev.template) as CfnTemplate;
@@ -52,6 +57,8 @@ beforeAll(async () => {
   files = {
     dev: join(dev.dir, 'cloudformation-template-update-stack.json'),
     prod: join(prod.dir, 'cloudformation-template-update-stack.json'),
+    watching: join(watching.dir, 'cloudformation-template-update-stack.json'),
+    spoke: SPOKE_TEMPLATE_PATH,
     broken: brokenPath,
   };
   for (const match of await cfnLint(Object.values(files))) {
@@ -61,11 +68,11 @@ beforeAll(async () => {
 }, 120_000);
 
 describe('cfn-lint', () => {
-  it.for(['dev', 'prod'] as const)(
-    'finds nothing in the packaged %s template',
-    (stage, { skip }) => {
+  it.for(['dev', 'prod', 'watching', 'spoke'] as const)(
+    'finds nothing in the %s template',
+    (form, { skip }) => {
       if (skipReason) skip(skipReason);
-      expect(matchesByFile.get(files[stage]) ?? []).toEqual([]);
+      expect(matchesByFile.get(files[form]) ?? []).toEqual([]);
     },
   );
 

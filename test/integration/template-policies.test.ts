@@ -1,4 +1,3 @@
-import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -13,6 +12,7 @@ import {
   type PolicyStatement,
   type TemplateEnvironment,
 } from '../../local/iam/template-policies.js';
+import { simulateCall, type Caller } from '../support/iam-simulation.js';
 import { packagedTemplate, repoRoot } from '../support/serverless.js';
 
 /**
@@ -45,8 +45,6 @@ function deployedNames(template: CloudFormationTemplate) {
     logStream: (fn: string) =>
       `arn:aws:logs:${region}:${account}:log-group:/aws/lambda/irwatch-${ENV.stage}-${fn}:log-stream:2026/12/06/[$LATEST]0123456789abcdef`,
     job: `arn:aws:sagemaker:${region}:${account}:inference-recommendations-job/my-job`,
-    /** A watched account's reader role (spoke/template.yml). */
-    spokeReader: `arn:aws:iam::111122223333:role/irwatch-${ENV.stage}-reader`,
     cursorKeyParameter: `arn:aws:ssm:${region}:${account}:parameter/irwatch/${ENV.stage}/api/cursor-key`,
     // The keys behind aws/ssm and aws/sns (or a key the deployer chose instead).
     ssmKey: `arn:aws:kms:${region}:${account}:key/0a1b2c3d-0000-4000-8000-00000000aaaa`,
@@ -101,7 +99,6 @@ function expectedCalls(template: CloudFormationTemplate): Record<string, Expecte
       { action: 'dynamodb:BatchGetItem', resource: names.table, context: detector },
       { action: 'dynamodb:BatchWriteItem', resource: names.table, context: detector },
       { action: 'events:PutEvents', resource: names.bus },
-      { action: 'sts:AssumeRole', resource: names.spokeReader },
     ],
     ingest: [
       ...lambdaRuntime('ingest'),
@@ -112,7 +109,6 @@ function expectedCalls(template: CloudFormationTemplate): Record<string, Expecte
       { action: 'dynamodb:UpdateItem', resource: names.table },
       { action: 'dynamodb:BatchWriteItem', resource: names.table },
       { action: 'events:PutEvents', resource: names.bus },
-      { action: 'sts:AssumeRole', resource: names.spokeReader },
     ],
     notify: [
       ...lambdaRuntime('notify'),
@@ -207,41 +203,21 @@ function withEncryptionContextEvaluated(
   }));
 }
 
-interface Principal {
-  arn: string;
-  /** Identity policies; none for a service principal. */
-  policies: NamedPolicy[];
-}
-
 async function decide(
-  principal: Principal,
+  principal: Caller,
   call: ExpectedCall,
   resourcePolicy: PolicyDocument | undefined,
 ): Promise<string> {
   const context = { ...call.context };
-  const isRole = principal.arn.startsWith('arn:');
-  if (isRole) context['aws:PrincipalArn'] = principal.arn;
   const simulatedContext = Object.fromEntries(
     Object.entries(context).filter(([key]) => !ENCRYPTION_CONTEXT.test(key)),
   );
-  const simulation: Simulation = {
-    request: {
-      principal: principal.arn,
-      action: call.action,
-      resource: { resource: call.resource, accountId: ENV.account },
-      contextVariables: simulatedContext,
-    },
-    identityPolicies: withEncryptionContextEvaluated(principal.policies, context),
-    serviceControlPolicies: [],
-    resourceControlPolicies: [],
-    resourcePolicy:
-      resourcePolicy ?? (call.resource.includes(':kms:') ? delegatingKeyPolicy() : undefined),
-  };
-  const result = await runSimulation(simulation, {});
-  if (result.resultType === 'error') {
-    throw new Error(`cannot simulate ${call.action}: ${JSON.stringify(result.errors)}`);
-  }
-  return result.overallResult;
+  return simulateCall(
+    { arn: principal.arn, policies: withEncryptionContextEvaluated(principal.policies, context) },
+    { ...call, context: simulatedContext },
+    resourcePolicy ?? (call.resource.includes(':kms:') ? delegatingKeyPolicy() : undefined),
+    ENV.account,
+  );
 }
 
 interface Policies {
@@ -258,7 +234,7 @@ function policiesOf(template: CloudFormationTemplate): Policies {
   };
 }
 
-function roleOfFunction(policies: Policies, fn: string): { roleId: string; principal: Principal } {
+function roleOfFunction(policies: Policies, fn: string): { roleId: string; principal: Caller } {
   const found = policies.functions[fn];
   const roleId = found?.roleLogicalId;
   const role = roleId ? policies.roles[roleId] : undefined;
@@ -334,7 +310,7 @@ function ruleDeliveries(template: CloudFormationTemplate): RuleDelivery[] {
   );
 }
 
-const service = (name: string): Principal => ({ arn: `${name}.amazonaws.com`, policies: [] });
+const service = (name: string): Caller => ({ arn: `${name}.amazonaws.com`, policies: [] });
 const fromSource = (arn: string) => ({ 'aws:SourceArn': arn, 'aws:SourceAccount': ENV.account });
 
 /** EventBridge may dead-letter into each rule's queue from that rule, and from no other rule. */
@@ -438,7 +414,7 @@ async function busFindings(template: CloudFormationTemplate): Promise<string[]> 
       Statement: [{ Effect: 'Allow', Action: 'events:PutEvents', Resource: '*' }],
     },
   };
-  const outsiders: Array<[string, Principal]> = [
+  const outsiders: Array<[string, Caller]> = [
     [
       'another role of the account allowed events:PutEvents on "*"',
       { arn: FOREIGN_ACCOUNT_PRINCIPAL, policies: [putAnywhere] },
@@ -479,7 +455,7 @@ async function redriveFindings(template: CloudFormationTemplate): Promise<string
   return findings;
 }
 
-function rolePrincipal(policies: Policies, roleId: string): Principal {
+function rolePrincipal(policies: Policies, roleId: string): Caller {
   const role = policies.roles[roleId];
   if (!role) throw new Error(`the template has no role ${roleId}`);
   return { arn: role.roleArn, policies: role.policies };

@@ -1,6 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkTemplate, loadCfnSpec, type CfnSpec } from '../support/cfn-spec.js';
-import { packagedTemplate, resourcesOfType, type CfnTemplate } from '../support/serverless.js';
+import {
+  packagedTemplate,
+  resourcesOfType,
+  type CfnTemplate,
+  type PackagedForm,
+} from '../support/serverless.js';
+import { readSpokeTemplate } from '../support/spoke.js';
 import {
   hardeningFindings,
   loadAuthorizationData,
@@ -11,18 +17,22 @@ import {
 
 type Stage = 'dev' | 'prod';
 
+/** The stage a packaged form was packaged for (`watching` is dev watching other accounts). */
+const stageOf = (form: PackagedForm): Stage => (form === 'watching' ? 'dev' : form);
+
 let spec: CfnSpec;
-const packaged = new Map<Stage, CfnTemplate>();
+const packaged = new Map<PackagedForm, CfnTemplate>();
 
 beforeAll(async () => {
   spec = await loadCfnSpec();
   packaged.set('dev', (await packagedTemplate('dev')).template);
   packaged.set('prod', (await packagedTemplate('prod')).template);
+  packaged.set('watching', (await packagedTemplate('watching')).template);
 }, 120_000);
 
-function templateOf(stage: Stage): CfnTemplate {
-  const template = packaged.get(stage);
-  if (!template) throw new Error(`the ${stage} template was not packaged`);
+function templateOf(form: PackagedForm): CfnTemplate {
+  const template = packaged.get(form);
+  if (!template) throw new Error(`the ${form} template was not packaged`);
   return template;
 }
 
@@ -53,15 +63,16 @@ const CHECK_NAMES = [
 ] as const;
 type CheckName = (typeof CHECK_NAMES)[number];
 
-describe.each(['dev', 'prod'] as const)('the packaged %s template', (stage) => {
+describe.each(['dev', 'prod', 'watching'] as const)('the packaged %s template', (form) => {
+  const stage = stageOf(form);
   it('lists every check', async () => {
-    expect(Object.keys(await allFindings(templateOf(stage), stage)).sort()).toEqual(
+    expect(Object.keys(await allFindings(templateOf(form), stage)).sort()).toEqual(
       [...CHECK_NAMES].sort(),
     );
   });
 
   it.for(CHECK_NAMES)('%s reports nothing', async (check, { annotate }) => {
-    const template = templateOf(stage);
+    const template = templateOf(form);
     expect((await allFindings(template, stage))[check]).toEqual([]);
     if (check === 'cfnSpec') {
       await annotate(`resource specification loaded in ${Math.round(spec.loadMs)} ms`);
@@ -569,6 +580,26 @@ const brokenTemplates: BrokenTemplate[] = [
     },
   },
 ];
+
+describe('the spoke template (spoke/template.yml)', () => {
+  it('matches the resource specification', () => {
+    expect(checkTemplate(spec, readSpokeTemplate())).toEqual([]);
+  });
+
+  it('names a misspelt property and a wrong attribute in a broken copy', () => {
+    const broken = readSpokeTemplate();
+    const reader = broken.Resources.ReaderRole?.Properties;
+    if (!reader) throw new Error('spoke/template.yml has no ReaderRole');
+    reader.RoleNam = reader.RoleName;
+    delete reader.RoleName;
+    const [target] = broken.Resources.ForwardRule?.Properties?.Targets as JsonObject[];
+    target!.RoleArn = { 'Fn::GetAtt': ['ForwarderRole', 'Name'] };
+    expect(checkTemplate(spec, broken)).toEqual([
+      'Resources.ReaderRole.Properties.RoleNam: unknown property of AWS::IAM::Role',
+      'Resources.ForwardRule.Properties.Targets[0].RoleArn.Fn::GetAtt: ForwarderRole.Name: AWS::IAM::Role has no attribute Name (it has Arn, RoleId)',
+    ]);
+  });
+});
 
 describe('each check on a deliberately broken copy of the template', () => {
   it('covers every check', () => {

@@ -2,12 +2,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { CALL_LOG_VARIABLE } from './iam.js';
-import { packageService, repoRoot } from './serverless.js';
+import { WATCHING_PARAMS, packageService, repoRoot, type PackagedForm } from './serverless.js';
 
 /**
- * Packages the service once per test run for each stage the tests read (osls package bundles
- * every function, which is the slow part); test files read the templates through
- * `packagedTemplate(stage)`.
+ * Packages the service once per test run for each form the tests read (osls package bundles
+ * every function, which is the slow part): the dev and prod stages, and dev watching other
+ * accounts; test files read the templates through `packagedTemplate(form)`.
  */
 export default async function setup(project: TestProject) {
   // Every gate of this run writes the calls it evaluated here; test/permissions judges them after.
@@ -19,11 +19,12 @@ export default async function setup(project: TestProject) {
   // One after the other: serverless-esbuild builds in the service's own .esbuild folder.
   const dev = await packageService('dev');
   const prod = await packageService('prod');
-  project.provide('packagedServices', { dev: dev.dir, prod: prod.dir });
+  const watching = await packageService('dev', repoRoot, WATCHING_PARAMS);
+  project.provide('packagedServices', { dev: dev.dir, prod: prod.dir, watching: watching.dir });
 }
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    packagedServices: { dev: string; prod: string };
+    packagedServices: Record<PackagedForm, string>;
   }
 }

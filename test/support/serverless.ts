@@ -23,13 +23,34 @@ export interface CfnTemplate {
   Outputs?: Record<string, unknown>;
 }
 
+/** A template `osls package` made for a test run: a stage, or `watching` (see WATCHING_PARAMS). */
+export type PackagedForm = 'dev' | 'prod' | 'watching';
+
+/**
+ * The stage parameters of the hub that watches other accounts (README: Many accounts), as the
+ * `watching` template is packaged with them: two accounts besides its own, two regions.
+ */
+export const WATCHING_PARAMS = {
+  watchedAccounts: ['444455556666', '777788889999'],
+  watchedRegions: ['eu-west-1', 'us-east-2'],
+  spokeExternalId: 'irwatch-test-external-id',
+} as const;
+
+/** `--param` arguments of osls, lists comma-separated. */
+const oslsParams = (params: Record<string, string | readonly string[]>): string[] =>
+  Object.entries(params).flatMap(([name, value]) => [
+    '--param',
+    `${name}=${[value].flat().join(',')}`,
+  ]);
+
 /** Runs `osls package` into a fresh folder and returns the generated update-stack template. */
 export async function packageService(
   stage = 'dev',
   cwd = repoRoot,
+  params: Record<string, string | readonly string[]> = {},
 ): Promise<{ template: CfnTemplate; dir: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'irwatch-package-'));
-  await run(osls, ['package', '--stage', stage, '--package', dir], {
+  await run(osls, ['package', '--stage', stage, '--package', dir, ...oslsParams(params)], {
     cwd,
     env: offlineEnv(),
     maxBuffer: 16 * 1024 * 1024,
@@ -54,11 +75,14 @@ export function resourcesOfType(template: CfnTemplate, type: string): Array<[str
   return Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
 }
 
-/** The template `osls package` made for a stage in this test run (see package-setup.ts). */
+/**
+ * The template `osls package` made in this test run (see package-setup.ts) for a stage, or for
+ * `watching`: the dev stage with WATCHING_PARAMS.
+ */
 export async function packagedTemplate(
-  stage: 'dev' | 'prod',
+  form: PackagedForm,
 ): Promise<{ template: CfnTemplate; dir: string }> {
-  const dir = inject('packagedServices')[stage];
+  const dir = inject('packagedServices')[form];
   const template = JSON.parse(
     await readFile(join(dir, 'cloudformation-template-update-stack.json'), 'utf8'),
   ) as CfnTemplate;

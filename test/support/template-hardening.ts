@@ -210,7 +210,8 @@ export interface AuthorizationData {
   wildcardOnly: ReadonlySet<string>;
 }
 
-function patternToRegExp(pattern: string): RegExp {
+/** An IAM action pattern (`*`, `?`) as a case-insensitive regular expression. */
+export function patternToRegExp(pattern: string): RegExp {
   const escaped = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&');
   return new RegExp(`^${escaped.replaceAll('*', '.*').replaceAll('?', '.')}$`, 'i');
 }
