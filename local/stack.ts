@@ -322,9 +322,11 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
     forwardingOutcomes(spoke, event, (arn) => iam.resourcePolicies.get(arn), Date.now())
       .then((outcomes) => {
         for (const outcome of outcomes) {
-          if (!outcome.delivered) {
+          if (outcome.rule.target !== hubBusArn) continue;
+          // With --no-iam the policies do not decide, here as at the endpoints.
+          if (!outcome.delivered && enforceIam) {
             log(`cloudtrail: ${outcome.rule.ruleArn} did not forward it: ${outcome.reason}`);
-          } else if (outcome.rule.target === hubBusArn) {
+          } else {
             log(`cloudtrail: ${outcome.rule.ruleArn} forwarded it to ${hubBusArn}`);
             void deliver('irwatch', event);
           }
