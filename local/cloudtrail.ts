@@ -17,13 +17,50 @@ function camelCased(value: unknown): unknown {
   return value;
 }
 
+/** CloudTrail's userIdentity of the caller: a user, or a role session with its issuer. */
+function userIdentity(call: SimulatorApiCall): Record<string, unknown> {
+  const { account } = call;
+  const keyId = call.accessKeyId ?? 'local';
+  const session = call.callerArn
+    ? /^arn:aws:sts::(\d{12}):assumed-role\/([^/]+)\/(.+)$/.exec(call.callerArn)
+    : null;
+  if (session) {
+    return {
+      type: 'AssumedRole',
+      principalId: `${keyId}:${session[3]}`,
+      arn: call.callerArn,
+      accountId: account,
+      accessKeyId: keyId,
+      sessionContext: {
+        sessionIssuer: {
+          type: 'Role',
+          principalId: keyId,
+          arn: `arn:aws:iam::${session[1]}:role/${session[2]}`,
+          accountId: account,
+          userName: session[2],
+        },
+      },
+    };
+  }
+  const arn = call.callerArn ?? `arn:aws:iam::${account}:user/local`;
+  return {
+    type: 'IAMUser',
+    principalId: keyId,
+    arn,
+    accountId: account,
+    accessKeyId: keyId,
+    userName: arn.slice(arn.lastIndexOf('/') + 1),
+  };
+}
+
 /**
- * The `AWS API Call via CloudTrail` event a trail puts on the default bus for a SageMaker call,
- * in the shape of a real one (see events/eventbridge/cloudtrail-*.json).
+ * The `AWS API Call via CloudTrail` event a trail puts on the default bus of the call's account
+ * and region for a SageMaker call, in the shape of a real one (see events/eventbridge/cloudtrail-*.json).
  */
-export function cloudTrailEvent(call: SimulatorApiCall, account: string): BusEvent {
+export function cloudTrailEvent(call: SimulatorApiCall): BusEvent {
   const time = isoSeconds(call.at);
   const output = camelCased(call.output) as Record<string, unknown>;
+  const { account } = call;
   return {
     version: '0',
     id: randomUUID(),
@@ -35,14 +72,7 @@ export function cloudTrailEvent(call: SimulatorApiCall, account: string): BusEve
     resources: [],
     detail: {
       eventVersion: '1.09',
-      userIdentity: {
-        type: 'IAMUser',
-        principalId: call.accessKeyId ?? 'local',
-        arn: `arn:aws:iam::${account}:user/local`,
-        accountId: account,
-        accessKeyId: call.accessKeyId ?? 'local',
-        userName: 'local',
-      },
+      userIdentity: userIdentity(call),
       eventTime: time,
       eventSource: 'sagemaker.amazonaws.com',
       eventName: call.operation,

@@ -3,15 +3,28 @@ import { join } from 'node:path';
 import type { SageMakerSimulator, SimulatorApiCall } from './sagemaker-simulator.js';
 
 // The simulator lives in memory: its create and stop calls are kept in the data folder and
-// replayed at start, so created jobs survive a restart exactly as they were.
+// replayed at start, so created jobs survive a restart exactly as they were, in their account
+// and region.
 const JOURNAL = 'sagemaker-calls.jsonl';
 
+type JournalLine = Pick<SimulatorApiCall, 'operation' | 'input' | 'at' | 'region'> &
+  Partial<Pick<SimulatorApiCall, 'account'>>;
+
 export function recordSageMakerCall(dataDir: string, call: SimulatorApiCall): void {
-  const line = { operation: call.operation, input: call.input, at: call.at, region: call.region };
+  const line: JournalLine = {
+    operation: call.operation,
+    input: call.input,
+    at: call.at,
+    account: call.account,
+    region: call.region,
+  };
   appendFileSync(join(dataDir, JOURNAL), `${JSON.stringify(line)}\n`);
 }
 
-/** Replays the journal; a line it cannot replay is skipped and named, never a failed start. */
+/**
+ * Replays the journal; a line it cannot replay is skipped and named, never a failed start. A
+ * line without an account (written before there were several) is the default account's.
+ */
 export function replaySageMakerCalls(dataDir: string, simulator: SageMakerSimulator): string[] {
   const file = join(dataDir, JOURNAL);
   if (!existsSync(file)) return [];
@@ -21,14 +34,15 @@ export function replaySageMakerCalls(dataDir: string, simulator: SageMakerSimula
     .forEach((text, index) => {
       if (text.trim() === '') return;
       try {
-        const call = JSON.parse(text) as Pick<
-          SimulatorApiCall,
-          'operation' | 'input' | 'at' | 'region'
-        >;
+        const call = JSON.parse(text) as JournalLine;
+        const place = {
+          region: call.region,
+          ...(call.account !== undefined ? { account: call.account } : {}),
+        };
         if (call.operation === 'CreateInferenceRecommendationsJob') {
-          simulator.createJob(call.input, call.at, call.region);
+          simulator.createJob(call.input, call.at, place);
         } else {
-          simulator.stopJob(String(call.input.JobName), call.at);
+          simulator.stopJob(String(call.input.JobName), call.at, place);
         }
       } catch (error) {
         skipped.push(`${JOURNAL} line ${index + 1}: ${(error as Error).message}`);

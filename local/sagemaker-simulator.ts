@@ -20,7 +20,7 @@ import {
   targetOperation,
 } from './aws-json.js';
 import { listen as listenHttp, readBody, signedRegion } from './http-server.js';
-import type { Gate } from './iam/gate.js';
+import { callerOf, type Gate } from './iam/gate.js';
 import { createdJob, simulatedDurationMs, stoppedJob } from './recommender-job.js';
 import type { LocalServer } from './http-server.js';
 
@@ -47,12 +47,22 @@ export interface SimulatedJob {
   liveSteps?: boolean;
 }
 
+/** An account and a region: each has jobs of its own, as each AWS account has in each region. */
+export interface JobPlace {
+  account: string;
+  region: string;
+}
+
 /** A call that changed something, as CloudTrail would record it. */
 export interface SimulatorApiCall {
   operation: 'CreateInferenceRecommendationsJob' | 'StopInferenceRecommendationsJob';
   input: WireObject;
   output: WireObject;
+  /** The caller's account (from its keys). */
+  account: string;
   region: string;
+  /** The caller as CloudTrail's userIdentity names it, when the call passed a gate. */
+  callerArn?: string;
   /** Epoch milliseconds. */
   at: number;
   accessKeyId?: string;
@@ -82,8 +92,16 @@ export interface SageMakerSimulatorOptions {
   /** Simulated clock, epoch milliseconds. Defaults to the wall clock. */
   now?: () => number;
   faults?: FaultPlan;
+  /**
+   * The account of calls that reach the simulator without a gate, and of jobs added without a
+   * place; behind a gate each call acts in its caller's account.
+   */
   account?: string;
-  /** Defaults to the region the request was signed for, then us-east-1. */
+  /**
+   * The region of calls that reach the simulator without a gate (else the region the request was
+   * signed for, then us-east-1), and of jobs added without a place; behind a gate each call acts
+   * in the region its credential scope names.
+   */
   region?: string;
   /** How long a created job takes from PENDING to its terminal state (default 120 s). */
   createdJobDurationMs?: number;
@@ -95,18 +113,21 @@ export interface SageMakerSimulatorOptions {
 
 export interface SageMakerSimulator {
   readonly calls: SimulatorCall[];
-  /** Adds a job, replacing any job of the same name. */
-  addJob(job: SimulatedJob): void;
+  /**
+   * Adds a job, replacing any job of the same name in that place. Given a place, the job's ARN
+   * becomes that account's and region's; without one, it lands in the default place as it is.
+   */
+  addJob(job: SimulatedJob, place?: JobPlace): void;
   /** What CreateInferenceRecommendationsJob does, at `at` (epoch ms); throws on a bad request. */
-  createJob(input: WireObject, at: number, region?: string): WireObject;
+  createJob(input: WireObject, at: number, place?: Partial<JobPlace>): WireObject;
   /** What StopInferenceRecommendationsJob does, at `at` (epoch ms). */
-  stopJob(name: string, at: number): void;
-  removeJob(name: string): boolean;
+  stopJob(name: string, at: number, place?: Partial<JobPlace>): void;
+  removeJob(name: string, place?: JobPlace): boolean;
   setNow(now: () => number): void;
   setFaults(plan: FaultPlan | undefined): void;
-  jobNames(): string[];
+  jobNames(place?: JobPlace): string[];
   /** The describe response for `name` at the current simulated time, or undefined if not visible. */
-  describeJob(name: string): WireObject | undefined;
+  describeJob(name: string, place?: JobPlace): WireObject | undefined;
   /** The raw request handler, for mounting the simulator in another server. */
   handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
   /** With a gate, every request is checked (callers, signature, IAM) before it is served. */
@@ -444,25 +465,54 @@ function compareKeys(a: [SortKey, string], b: [SortKey, string]): number {
 export function createSageMakerSimulator(
   options: SageMakerSimulatorOptions = {},
 ): SageMakerSimulator {
-  const jobs = new Map<string, SimulatedJob>();
+  // Jobs by place (`<account>/<region>`), then by name: a name is unique only within one place.
+  const places = new Map<string, Map<string, SimulatedJob>>();
   const calls: SimulatorCall[] = [];
-  const account = options.account ?? '111122223333';
+  const defaultPlace: JobPlace = {
+    account: options.account ?? '111122223333',
+    region: options.region ?? 'us-east-1',
+  };
   let now = options.now ?? (() => Date.now());
   let faults = options.faults;
   let callIndex = 0;
 
-  function visible(name: string): { job: SimulatedJob; view: WireObject } | undefined {
-    const job = jobs.get(name);
+  const placed = (place: Partial<JobPlace> = {}): JobPlace => ({
+    account: place.account ?? defaultPlace.account,
+    region: place.region ?? defaultPlace.region,
+  });
+  function jobsIn(place: JobPlace): Map<string, SimulatedJob> {
+    const key = `${place.account}/${place.region}`;
+    let jobs = places.get(key);
+    if (!jobs) {
+      jobs = new Map();
+      places.set(key, jobs);
+    }
+    return jobs;
+  }
+  /** Where a request acts: its caller's account and signed region behind a gate. */
+  function placeOf(req: IncomingMessage): JobPlace {
+    const caller = callerOf(req);
+    if (caller) return caller.place;
+    return placed({ region: options.region ?? signedRegion(req) ?? 'us-east-1' });
+  }
+  const jobArnIn = (place: JobPlace, name: string) =>
+    `arn:aws:sagemaker:${place.region}:${place.account}:inference-recommendations-job/${name.toLowerCase()}`;
+
+  function visible(
+    name: string,
+    place: JobPlace,
+  ): { job: SimulatedJob; view: WireObject } | undefined {
+    const job = jobsIn(place).get(name);
     if (!job) return undefined;
     const view = jobAt(job, now());
     return view ? { job, view } : undefined;
   }
 
-  function describe(input: WireObject): WireObject {
+  function describe(input: WireObject, place: JobPlace): WireObject {
     const v = new Validator(input);
     const name = v.string('JobName', { required: true, max: 64, pattern: JOB_NAME });
     v.done();
-    const found = name === undefined ? undefined : visible(name);
+    const found = name === undefined ? undefined : visible(name, place);
     if (!found) {
       throw new ServiceError(
         400,
@@ -473,7 +523,7 @@ export function createSageMakerSimulator(
     return found.view;
   }
 
-  function listJobs(input: WireObject): WireObject {
+  function listJobs(input: WireObject, place: JobPlace): WireObject {
     const v = new Validator(input);
     const creationAfter = v.timestamp('CreationTimeAfter');
     const creationBefore = v.timestamp('CreationTimeBefore');
@@ -520,7 +570,7 @@ export function createSageMakerSimulator(
     const t = now();
     const direction = sortOrder === 'Ascending' ? 1 : -1;
     const matching: Array<{ summary: WireObject; key: [SortKey, string] }> = [];
-    for (const job of jobs.values()) {
+    for (const job of jobsIn(place).values()) {
       const view = jobAt(job, t);
       if (!view) continue;
       const summary = summaryOf(view);
@@ -549,7 +599,7 @@ export function createSageMakerSimulator(
     return result;
   }
 
-  function listSteps(input: WireObject): WireObject {
+  function listSteps(input: WireObject, place: JobPlace): WireObject {
     const v = new Validator(input);
     const name = v.string('JobName', { required: true, max: 64, pattern: JOB_NAME });
     const status = v.enumValue('Status', STATUSES);
@@ -568,7 +618,7 @@ export function createSageMakerSimulator(
       start = i;
     }
 
-    const found = name === undefined ? undefined : visible(name);
+    const found = name === undefined ? undefined : visible(name, place);
     if (!found) {
       // botocore's model and the SDK both declare ResourceNotFound for this operation.
       throw new ServiceError(
@@ -655,9 +705,10 @@ export function createSageMakerSimulator(
     }
   }
 
-  function createJob(input: WireObject, at: number, region: string): WireObject {
+  function createJob(input: WireObject, at: number, place: JobPlace): WireObject {
     validateCreate(input);
     const name = String(input.JobName);
+    const jobs = jobsIn(place);
     if (jobs.has(name)) {
       throw new ServiceError(
         400,
@@ -665,13 +716,14 @@ export function createSageMakerSimulator(
         `Inference Recommendations Job ${name} already exists; job names must be unique within an account and region.`,
       );
     }
-    const jobArn = `arn:aws:sagemaker:${region}:${account}:inference-recommendations-job/${name}`;
+    const jobArn = jobArnIn(place, name);
     const durationMs = simulatedDurationMs(input, options.createdJobDurationMs ?? 120_000);
     jobs.set(name, createdJob(input, { jobArn, createdAt: at, durationMs }));
     return { JobArn: jobArn };
   }
 
-  function stopJob(name: string, at: number): void {
+  function stopJob(name: string, at: number, place: JobPlace): void {
+    const jobs = jobsIn(place);
     const job = jobs.get(name);
     const view = job ? jobAt(job, at) : undefined;
     if (!job || !view) {
@@ -687,15 +739,15 @@ export function createSageMakerSimulator(
     jobs.set(name, stoppedJob(job, at, options.stoppingMs ?? 2_000));
   }
 
-  function stop(input: WireObject): WireObject {
+  function stop(input: WireObject, place: JobPlace): WireObject {
     const v = new Validator(input);
     const name = v.string('JobName', { required: true, min: 1, max: 64, pattern: JOB_NAME });
     v.done();
-    stopJob(String(name), now());
+    stopJob(String(name), now(), place);
     return {};
   }
 
-  function scalingRecommendation(input: WireObject): WireObject {
+  function scalingRecommendation(input: WireObject, place: JobPlace): WireObject {
     const v = new Validator(input);
     const name = v.string('InferenceRecommendationsJobName', {
       required: true,
@@ -710,7 +762,7 @@ export function createSageMakerSimulator(
     const minPerMinute = objective?.integer('MinInvocationsPerMinute', 0, Number.MAX_SAFE_INTEGER);
     const maxPerMinute = objective?.integer('MaxInvocationsPerMinute', 0, Number.MAX_SAFE_INTEGER);
     v.done();
-    const found = name === undefined ? undefined : visible(name);
+    const found = name === undefined ? undefined : visible(name, place);
     if (!found) {
       throw new ServiceError(
         400,
@@ -788,21 +840,22 @@ export function createSageMakerSimulator(
     return result;
   }
 
-  const operations: Record<string, (input: WireObject, req: IncomingMessage) => WireObject> = {
+  const operations: Record<
+    string,
+    (input: WireObject, place: JobPlace, req: IncomingMessage) => WireObject
+  > = {
     DescribeInferenceRecommendationsJob: describe,
     ListInferenceRecommendationsJobs: listJobs,
     ListInferenceRecommendationsJobSteps: listSteps,
-    CreateInferenceRecommendationsJob: (input, req) => {
+    CreateInferenceRecommendationsJob: (input, place, req) => {
       const at = now();
-      const region = options.region ?? signedRegion(req) ?? 'us-east-1';
-      const output = createJob(input, at, region);
-      notify('CreateInferenceRecommendationsJob', input, output, region, at, req);
+      const output = createJob(input, at, place);
+      notify('CreateInferenceRecommendationsJob', input, output, place, at, req);
       return output;
     },
-    StopInferenceRecommendationsJob: (input, req) => {
-      const output = stop(input);
-      const region = options.region ?? signedRegion(req) ?? 'us-east-1';
-      notify('StopInferenceRecommendationsJob', input, output, region, now(), req);
+    StopInferenceRecommendationsJob: (input, place, req) => {
+      const output = stop(input, place);
+      notify('StopInferenceRecommendationsJob', input, output, place, now(), req);
       return output;
     },
     GetScalingConfigurationRecommendation: scalingRecommendation,
@@ -812,14 +865,16 @@ export function createSageMakerSimulator(
     operation: SimulatorApiCall['operation'],
     input: WireObject,
     output: WireObject,
-    region: string,
+    place: JobPlace,
     at: number,
     req: IncomingMessage,
   ): void {
     if (!options.onApiCall) return;
-    const call: SimulatorApiCall = { operation, input, output, region, at };
+    const call: SimulatorApiCall = { operation, input, output, ...place, at };
     const key = /Credential=([^/,\s]+)\//.exec(String(req.headers.authorization ?? ''))?.[1];
     if (key) call.accessKeyId = key;
+    const caller = callerOf(req);
+    if (caller) call.callerArn = caller.callerArn;
     if (typeof req.headers['user-agent'] === 'string') call.userAgent = req.headers['user-agent'];
     if (req.socket.remoteAddress) call.sourceIp = req.socket.remoteAddress;
     options.onApiCall(call);
@@ -873,7 +928,7 @@ export function createSageMakerSimulator(
       return;
     }
     try {
-      reply(res, 200, run(input, req));
+      reply(res, 200, run(input, placeOf(req), req));
     } catch (error) {
       if (error instanceof ServiceError) replyError(res, error);
       else throw error;
@@ -882,15 +937,23 @@ export function createSageMakerSimulator(
 
   return {
     calls,
-    addJob(job) {
-      jobs.set(jobNameOf(job), job);
+    addJob(job, place) {
+      const name = jobNameOf(job);
+      if (!place) {
+        jobsIn(defaultPlace).set(name, job);
+        return;
+      }
+      const describe = { ...job.describe, JobArn: jobArnIn(place, name) };
+      jobsIn(place).set(name, { ...job, describe });
     },
-    createJob(input, at, region) {
-      return createJob(input, at, region ?? options.region ?? 'us-east-1');
+    createJob(input, at, place) {
+      return createJob(input, at, placed(place));
     },
-    stopJob,
-    removeJob(name) {
-      return jobs.delete(name);
+    stopJob(name, at, place) {
+      stopJob(name, at, placed(place));
+    },
+    removeJob(name, place) {
+      return jobsIn(place ?? defaultPlace).delete(name);
     },
     setNow(fn) {
       now = fn;
@@ -898,11 +961,11 @@ export function createSageMakerSimulator(
     setFaults(plan) {
       faults = plan;
     },
-    jobNames() {
-      return [...jobs.keys()];
+    jobNames(place) {
+      return [...jobsIn(place ?? defaultPlace).keys()];
     },
-    describeJob(name) {
-      return visible(name)?.view;
+    describeJob(name, place) {
+      return visible(name, place ?? defaultPlace)?.view;
     },
     handle,
     listen(port, gate) {

@@ -34,6 +34,9 @@ const cloudFormationTags = [
   ['Or', 'Fn::Or'],
 ].flatMap(([tag, fn]) => intrinsic(tag!, fn!));
 
+/** A YAML file with CloudFormation's short forms (`!Sub`, `!GetAtt`), or a JSON file, as written. */
+export const readTemplateDocument = (path: string): unknown => readYaml(path);
+
 const FILE_INCLUDE = /^\$\{file\(([^)]+)\)(?::([\w.]+))?\}$/;
 
 function readYaml(path: string): unknown {

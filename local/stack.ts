@@ -1,10 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, existsSync } from 'node:fs';
 import { readFile, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { toApiGatewayEvent, writeApiGatewayResult } from './api-adapter.js';
+import {
+  forwardingOutcomes,
+  HUB_ACCOUNT,
+  loadSpokeAccount,
+  localRegions,
+  SPOKE_ACCOUNT,
+  SPOKE_PROFILE,
+  type SpokeAccount,
+} from './accounts.js';
 import { createLocalBus, type LocalBus, type PendingDelivery } from './bus.js';
 import { dataDirPath, ensureWritableDataDir, lockDataDir } from './data-dir.js';
 import { repairIndexes, startDynalite } from './dynamodb.js';
@@ -16,13 +25,14 @@ import { foreignCallerReason } from './iam/gate.js';
 import { listenGated } from './iam/gated-proxy.js';
 import { createLocalIam } from './iam/local-iam.js';
 import { loadTemplate } from './iam/template-policies.js';
-import { localUserCredentials } from './iam/user-credentials.js';
+import { LOCAL_PROFILE, localUserCredentials } from './iam/user-credentials.js';
 import {
   dynamodbProtocol,
   eventBridgeProtocol,
   sagemakerProtocol,
   snsProtocol,
   sqsProtocol,
+  stsProtocol,
 } from './iam/requests.js';
 import { openJournal } from './journal.js';
 import { createLambdaRuntime } from './lambda.js';
@@ -33,6 +43,7 @@ import { readServerlessConfig } from './serverless-config.js';
 import { createSnsEndpoint } from './sns-endpoint.js';
 import { cloudTrailEvent } from './cloudtrail.js';
 import { createSqsEndpoint } from './sqs-endpoint.js';
+import { createStsEndpoint } from './sts-endpoint.js';
 import type { SimulatorApiCall } from './sagemaker-simulator.js';
 import { recordSageMakerCall, replaySageMakerCalls } from './sagemaker-journal.js';
 import { createTableInput } from '../shared/db/table.js';
@@ -70,7 +81,13 @@ export interface LocalStack {
   /** False when AWS_ENDPOINT_URL_SAGEMAKER named a SageMaker to use instead of the simulator. */
   simulated: boolean;
   bus: LocalBus;
-  endpoints: Record<'dynamodb' | 'sagemaker' | 'eventbridge' | 'sns' | 'sqs', string>;
+  endpoints: Record<'dynamodb' | 'sagemaker' | 'eventbridge' | 'sns' | 'sqs' | 'sts', string>;
+  /** The accounts of the local world, the hub first, with the AWS profile of each one's user. */
+  accounts: Array<{ id: string; profile: string; hub: boolean }>;
+  /** The regions every account has, the hub's first. */
+  regions: string[];
+  /** What the hub presents when it assumes a spoke's reader role. */
+  spokeExternalId: string;
   /** Where the local user's keys and region are, for the AWS CLI and the SDKs. */
   awsFiles: { credentials: string; config: string; profile: string };
   /** Runs the detector once, as its schedule does. */
@@ -86,7 +103,8 @@ export class StackStartError extends Error {
 
 const STAGE = 'local';
 const REGION = process.env.AWS_REGION ?? 'us-east-1';
-const ACCOUNT = '000000000000';
+const ACCOUNT = HUB_ACCOUNT;
+const REGIONS = localRegions(REGION);
 
 /**
  * Creates the table, marked as holding the current layout; a table an earlier version wrote is
@@ -171,12 +189,39 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
   const enforceIam = options.iam ?? true;
   // Every call the gates evaluated, one JSON line each: what the functions really send.
   const callLog = process.env.IRWATCH_IAM_CALL_LOG;
-  const user = await localUserCredentials(dataDir, REGION);
+  const user = await localUserCredentials(dataDir, REGION, [SPOKE_PROFILE]);
+  const spokeTemplate = join(root, 'spoke/template.yml');
+  // The spoke account's stacks, one per region, made with the hub's external ID.
+  const spoke: SpokeAccount | undefined = existsSync(spokeTemplate)
+    ? loadSpokeAccount({
+        templatePath: spokeTemplate,
+        account: SPOKE_ACCOUNT,
+        regions: REGIONS,
+        hub: { account: ACCOUNT, region: REGION, stage: STAGE },
+        externalId: user.externalId,
+      })
+    : undefined;
+  const accounts = [
+    { id: ACCOUNT, profile: LOCAL_PROFILE, hub: true },
+    ...(spoke ? [{ id: SPOKE_ACCOUNT, profile: SPOKE_PROFILE, hub: false }] : []),
+  ];
   const iam = createLocalIam({
     template: loadTemplate(configPath, { stage: STAGE, region: REGION }),
     environment: { account: ACCOUNT, region: REGION, stage: STAGE },
     user: user.keys,
     seed: user.seed,
+    otherAccounts: spoke
+      ? [
+          {
+            user: {
+              account: SPOKE_ACCOUNT,
+              userName: SPOKE_PROFILE,
+              keys: user.profiles.get(SPOKE_PROFILE)!,
+            },
+            roles: spoke.roles,
+          },
+        ]
+      : [],
     enforceIam,
     ...(callLog ? { record: (call) => appendFileSync(callLog, `${JSON.stringify(call)}\n`) } : {}),
   });
@@ -194,7 +239,9 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
   await unlink(socketPath).catch(() => undefined);
   const dynamo = await startDynalite({ path: tablePath, socketPath });
   servers.push(dynamo);
-  const dynamoGate = await listenGated({ socketPath }, iam.gateFor(dynamodbProtocol));
+  // DynamoDB, the buses, the topic and the queues are the hub's: other accounts have none here.
+  const hubOnly = { accounts: [ACCOUNT] };
+  const dynamoGate = await listenGated({ socketPath }, iam.gateFor(dynamodbProtocol, hubOnly));
   servers.push(dynamoGate);
   await ensureTable(dynamoGate.url, tableName, user.keys, log);
 
@@ -203,9 +250,9 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
   // CloudTrail: the simulator's create and stop calls reach the default bus once it exists.
   let cloudTrail: (call: SimulatorApiCall) => void = () => undefined;
   if (!externalSageMaker) {
+    // Each call acts in its caller's account and signed region; jobs added here are the hub's.
     const simulator = createSageMakerSimulator({
       account: ACCOUNT,
-      region: REGION,
       createdJobDurationMs: 120_000 / (options.scenarioSpeed ?? 1),
       onApiCall: (call) => {
         recordSageMakerCall(dataDir, call);
@@ -217,12 +264,26 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
     for (const job of scenarioJobs(loadSampleJobs(join(root, 'events/sagemaker/jobs')), dataDir, {
       speed: options.scenarioSpeed,
     })) {
-      simulator.addJob(job);
+      simulator.addJob(job, { account: ACCOUNT, region: REGION });
     }
     const server = await simulator.listen(0, iam.gateFor(sagemakerProtocol));
     servers.push(server);
     sagemakerUrl = server.url;
   }
+
+  const sts = await createStsEndpoint({ identities: iam.identities }).listen(
+    0,
+    iam.gateFor(stsProtocol),
+  );
+  servers.push(sts);
+  // What serverless.yml gives detect and ingest, for the local world's accounts and regions.
+  const watchEnvironment = {
+    HOME_ACCOUNT_ID: ACCOUNT,
+    WATCHED_ACCOUNTS: spoke ? SPOKE_ACCOUNT : '',
+    WATCHED_REGIONS: REGIONS.join(','),
+    SPOKE_ROLE_NAME: `irwatch-${STAGE}-reader`,
+    SPOKE_EXTERNAL_ID: user.externalId,
+  };
 
   const runtime = createLambdaRuntime({
     root,
@@ -232,6 +293,7 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
     stage: STAGE,
     environmentOf: (fn) => ({
       ...(process.env as Record<string, string>),
+      ...watchEnvironment,
       ...(enforceIam ? iam.identities.environmentOf(iam.identities.forFunction(fn.name)) : {}),
     }),
   });
@@ -257,12 +319,37 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
   });
   servers.push({ close: () => busJournal.close() });
 
-  cloudTrail = (call) => {
-    log(`cloudtrail: ${call.operation} ${String(call.input.JobName)}`);
+  const hubBusArn = `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/irwatch-${STAGE}`;
+  const deliver = (busName: 'default' | 'irwatch', event: BusEvent) =>
     // CloudTrail delivers its events at most once and late as well; the poll covers a lost one.
     bus
-      .publish('default', [cloudTrailEvent(call, ACCOUNT)])
+      .publish(busName, [event])
       .catch((error: unknown) => log(`cloudtrail: event not delivered: ${String(error)}`));
+  cloudTrail = (call) => {
+    const where = `${call.account}/${call.region}`;
+    log(`cloudtrail: ${call.operation} ${String(call.input.JobName)} in ${where}`);
+    const event = cloudTrailEvent(call);
+    // The event lands on the default bus of the call's account and region: the hub's own rules
+    // see it in the hub's region; a spoke's forward rule sends it on to the hub's bus.
+    if (call.account === ACCOUNT && call.region === REGION) {
+      void deliver('default', event);
+      return;
+    }
+    if (!spoke || call.account !== spoke.account) return;
+    forwardingOutcomes(spoke, event, (arn) => iam.resourcePolicies.get(arn), Date.now())
+      .then((outcomes) => {
+        for (const outcome of outcomes) {
+          if (outcome.rule.target !== hubBusArn) continue;
+          // With --no-iam the policies do not decide, here as at the endpoints.
+          if (!outcome.delivered && enforceIam) {
+            log(`cloudtrail: ${outcome.rule.ruleArn} did not forward it: ${outcome.reason}`);
+          } else {
+            log(`cloudtrail: ${outcome.rule.ruleArn} forwarded it to ${hubBusArn}`);
+            void deliver('irwatch', event);
+          }
+        }
+      })
+      .catch((error: unknown) => log(`cloudtrail: forwarding failed: ${String(error)}`));
   };
 
   const eventBridge = createEventBridgeEndpoint({
@@ -306,9 +393,9 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
     onPublish: (message) => outbox.accept(message),
   });
   const [eventsServer, snsServer, sqsServer] = await Promise.all([
-    eventBridge.listen(0, iam.gateFor(eventBridgeProtocol)),
-    sns.listen(0, iam.gateFor(snsProtocol)),
-    sqs.listen(0, iam.gateFor(sqsProtocol)),
+    eventBridge.listen(0, iam.gateFor(eventBridgeProtocol, hubOnly)),
+    sns.listen(0, iam.gateFor(snsProtocol, hubOnly)),
+    sqs.listen(0, iam.gateFor(sqsProtocol, hubOnly)),
   ]);
   servers.push(eventsServer, snsServer, sqsServer);
 
@@ -320,6 +407,7 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
     AWS_ENDPOINT_URL_SNS: snsServer.url,
     AWS_ENDPOINT_URL_SQS: sqsServer.url,
     AWS_ENDPOINT_URL_SAGEMAKER: sagemakerUrl,
+    AWS_ENDPOINT_URL_STS: sts.url,
     TABLE_NAME: tableName,
     EVENT_BUS_NAME: `irwatch-${STAGE}`,
     TOPIC_ARN: topicArn,
@@ -420,10 +508,11 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
     eventbridge: eventsServer.url,
     sns: snsServer.url,
     sqs: sqsServer.url,
+    sts: sts.url,
   };
   await writeFile(
     join(dataDir, 'stack.json'),
-    `${JSON.stringify({ api: apiServer.url, ...endpoints, tableName, busName: `irwatch-${STAGE}`, topicArn, account: ACCOUNT, region: REGION, stage: STAGE, config: configPath, awsFiles: user.files, iam: enforceIam, pid: process.pid }, null, 2)}\n`,
+    `${JSON.stringify({ api: apiServer.url, ...endpoints, tableName, busName: `irwatch-${STAGE}`, topicArn, account: ACCOUNT, region: REGION, stage: STAGE, accounts, regions: REGIONS, spokeExternalId: user.externalId, config: configPath, awsFiles: user.files, iam: enforceIam, pid: process.pid }, null, 2)}\n`,
     { mode: 0o600 },
   );
 
@@ -433,6 +522,9 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
     simulated: !externalSageMaker,
     bus,
     endpoints,
+    accounts,
+    regions: REGIONS,
+    spokeExternalId: user.externalId,
     awsFiles: user.files,
     poll,
     reconcile,

@@ -9,7 +9,7 @@ import {
   type Reply,
 } from '../aws-json.js';
 import type { LocalIdentities, LocalPrincipal } from './identities.js';
-import type { AuthorizationRequest, CallInput, ServiceProtocol } from './requests.js';
+import type { AuthorizationRequest, CallInput, Place, ServiceProtocol } from './requests.js';
 import type { PolicyDocument } from './template-policies.js';
 import { readSignedClaims, signatureMatches, signedTime } from './sigv4-verify.js';
 
@@ -22,7 +22,16 @@ export interface CallRecord {
   operation: string;
   caller: string;
   functionName?: string;
-  authorizations: Array<AuthorizationRequest & { allowed: boolean }>;
+  authorizations: Array<
+    AuthorizationRequest & {
+      allowed: boolean;
+      /**
+       * For a denied sts:AssumeRole: whether the caller's own policies allowed it, the target
+       * role's trust policy (another party's) having refused it.
+       */
+      callerPoliciesAllowed?: boolean;
+    }
+  >;
 }
 
 export interface GateOptions {
@@ -30,6 +39,11 @@ export interface GateOptions {
   identities: LocalIdentities;
   /** Resource-based policies by the ARN of their resource (queues, buses, topics, keys). */
   resourcePolicies?: Map<string, PolicyDocument>;
+  /**
+   * The accounts whose resources the endpoint holds; every account by default. The local world's
+   * DynamoDB, bus, topic and queues are the hub's alone: another account's caller has none there.
+   */
+  accounts?: readonly string[];
   /** False: signatures and callers are still checked, but every signed call is allowed. */
   enforceIam: boolean;
   /** Sees every call that reached IAM evaluation, allowed or not. */
@@ -40,6 +54,82 @@ export interface GateOptions {
 export interface Gate {
   /** Undefined lets the call through to the endpoint; a Refusal is the whole answer. */
   check(req: IncomingMessage, body: Buffer, port: number): Promise<Refusal | undefined>;
+}
+
+/** Who made a call the gate let through, and where it acts: what the endpoint answers from. */
+export interface Caller {
+  principal: LocalPrincipal;
+  callerArn: string;
+  /** The caller's account (from its keys) and the region its credential scope names. */
+  place: Place;
+}
+
+const callers = new WeakMap<IncomingMessage, Caller>();
+
+/** The caller of a request a gate let through; undefined for an endpoint without a gate. */
+export const callerOf = (req: IncomingMessage): Caller | undefined => callers.get(req);
+
+/** The account an ARN names (`arn:aws:iam::111111111111:role/x`), if it names one. */
+export function accountOfArn(arn: string): string | undefined {
+  const account = arn.split(':')[4];
+  return account !== undefined && /^\d{12}$/.test(account) ? account : undefined;
+}
+
+export interface Evaluation {
+  allowed: boolean;
+  why: string;
+  invalid?: string;
+}
+
+/**
+ * One authorization as AWS decides it, with AWS's authorization data: the caller's identity
+ * policies and the resource's own policy (a role's trust policy for sts:AssumeRole), across
+ * accounts as AWS does (another account's resource needs its policy's allow as well).
+ */
+export async function evaluateAuthorization(
+  principal: Pick<LocalPrincipal, 'principalArn' | 'account' | 'policies'>,
+  request: AuthorizationRequest,
+  resourcePolicy: PolicyDocument | undefined,
+  now: number,
+  /** The resource's account; the one its ARN names by default. */
+  resourceAccount = accountOfArn(request.resource) ?? principal.account,
+): Promise<Evaluation> {
+  const result = await runSimulation(
+    {
+      request: {
+        principal: principal.principalArn,
+        action: request.action,
+        resource: { resource: request.resource, accountId: resourceAccount },
+        contextVariables: {
+          'aws:PrincipalArn': principal.principalArn,
+          'aws:PrincipalAccount': principal.account,
+          'aws:SecureTransport': 'true',
+          'aws:CurrentTime': new Date(now).toISOString(),
+          ...request.context,
+        },
+      },
+      identityPolicies: principal.policies,
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      ...(resourcePolicy ? { resourcePolicy } : {}),
+    },
+    {},
+  );
+  if (result.resultType === 'error') {
+    const { message, ...policyErrors } = result.errors;
+    // A request whose resource cannot be what the action acts on (a user ARN given as a role)
+    // is invalid input: the service answers it with its own validation error, not IAM.
+    if (Object.keys(policyErrors).length === 0) return { allowed: true, why: '', invalid: message };
+    return { allowed: false, why: `a policy cannot be evaluated (${message})` };
+  }
+  if (result.overallResult === 'Allowed') return { allowed: true, why: '' };
+  return {
+    allowed: false,
+    why:
+      result.overallResult === 'ExplicitlyDenied'
+        ? `an explicit deny in a policy denies the ${request.action} action`
+        : `no identity-based policy allows the ${request.action} action`,
+  };
 }
 
 const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]'];
@@ -136,14 +226,18 @@ function readCall(
   }
 }
 
-/** AWS's wording of a denial, which names the caller, the action and the resource. */
-function denialMessage(
-  principal: LocalPrincipal,
-  request: AuthorizationRequest,
-  why: string,
+/**
+ * AWS's wording of a denial, which names the caller, the action and the resource, and for most
+ * services why (STS gives no reason: a missing role and a trust that does not admit the caller
+ * read alike).
+ */
+export function denialMessage(
+  callerArn: string,
+  request: Pick<AuthorizationRequest, 'action' | 'resource'>,
+  why?: string,
 ): string {
   const on = request.resource === '*' ? '' : ` on resource: ${request.resource}`;
-  return `User: ${principal.callerArn} is not authorized to perform: ${request.action}${on} because ${why}`;
+  return `User: ${callerArn} is not authorized to perform: ${request.action}${on}${why ? ` because ${why}` : ''}`;
 }
 
 /**
@@ -159,49 +253,11 @@ export function createGate(options: GateOptions): Gate {
     awsError(protocol, status, code, message);
   const query = !protocol.json;
 
-  async function evaluate(
-    principal: LocalPrincipal,
-    request: AuthorizationRequest,
-  ): Promise<{ allowed: boolean; why: string; invalid?: string }> {
-    const resourcePolicy = options.resourcePolicies?.get(request.resource);
-    const result = await runSimulation(
-      {
-        request: {
-          principal: principal.principalArn,
-          action: request.action,
-          resource: { resource: request.resource, accountId: identities.account },
-          contextVariables: {
-            'aws:PrincipalArn': principal.principalArn,
-            'aws:PrincipalAccount': identities.account,
-            'aws:SecureTransport': 'true',
-            'aws:CurrentTime': new Date(now()).toISOString(),
-            ...request.context,
-          },
-        },
-        identityPolicies: principal.policies,
-        serviceControlPolicies: [],
-        resourceControlPolicies: [],
-        ...(resourcePolicy ? { resourcePolicy } : {}),
-      },
-      {},
-    );
-    if (result.resultType === 'error') {
-      const { message, ...policyErrors } = result.errors;
-      // A request whose resource cannot be what the action acts on (a user ARN given as a role)
-      // is invalid input: the service answers it with its own validation error, not IAM.
-      if (Object.keys(policyErrors).length === 0)
-        return { allowed: true, why: '', invalid: message };
-      return { allowed: false, why: `a policy cannot be evaluated (${message})` };
-    }
-    if (result.overallResult === 'Allowed') return { allowed: true, why: '' };
-    return {
-      allowed: false,
-      why:
-        result.overallResult === 'ExplicitlyDenied'
-          ? `an explicit deny in a policy denies the ${request.action} action`
-          : `no identity-based policy allows the ${request.action} action`,
-    };
-  }
+  // A role's trust policy is its resource policy for STS; other resources' policies by ARN.
+  const policyOf = (request: AuthorizationRequest) =>
+    request.action.startsWith('sts:')
+      ? identities.roleByArn(request.resource)?.trustPolicy
+      : options.resourcePolicies?.get(request.resource);
 
   return {
     async check(req, body, port) {
@@ -265,27 +321,69 @@ export function createGate(options: GateOptions): Gate {
         );
       }
 
+      if (principal.expiresAt !== undefined && now() >= principal.expiresAt) {
+        return error(
+          query ? 403 : 400,
+          query ? 'ExpiredToken' : 'ExpiredTokenException',
+          'The security token included in the request is expired',
+        );
+      }
+      if (options.accounts && !options.accounts.includes(principal.account)) {
+        return error(
+          protocol.deniedStatus,
+          protocol.deniedCode,
+          `The local stack holds ${protocol.iamPrefix} resources of account ${options.accounts.join(', ')} only; account ${principal.account} (${principal.callerArn}) has none here.`,
+        );
+      }
+
+      const where = { account: principal.account, region: claims.region };
+      callers.set(req, { principal, callerArn: principal.callerArn, place: where });
       // A call the endpoint cannot read gets the endpoint's own answer (unknown operation, bad JSON).
       const call = readCall(protocol, req, body);
       if (!call) return undefined;
-      const where = { account: identities.account, region: claims.region };
       const requests = await protocol.authorize(call.operation, call.input, where);
       const decisions = await Promise.all(
-        requests.map(async (request) => ({ request, ...(await evaluate(principal, request)) })),
+        requests.map(async (request) => ({
+          request,
+          ...(await evaluateAuthorization(principal, request, policyOf(request), now())),
+        })),
       );
       options.record?.({
         service: protocol.iamPrefix,
         operation: call.operation,
         caller: principal.callerArn,
         ...(principal.functionName ? { functionName: principal.functionName } : {}),
-        authorizations: decisions.map(({ request, allowed }) => ({ ...request, allowed })),
+        authorizations: await Promise.all(
+          decisions.map(async ({ request, allowed }) =>
+            allowed || !request.action.startsWith('sts:')
+              ? { ...request, allowed }
+              : {
+                  ...request,
+                  allowed,
+                  // The caller's policies alone: as if the role were its own, with no trust policy.
+                  callerPoliciesAllowed: (
+                    await evaluateAuthorization(
+                      principal,
+                      request,
+                      undefined,
+                      now(),
+                      principal.account,
+                    )
+                  ).allowed,
+                },
+          ),
+        ),
       });
       const denied = decisions.find((decision) => !decision.allowed);
       if (!denied || !options.enforceIam) return undefined;
       return error(
         protocol.deniedStatus,
         protocol.deniedCode,
-        denialMessage(principal, denied.request, denied.why),
+        denialMessage(
+          principal.callerArn,
+          denied.request,
+          protocol.plainDenials ? undefined : denied.why,
+        ),
       );
     },
   };

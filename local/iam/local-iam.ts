@@ -1,5 +1,10 @@
 import { createGate, type CallRecord, type Gate } from './gate.js';
-import { createLocalIdentities, type LocalIdentities, type LocalRole } from './identities.js';
+import {
+  createLocalIdentities,
+  type LocalIdentities,
+  type LocalRole,
+  type LocalUser,
+} from './identities.js';
 import type { ServiceProtocol } from './requests.js';
 import { localUserCredentials } from './user-credentials.js';
 import {
@@ -9,6 +14,7 @@ import {
   loadTemplate,
   type CloudFormationTemplate,
   type PolicyDocument,
+  type RolePolicies,
   type TemplateEnvironment,
 } from './template-policies.js';
 
@@ -20,9 +26,13 @@ export interface LocalIamOptions {
   user: { accessKeyId: string; secretAccessKey: string };
   /** Secret material for the role sessions' keys. */
   seed: string;
+  /** The other accounts of the local world: each one's user, and its roles (a spoke's). */
+  otherAccounts?: Array<{ user?: LocalUser; roles: LocalRole[] }>;
   /** False (`--no-iam`): callers and signatures are checked, every signed call is allowed. */
   enforceIam: boolean;
   record?: (call: CallRecord) => void;
+  /** The gates' clock (signature times, session expiry), epoch ms; the wall clock by default. */
+  now?: () => number;
 }
 
 export interface LocalIam {
@@ -31,8 +41,32 @@ export interface LocalIam {
   functionRoles: Map<string, LocalRole>;
   resourcePolicies: Map<string, PolicyDocument>;
   enforceIam: boolean;
-  /** The gate of one local endpoint. */
-  gateFor(protocol: ServiceProtocol): Gate;
+  /**
+   * The gate of one local endpoint; `accounts` are those whose resources it holds (every
+   * account's by default).
+   */
+  gateFor(protocol: ServiceProtocol, where?: { accounts?: readonly string[] }): Gate;
+}
+
+/** The roles a template's resolution made, as the local world's IAM holds them. */
+export function localRoles(
+  policiesOf: Record<string, RolePolicies>,
+  account: string,
+): Map<string, LocalRole> {
+  return new Map(
+    Object.entries(policiesOf).map(([logicalId, role]) => [
+      logicalId,
+      {
+        logicalId,
+        roleName: role.roleArn.slice(role.roleArn.indexOf(':role/') + ':role/'.length),
+        arn: role.roleArn,
+        account,
+        policies: role.policies,
+        ...(role.trustPolicy ? { trustPolicy: role.trustPolicy } : {}),
+        maxSessionSeconds: role.maxSessionSeconds,
+      },
+    ]),
+  );
 }
 
 /**
@@ -42,18 +76,7 @@ export interface LocalIam {
  */
 export function createLocalIam(options: LocalIamOptions): LocalIam {
   const { template, environment } = options;
-  const policiesOf = loadRolePolicies(template, environment);
-  const roles = new Map<string, LocalRole>(
-    Object.entries(policiesOf).map(([logicalId, role]) => [
-      logicalId,
-      {
-        logicalId,
-        roleName: role.roleArn.slice(role.roleArn.indexOf(':role/') + ':role/'.length),
-        arn: role.roleArn,
-        policies: role.policies,
-      },
-    ]),
-  );
+  const roles = localRoles(loadRolePolicies(template, environment), environment.account);
   const byFunction = new Map<string, LocalRole>();
   for (const [name, fn] of Object.entries(functionRoles(template, environment))) {
     const role = fn.roleLogicalId && roles.get(fn.roleLogicalId);
@@ -75,6 +98,8 @@ export function createLocalIam(options: LocalIamOptions): LocalIam {
     roles,
     functionRoles: byFunction,
     user: options.user,
+    otherUsers: (options.otherAccounts ?? []).flatMap(({ user }) => (user ? [user] : [])),
+    otherRoles: (options.otherAccounts ?? []).flatMap(({ roles: theirs }) => theirs),
     seed: options.seed,
   });
   return {
@@ -82,13 +107,15 @@ export function createLocalIam(options: LocalIamOptions): LocalIam {
     functionRoles: byFunction,
     resourcePolicies,
     enforceIam: options.enforceIam,
-    gateFor: (protocol) =>
+    gateFor: (protocol, where = {}) =>
       createGate({
         protocol,
         identities,
         resourcePolicies,
+        ...(where.accounts ? { accounts: where.accounts } : {}),
         enforceIam: options.enforceIam,
         ...(options.record ? { record: options.record } : {}),
+        ...(options.now ? { now: options.now } : {}),
       }),
   };
 }

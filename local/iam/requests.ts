@@ -32,6 +32,8 @@ export interface ServiceProtocol {
   authorize(operation: string, input: CallInput, where: Place): Promise<AuthorizationRequest[]>;
   /** Calls the service takes unsigned: SNS's confirmation and unsubscribe links. */
   anonymous?(operation: string, method: string): boolean;
+  /** A denial says who, what and on which resource, not why (STS's wording). */
+  plainDenials?: boolean;
 }
 
 export interface Place {
@@ -335,5 +337,25 @@ export const ssmProtocol: ServiceProtocol = {
         ? `arn:aws:ssm:${where.region}:${where.account}:parameter${name.startsWith('/') ? '' : '/'}${name}`
         : undefined,
     );
+  },
+};
+
+// ---------------------------------------------------------------- STS
+
+export const stsProtocol: ServiceProtocol = {
+  signingName: 'sts',
+  iamPrefix: 'sts',
+  deniedStatus: 403,
+  deniedCode: 'AccessDenied',
+  plainDenials: true,
+  async authorize(operation, input) {
+    // Anyone signed may ask who they are: GetCallerIdentity needs no permission.
+    if (operation === 'GetCallerIdentity') return [];
+    const externalId = str(input.ExternalId);
+    const sessionName = str(input.RoleSessionName);
+    return authorization(`sts:${operation}`, str(input.RoleArn), {
+      ...(externalId !== undefined ? { 'sts:ExternalId': externalId } : {}),
+      ...(sessionName !== undefined ? { 'sts:RoleSessionName': sessionName } : {}),
+    });
   },
 };

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { readServerlessDocument } from '../serverless-config.js';
+import { readServerlessDocument, readTemplateDocument } from '../serverless-config.js';
 
 /**
  * The IAM policies of irwatch's deployment, with every CloudFormation intrinsic resolved to
@@ -27,6 +27,8 @@ export interface TemplateEnvironment {
   partition?: string;
   /** The serverless service name, `irwatch` unless given: the stack is `<service>-<stage>`. */
   service?: string;
+  /** The values of the template's Parameters, as a deployment passes them; else their defaults. */
+  parameters?: Record<string, string>;
 }
 
 export interface TemplateResource {
@@ -56,6 +58,8 @@ export interface NamedPolicy {
 
 export interface RolePolicies {
   roleArn: string;
+  /** The role's MaxSessionDuration (3600 unless the template says). */
+  maxSessionSeconds: number;
   /** Identity policies: inline, managed policies of the template, and policies attached to the role. */
   policies: NamedPolicy[];
   trustPolicy: PolicyDocument | undefined;
@@ -339,13 +343,27 @@ export function templateFromServerlessConfig(
   return { Resources: resources, Conditions: conditions };
 }
 
-/** Reads the packaged template (`.json`) or serverless.yml (anything else). */
+/** A CloudFormation template written as YAML (`!Sub` and the other short forms) or JSON. */
+export function readCloudFormationTemplate(path: string): CloudFormationTemplate {
+  const parsed = readTemplateDocument(path);
+  if (!isObject(parsed) || !isObject(parsed.Resources)) {
+    throw new TemplatePolicyError(`${path} is not a CloudFormation template (no Resources)`);
+  }
+  return parsed as unknown as CloudFormationTemplate;
+}
+
+/**
+ * Reads the packaged template (`.json`), a plain CloudFormation template in YAML (one with
+ * `AWSTemplateFormatVersion`, like spoke/template.yml) or serverless.yml (anything else).
+ */
 export function loadTemplate(
   path: string,
   environment: Pick<TemplateEnvironment, 'stage' | 'region'>,
 ): CloudFormationTemplate {
-  return path.endsWith('.json')
-    ? readPackagedTemplate(path)
+  if (path.endsWith('.json')) return readPackagedTemplate(path);
+  const document = readTemplateDocument(path);
+  return isObject(document) && document.AWSTemplateFormatVersion !== undefined
+    ? readCloudFormationTemplate(path)
     : templateFromServerlessConfig(path, environment);
 }
 
@@ -465,8 +483,12 @@ export class TemplateResolver {
   ref(logicalId: string, at = logicalId): string {
     const parameter = this.template.Parameters?.[logicalId];
     if (parameter) {
+      const given = this.environment.parameters?.[logicalId];
+      if (given !== undefined) return given;
       if (parameter.Default === undefined) {
-        throw new TemplatePolicyError(`${at}: parameter ${logicalId} has no default`);
+        throw new TemplatePolicyError(
+          `${at}: parameter ${logicalId} has no value given and no default`,
+        );
       }
       return String(parameter.Default);
     }
@@ -712,8 +734,10 @@ export function loadRolePolicies(
   for (const [id, role] of resolver.resourcesOfType('AWS::IAM::Role')) {
     const properties = role.Properties ?? {};
     const inline = list(properties.Policies).filter(isObject);
+    const maxSession = resolver.resolve(properties.MaxSessionDuration, `${id}.MaxSessionDuration`);
     roles[id] = {
       roleArn: resolver.attribute(id, 'Arn'),
+      maxSessionSeconds: maxSession === undefined ? 3600 : Number(maxSession),
       trustPolicy:
         properties.AssumeRolePolicyDocument === undefined
           ? undefined

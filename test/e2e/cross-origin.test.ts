@@ -34,6 +34,12 @@ function hostilePage(targets: Record<string, string>): string {
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: 'Action=Publish&TopicArn=' + encodeURIComponent(targets.topicArn) + '&Message=forged&Subject=forged',
       }).catch(() => undefined),
+      fetch(targets.sts + '/', {
+        method: 'POST',
+        mode: 'no-cors',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'Action=GetCallerIdentity&Version=2011-06-15',
+      }).catch(() => undefined),
     ]).then(() => 'done');`;
   return `<!doctype html><title>another site</title><script>${script}</script>`;
 }

@@ -150,9 +150,10 @@ describe('CreateInferenceRecommendationsJob in the simulator, through the JS SDK
       'CreateInferenceRecommendationsJob',
       'StopInferenceRecommendationsJob',
     ]);
-    const events = apiCalls.map((call) => cloudTrailEvent(call, '000000000000'));
+    const events = apiCalls.map((call) => cloudTrailEvent(call));
     expect(events[0]).toMatchObject({
       source: 'aws.sagemaker',
+      account: '000000000000',
       'detail-type': 'AWS API Call via CloudTrail',
       detail: {
         eventSource: 'sagemaker.amazonaws.com',

@@ -4,6 +4,7 @@ import {
   eventBridgeProtocol,
   sagemakerProtocol,
   snsProtocol,
+  stsProtocol,
 } from '../../local/iam/requests.js';
 
 const where = { account: '123456789012', region: 'eu-west-1' };
@@ -143,6 +144,36 @@ describe('what a call asks of IAM', () => {
       where,
     );
     expect(call!.resource).toBe('arn:aws:sns:eu-west-1:123456789012:topic');
+  });
+});
+
+describe('what an STS call asks of IAM', () => {
+  it('AssumeRole names the role, with the external ID and session name as sts: context', async () => {
+    const role = 'arn:aws:iam::111111111111:role/irwatch-local-reader';
+    expect(
+      await stsProtocol.authorize(
+        'AssumeRole',
+        { RoleArn: role, RoleSessionName: 'detect', ExternalId: 'x-123' },
+        where,
+      ),
+    ).toEqual([
+      {
+        action: 'sts:AssumeRole',
+        resource: role,
+        context: { 'sts:ExternalId': 'x-123', 'sts:RoleSessionName': 'detect' },
+      },
+    ]);
+    // Without an external ID the key is absent, so a trust policy's StringEquals on it fails.
+    const [request] = await stsProtocol.authorize(
+      'AssumeRole',
+      { RoleArn: role, RoleSessionName: 'detect' },
+      where,
+    );
+    expect(request!.context).toEqual({ 'sts:RoleSessionName': 'detect' });
+  });
+
+  it('GetCallerIdentity asks nothing: anyone signed may ask who they are', async () => {
+    expect(await stsProtocol.authorize('GetCallerIdentity', {}, where)).toEqual([]);
   });
 });
 
