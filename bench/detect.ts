@@ -5,6 +5,7 @@ import { median, ms, ratio } from './stats.js';
 import { lambdaContext, readEventFile, sampleJob, startBenchWorld } from './world.js';
 
 export const CHANGED_COUNTS = [0, 10, 1000] as const;
+export const ACCOUNT_REGION_COUNTS = [1, 10, 50] as const;
 const RUNS = Number(process.env.BENCH_DETECT_RUNS ?? 3);
 const LIST_PAGE = 100;
 const PUT_EVENTS_BATCH = 10;
@@ -125,6 +126,7 @@ export async function runDetect(): Promise<void> {
         seen.size === 1 ? 'yes' : 'no',
       ]);
     }
+    const accountRows = await pollsAcrossAccounts(world);
     emitSection({
       section: 'detect',
       tables: [
@@ -154,12 +156,95 @@ export async function runDetect(): Promise<void> {
             '- Time per poll is through the counting proxy, against the local SageMaker simulator and dynalite.',
           ],
         },
+        {
+          title: `detect: calls per scheduled poll across watched account-regions (no job changed, ${RUNS} polls per row after a first one)`,
+          columns: [
+            'account-regions',
+            'SageMaker List calls (simulator saw)',
+            'minimum (one listing each)',
+            '÷ minimum',
+            'DynamoDB requests',
+            'by operation',
+            'minimum ceil(n/100)',
+            '÷ minimum',
+            'median ms per poll',
+          ],
+          rows: accountRows,
+          notes: [
+            '- ListInferenceRecommendationsJobs lists one account in one region: a poll makes one call per account-region at least. Detect reads up to 5 at once.',
+            '- DynamoDB: every watermark in one BatchGetItem (100 keys a call); nothing else when nothing changed.',
+            '- Another account also costs one sts:AssumeRole per hour and function container (the SDK keeps the session until it expires); not per poll, so not counted here. The accounts here are read as the home one, against the local simulator.',
+          ],
+        },
       ],
       data: rows,
     });
   } finally {
     await world.close();
   }
+}
+
+/**
+ * Polls over 1, 10 and 50 watched account-regions when nothing changed: the real detect handler
+ * and stores, each account read as the home one (no STS in the bench world).
+ */
+async function pollsAcrossAccounts(world: Awaited<ReturnType<typeof startBenchWorld>>) {
+  const proxy = world.proxy!;
+  const { createDetectDeps } = await import('../functions/detect/deps.js');
+  const { createHandler } = await import('../functions/detect/handler.js');
+  for (const name of world.simulator.jobNames()) world.simulator.removeJob(name);
+  const scheduled = readEventFile('eventbridge/scheduled-event.json');
+  const rows: Cell[][] = [];
+  for (const count of ACCOUNT_REGION_COUNTS) {
+    const targets = Array.from({ length: count }, (_, i) => ({
+      accountId: String(200000000000 + i),
+      region: i % 2 === 0 ? 'us-east-1' : 'eu-west-1',
+    }));
+    const watchOf = (home: (typeof targets)[number]) => ({
+      home,
+      targets: [home],
+      spokeRoleName: 'irwatch-bench-reader',
+      externalId: undefined,
+    });
+    const all = createDetectDeps({ watch: { ...watchOf(targets[0]!), targets } });
+    const system = {
+      targets,
+      readWatermarks: all.readWatermarks,
+      forTarget: (where: (typeof targets)[number]) =>
+        createDetectDeps({ watch: watchOf(where) }).forTarget(where),
+    };
+    const handler = createHandler(system) as unknown as DetectHandler;
+    // The first poll writes every watermark; the next ones are the steady state.
+    await handler(scheduled, lambdaContext('detect'));
+    const times: number[] = [];
+    let sagemaker = 0;
+    let dynamo = new Map<string, number>();
+    for (let run = 0; run < RUNS; run += 1) {
+      proxy.reset();
+      const before = world.simulator.calls.length;
+      const start = performance.now();
+      const report = await handler(scheduled, lambdaContext('detect'));
+      times.push(performance.now() - start);
+      if (report.stateChanges !== 0) throw new Error(`${report.stateChanges} state changes`);
+      sagemaker = world.simulator.calls.length - before;
+      dynamo = new Map();
+      for (const r of proxy.requests) dynamo.set(r.operation, (dynamo.get(r.operation) ?? 0) + 1);
+    }
+    const dynamoRequests = [...dynamo.values()].reduce((a, b) => a + b, 0);
+    const dynamoFloor = Math.ceil(count / BATCH_GET);
+    rows.push([
+      count,
+      sagemaker,
+      count,
+      ratio(sagemaker, count),
+      dynamoRequests,
+      [...dynamo].map(([op, n]) => `${op} ×${n}`).join(', ') || '-',
+      dynamoFloor,
+      ratio(dynamoRequests, dynamoFloor),
+      ms(median(times)),
+    ]);
+  }
+  return rows;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await runDetect();

@@ -57,6 +57,8 @@ export async function startBenchWorld(
     AWS_EC2_METADATA_DISABLED: 'true',
     AWS_MAX_ATTEMPTS: '5',
     POWERTOOLS_SERVICE_NAME: 'irwatch',
+    // The account irwatch runs in, as serverless.yml gives it to detect and ingest.
+    HOME_ACCOUNT_ID: ACCOUNT,
     POWERTOOLS_METRICS_NAMESPACE: 'irwatch',
     // Logs and metrics would go to stdout, in the middle of the tables.
     POWERTOOLS_LOG_LEVEL: 'SILENT',

@@ -48,6 +48,11 @@ export async function runStart(options: Options): Promise<number> {
     verbose: options.verbose === true,
     iam: options['no-iam'] !== true,
   });
+  // The accounts and regions the stack simulates (and irwatch watches), from what it wrote.
+  const watched = JSON.parse(await readFile(join(stack.dataDir, 'stack.json'), 'utf8')) as {
+    accounts: Array<{ id: string; profile: string }>;
+    regions: string[];
+  };
   console.log(
     [
       // performance.now() counts from this process's start, so this is the whole start-up.
@@ -59,6 +64,7 @@ export async function runStart(options: Options): Promise<number> {
       `  SNS                ${stack.endpoints.sns}   (outbox: ${join(stack.dataDir, 'outbox.jsonl')})`,
       `  SQS                ${stack.endpoints.sqs}`,
       `  endpoints for the AWS CLI and SDKs: ${join(stack.dataDir, 'stack.json')}`,
+      `  accounts           ${watched.accounts.map((account) => `${account.id} (profile ${account.profile})`).join(', ')}; regions ${watched.regions.join(', ')}`,
       `  IAM                ${options['no-iam'] === true ? 'OFF (--no-iam): every signed call is allowed' : "each function's calls evaluated against its role in serverless.yml"}`,
       `  detector           every ${pollIntervalSeconds} s; reconciliation every ${reconcileIntervalSeconds} s`,
       'Ctrl-C stops.',
@@ -86,6 +92,9 @@ interface StackInfo {
   stage?: string;
   /** The serverless.yml the stack runs. */
   config?: string;
+  sts?: string;
+  /** What the stack gives detect and ingest: the accounts and regions it watches. */
+  watchEnvironment?: Record<string, string>;
 }
 
 async function runningStack(options: Options): Promise<StackInfo> {
@@ -111,6 +120,8 @@ function useStack(info: StackInfo): void {
     AWS_ENDPOINT_URL_SAGEMAKER: info.sagemaker,
     AWS_ENDPOINT_URL_EVENTBRIDGE: info.eventbridge,
     AWS_ENDPOINT_URL_SNS: info.sns,
+    ...(info.sts ? { AWS_ENDPOINT_URL_STS: info.sts } : {}),
+    ...info.watchEnvironment,
     TABLE_NAME: info.tableName,
     EVENT_BUS_NAME: info.busName,
     TOPIC_ARN: info.topicArn,

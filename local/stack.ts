@@ -205,8 +205,29 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
     { id: ACCOUNT, profile: LOCAL_PROFILE, hub: true },
     ...(spoke ? [{ id: SPOKE_ACCOUNT, profile: SPOKE_PROFILE, hub: false }] : []),
   ];
+  // The stage's watch parameters, as `osls deploy --param` passes them (README: Many accounts),
+  // and what serverless.yml then gives detect and ingest.
+  // A SageMaker of the user's own (AWS_ENDPOINT_URL_SAGEMAKER) is one account's in one region:
+  // irwatch watches that alone.
+  const externalSageMaker = process.env.AWS_ENDPOINT_URL_SAGEMAKER;
+  const watchParameters = {
+    watchedAccounts: spoke && !externalSageMaker ? SPOKE_ACCOUNT : '',
+    watchedRegions: externalSageMaker ? REGION : REGIONS.join(','),
+    spokeExternalId: user.externalId,
+  };
+  const watchEnvironment = {
+    HOME_ACCOUNT_ID: ACCOUNT,
+    WATCHED_ACCOUNTS: watchParameters.watchedAccounts,
+    WATCHED_REGIONS: watchParameters.watchedRegions,
+    SPOKE_ROLE_NAME: `irwatch-${STAGE}-reader`,
+    SPOKE_EXTERNAL_ID: watchParameters.spokeExternalId,
+  };
   const iam = createLocalIam({
-    template: loadTemplate(configPath, { stage: STAGE, region: REGION }),
+    template: loadTemplate(configPath, {
+      stage: STAGE,
+      region: REGION,
+      parameters: watchParameters,
+    }),
     environment: { account: ACCOUNT, region: REGION, stage: STAGE },
     user: user.keys,
     seed: user.seed,
@@ -245,7 +266,6 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
   servers.push(dynamoGate);
   await ensureTable(dynamoGate.url, tableName, user.keys, log);
 
-  const externalSageMaker = process.env.AWS_ENDPOINT_URL_SAGEMAKER;
   let sagemakerUrl = externalSageMaker;
   // CloudTrail: the simulator's create and stop calls reach the default bus once it exists.
   let cloudTrail: (call: SimulatorApiCall) => void = () => undefined;
@@ -276,14 +296,6 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
     iam.gateFor(stsProtocol),
   );
   servers.push(sts);
-  // What serverless.yml gives detect and ingest, for the local world's accounts and regions.
-  const watchEnvironment = {
-    HOME_ACCOUNT_ID: ACCOUNT,
-    WATCHED_ACCOUNTS: spoke ? SPOKE_ACCOUNT : '',
-    WATCHED_REGIONS: REGIONS.join(','),
-    SPOKE_ROLE_NAME: `irwatch-${STAGE}-reader`,
-    SPOKE_EXTERNAL_ID: user.externalId,
-  };
 
   const runtime = createLambdaRuntime({
     root,
@@ -512,7 +524,7 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
   };
   await writeFile(
     join(dataDir, 'stack.json'),
-    `${JSON.stringify({ api: apiServer.url, ...endpoints, tableName, busName: `irwatch-${STAGE}`, topicArn, account: ACCOUNT, region: REGION, stage: STAGE, accounts, regions: REGIONS, spokeExternalId: user.externalId, config: configPath, awsFiles: user.files, iam: enforceIam, pid: process.pid }, null, 2)}\n`,
+    `${JSON.stringify({ api: apiServer.url, ...endpoints, tableName, busName: `irwatch-${STAGE}`, topicArn, account: ACCOUNT, region: REGION, stage: STAGE, accounts, regions: REGIONS, spokeExternalId: user.externalId, watchEnvironment, config: configPath, awsFiles: user.files, iam: enforceIam, pid: process.pid }, null, 2)}\n`,
     { mode: 0o600 },
   );
 

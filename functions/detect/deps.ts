@@ -11,11 +11,18 @@ import { PutEventsError, putBusEvents } from '../../shared/bus.js';
 import { readEnv, readNumberEnv } from '../../shared/config.js';
 import type { RetryOptions } from '../../shared/db/batch-write.js';
 import { STATE_CHANGE } from '../../shared/event-names.js';
-import { TargetReadError, type DetectConfig, type DetectDeps, type JobSummary } from './detect.js';
+import {
+  TargetReadError,
+  type DetectConfig,
+  type DetectDeps,
+  type DetectSystem,
+  type JobSummary,
+} from './detect.js';
 import {
   readJobRecords,
   readSeenStatuses,
   readWatermark,
+  readWatermarks,
   writeSeenStatuses,
   writeWatermark,
 } from './detector-store.js';
@@ -45,13 +52,6 @@ const toJobSummary = (job: SageMakerJob): JobSummary => ({
   lastModifiedTime: job.LastModifiedTime?.toISOString() ?? null,
 });
 
-/** Every account and region detect watches, and what it uses for each. */
-export interface DetectSystem {
-  /** The home account and region first. */
-  targets: readonly AccountRegion[];
-  forTarget(where: AccountRegion): DetectDeps;
-}
-
 /** A SageMaker answer, or the failure of this account and region alone (see TargetReadError). */
 async function readFrom<T>(where: AccountRegion, call: Promise<T>): Promise<T> {
   try {
@@ -76,6 +76,7 @@ export function createDetectDeps(options: DetectDepsOptions = {}): DetectSystem 
   const depsOf = new Map<string, DetectDeps>();
   return {
     targets: watch.targets,
+    readWatermarks: (targets) => readWatermarks(doc, env.TABLE_NAME, targets, options.retry ?? {}),
     forTarget(where) {
       const id = `${where.accountId}/${where.region}`;
       let deps = depsOf.get(id);

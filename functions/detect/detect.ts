@@ -1,4 +1,4 @@
-import type { AccountRegion } from '../../shared/accounts.js';
+import { describeTarget, type AccountRegion } from '../../shared/accounts.js';
 import { STATUS_RANK } from '../../shared/db/items.js';
 import type { StateChangeDetail } from '../../shared/events.js';
 import { JOB_STATUSES, type JobStatus } from '../../shared/job-status.js';
@@ -295,9 +295,11 @@ export const noCalls = (): DetectCalls => ({
 export async function detectStateChanges(
   mode: DetectMode,
   deps: DetectDeps,
+  /** The stored watermark when the caller read it already (one read for every target); else read here. */
+  known?: { watermark: string | undefined },
 ): Promise<DetectReport> {
   const startedAt = deps.now();
-  const before = (await deps.readWatermark()) ?? null;
+  const before = (known ? known.watermark : await deps.readWatermark()) ?? null;
   const modifiedAfter = modifiedAfterFor(mode, before, startedAt, deps.config);
   const report: DetectReport = {
     mode,
@@ -445,17 +447,31 @@ export async function detectCloudTrailChange(
 /** Accounts and regions read at once: each is a chain of calls that mostly waits on SageMaker. */
 export const TARGETS_AT_ONCE = 5;
 
+/** Every account and region detect watches, and what it uses for each. */
+export interface DetectSystem {
+  /** The home account and region first. */
+  targets: readonly AccountRegion[];
+  forTarget(where: AccountRegion): DetectDeps;
+  /** The stored watermark of each target (by describeTarget), read at once; `calls` made. */
+  readWatermarks?(
+    targets: readonly AccountRegion[],
+  ): Promise<{ watermarks: Map<string, string>; calls: number }>;
+}
+
 /**
- * Polls (or backfills) every watched account and region, TARGETS_AT_ONCE at a time. A target
- * SageMaker or STS fails for (a spoke's role missing or denied, the region unreachable) is
- * reported in the run and does not stop the others; any other failure (the table, the bus) fails
- * the run once every target was tried, so Lambda retries it.
+ * Polls (or backfills) every watched account and region, TARGETS_AT_ONCE at a time, their
+ * watermarks read at once first. A target SageMaker or STS fails for (a spoke's role missing or
+ * denied, the region unreachable) is reported in the run and does not stop the others; any other
+ * failure (the table, the bus) fails the run once every target was tried, so Lambda retries it.
  */
 export async function detectAcrossTargets(
   mode: DetectMode,
-  targets: readonly AccountRegion[],
-  depsFor: (where: AccountRegion) => DetectDeps,
+  system: DetectSystem,
 ): Promise<DetectRun> {
+  const { targets } = system;
+  const depsFor = (where: AccountRegion) => system.forTarget(where);
+  const stored =
+    system.readWatermarks ? await system.readWatermarks(targets) : undefined;
   const outcomes: Array<TargetRun | { fatal: unknown }> = new Array(targets.length);
   let next = 0;
   const worker = async () => {
@@ -464,7 +480,11 @@ export async function detectAcrossTargets(
       next += 1;
       const where = targets[index]!;
       try {
-        const report = await detectStateChanges(mode, depsFor(where));
+        const report = await detectStateChanges(
+          mode,
+          depsFor(where),
+          stored && { watermark: stored.watermarks.get(describeTarget(where)) },
+        );
         outcomes[index] = { ...where, outcome: 'read', report };
       } catch (error) {
         outcomes[index] =
@@ -487,7 +507,7 @@ export async function detectAcrossTargets(
     jobsListed: 0,
     stateChanges: 0,
     failedTargets: 0,
-    calls: noCalls(),
+    calls: { ...noCalls(), dynamoBatchGet: stored?.calls ?? 0 },
   };
   for (const target of run.targets) {
     if (target.outcome === 'failed') {

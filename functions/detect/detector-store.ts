@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { batchPutAll, type RetryOptions } from '../../shared/db/batch-write.js';
 import { batchGetAll } from '../../shared/db/batch-get.js';
-import type { AccountRegion, JobKey } from '../../shared/accounts.js';
+import { describeTarget, type AccountRegion, type JobKey } from '../../shared/accounts.js';
 import { keys } from '../../shared/db/table.js';
 import type { SeenStatus } from './detect.js';
 
@@ -15,6 +15,32 @@ export async function readWatermark(
     new GetCommand({ TableName: tableName, Key: keys.watermark(where), ConsistentRead: true }),
   );
   return typeof Item?.watermark === 'string' ? Item.watermark : undefined;
+}
+
+/**
+ * The stored watermarks of these accounts and regions, by describeTarget: BatchGetItem, 100 keys a
+ * call, strongly consistent. A target never polled is absent.
+ */
+export async function readWatermarks(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  targets: readonly AccountRegion[],
+  options: RetryOptions = {},
+): Promise<{ watermarks: Map<string, string>; calls: number }> {
+  const { items, calls } = await batchGetAll(doc, tableName, targets.map(keys.watermark), {
+    ...options,
+    consistentRead: true,
+  });
+  const watermarks = new Map<string, string>();
+  for (const item of items) {
+    if (typeof item.watermark !== 'string') continue;
+    if (typeof item.accountId !== 'string' || typeof item.region !== 'string') continue;
+    watermarks.set(
+      describeTarget({ accountId: item.accountId, region: item.region }),
+      item.watermark,
+    );
+  }
+  return { watermarks, calls };
 }
 
 /**

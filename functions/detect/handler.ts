@@ -4,17 +4,28 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import { metrics } from '../../shared/metrics.js';
 import { logger } from '../../shared/observability.js';
-import { detectSystem, type DetectSystem } from './deps.js';
+import { detectSystem } from './deps.js';
 import {
   detectAcrossTargets,
   detectCloudTrailChange,
   StateChangesNotAcceptedError,
   type CloudTrailOutcome,
   type DetectRun,
+  type DetectSystem,
+  type TargetRun,
 } from './detect.js';
 import { parseDetectInput } from './input.js';
 
 export type DetectResult = DetectRun | CloudTrailOutcome | { outcome: 'ignored'; reason: string };
+
+function failuresByAccount(run: DetectRun) {
+  const byAccount = new Map<string, Array<TargetRun & { outcome: 'failed' }>>();
+  for (const target of run.targets) {
+    if (target.outcome !== 'failed') continue;
+    byAccount.set(target.accountId, [...(byAccount.get(target.accountId) ?? []), target]);
+  }
+  return byAccount;
+}
 
 const sameTarget = (a: { accountId: string; region: string }) => (b: typeof a) =>
   a.accountId === b.accountId && a.region === b.region;
@@ -53,14 +64,14 @@ export const createHandler = (system: DetectSystem = detectSystem) =>
           }
           case 'poll':
           case 'backfill': {
-            const run = await detectAcrossTargets(input.kind, system.targets, system.forTarget);
-            for (const target of run.targets) {
-              if (target.outcome !== 'failed') continue;
-              // One error per account and region per run; the others were read.
-              logger.error('Could not read an account or region', {
-                accountId: target.accountId,
-                region: target.region,
-                error: target.error,
+            const run = await detectAcrossTargets(input.kind, system);
+            // One error per account per run (a missing or refused reader role fails each of its
+            // regions alike), naming the regions; the other accounts were read.
+            for (const [accountId, failed] of failuresByAccount(run)) {
+              logger.error('Could not read an account', {
+                accountId,
+                regions: failed.map((target) => target.region),
+                error: failed[0]!.error,
               });
             }
             metrics.addMetric('StateChanges', MetricUnit.Count, run.stateChanges);

@@ -27,7 +27,10 @@ export interface TemplateEnvironment {
   partition?: string;
   /** The serverless service name, `irwatch` unless given: the stack is `<service>-<stage>`. */
   service?: string;
-  /** The values of the template's Parameters, as a deployment passes them; else their defaults. */
+  /**
+   * The values of a CloudFormation template's Parameters, as a deployment passes them (else their
+   * defaults); for serverless.yml, its `params` as `osls deploy --param` overrides them.
+   */
   parameters?: Record<string, string>;
 }
 
@@ -285,9 +288,10 @@ function oslsFunctionResources(
  */
 export function templateFromServerlessConfig(
   path: string,
-  environment: Pick<TemplateEnvironment, 'stage' | 'region'>,
+  environment: Pick<TemplateEnvironment, 'stage' | 'region' | 'parameters'>,
 ): CloudFormationTemplate {
   const { stage, region } = environment;
+  const overrides = environment.parameters ?? {};
   const document = readServerlessDocument(path, stage);
   if (!isObject(document)) throw new TemplatePolicyError(`${path} is not a YAML mapping`);
   const params = isObject(document.params) ? document.params : {};
@@ -296,8 +300,14 @@ export function templateFromServerlessConfig(
   const service = String(document.service);
   const lookup = (kind: string, name: string, fallback: string | undefined): unknown => {
     let found: unknown;
-    if (kind === 'param') found = name in stageParams ? stageParams[name] : defaultParams[name];
-    else if (kind === 'sls' && name === 'stage') found = stage;
+    if (kind === 'param') {
+      found =
+        name in overrides
+          ? overrides[name]
+          : name in stageParams
+            ? stageParams[name]
+            : defaultParams[name];
+    } else if (kind === 'sls' && name === 'stage') found = stage;
     else if (kind === 'opt' && name === 'stage') found = stage;
     else if ((kind === 'opt' || kind === 'aws') && name === 'region') found = region;
     else if (kind === 'self' && name === 'service') found = service;
@@ -358,7 +368,7 @@ export function readCloudFormationTemplate(path: string): CloudFormationTemplate
  */
 export function loadTemplate(
   path: string,
-  environment: Pick<TemplateEnvironment, 'stage' | 'region'>,
+  environment: Pick<TemplateEnvironment, 'stage' | 'region' | 'parameters'>,
 ): CloudFormationTemplate {
   if (path.endsWith('.json')) return readPackagedTemplate(path);
   const document = readTemplateDocument(path);

@@ -57,7 +57,6 @@ function environmentOf(name: string): Record<string, string> {
     Table: table.tableName,
     EventBus: `irwatch-dev`,
     Topic: `arn:aws:sns:${REGION}:111122223333:irwatch-dev`,
-    'AWS::AccountId': '111122223333',
   };
   return Object.fromEntries(
     Object.entries(variables).map(([key, value]) => {

@@ -39,7 +39,12 @@ const spoke = loadSpokeAccount({
 
 let clock = Date.now();
 const iam: LocalIam = createLocalIam({
-  template: loadTemplate(join(repoRoot, 'serverless.yml'), { stage: STAGE, region: REGION }),
+  // Watching the spoke, as osls deploy --param passes it: detect's role may assume its reader.
+  template: loadTemplate(join(repoRoot, 'serverless.yml'), {
+    stage: STAGE,
+    region: REGION,
+    parameters: { watchedAccounts: SPOKE_ACCOUNT, spokeExternalId: EXTERNAL_ID },
+  }),
   environment: { account: ACCOUNT, region: REGION, stage: STAGE },
   user: TEST_USER,
   seed: `test-${STAGE}`,

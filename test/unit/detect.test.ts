@@ -410,9 +410,12 @@ describe('detectAcrossTargets: every watched account and region', () => {
       }),
     );
     const asked: string[] = [];
-    const run = await detectAcrossTargets('poll', targets, (where) => {
-      asked.push(where.accountId);
-      return worlds.get(where)!.deps;
+    const run = await detectAcrossTargets('poll', {
+      targets,
+      forTarget: (where) => {
+        asked.push(where.accountId);
+        return worlds.get(where)!.deps;
+      },
     });
 
     expect(asked.sort()).toEqual(targets.map((where) => where.accountId).sort());
@@ -436,14 +439,55 @@ describe('detectAcrossTargets: every watched account and region', () => {
 
   it('still tries every target when the table or the bus fails one, then fails the run', async () => {
     const tried: string[] = [];
-    const failing = detectAcrossTargets('poll', targets, (where) => {
-      tried.push(where.accountId);
-      const { deps } = memoryDeps([[job('j')]]);
-      return where === targets[0]
-        ? { ...deps, where, readWatermark: () => Promise.reject(new Error('DynamoDB is down')) }
-        : { ...deps, where };
+    const failing = detectAcrossTargets('poll', {
+      targets,
+      forTarget: (where) => {
+        tried.push(where.accountId);
+        const { deps } = memoryDeps([[job('j')]]);
+        return where === targets[0]
+          ? { ...deps, where, readWatermark: () => Promise.reject(new Error('DynamoDB is down')) }
+          : { ...deps, where };
+      },
     });
     await expect(failing).rejects.toThrow('DynamoDB is down');
     expect(tried).toHaveLength(targets.length);
+  });
+});
+
+describe('detectAcrossTargets: the watermarks', () => {
+  it("reads every target's watermark at once when the system can, and none one by one", async () => {
+    const targets = [
+      { accountId: '100000000000', region: 'us-east-1' },
+      { accountId: '100000000001', region: 'eu-west-1' },
+    ];
+    const perTarget: string[] = [];
+    const memories = targets.map(() => memoryDeps([[]]));
+    const run = await detectAcrossTargets('poll', {
+      targets,
+      readWatermarks: async (asked) => {
+        expect(asked).toEqual(targets);
+        return { watermarks: new Map([['100000000001/eu-west-1', iso(BASE)]]), calls: 1 };
+      },
+      forTarget: (where) => {
+        const index = targets.indexOf(where);
+        return {
+          ...memories[index]!.deps,
+          where,
+          readWatermark: async () => {
+            perTarget.push(where.accountId);
+            return undefined;
+          },
+          listJobs: async (query) => {
+            // The stored watermark minus the overlap, or the lookback for the one without.
+            expect(query.modifiedAfter?.toISOString()).toBe(
+              index === 1 ? iso(BASE - 300_000) : iso(BASE + 3_600_000 - 24 * 3_600_000),
+            );
+            return { jobs: [], nextToken: undefined };
+          },
+        };
+      },
+    });
+    expect(perTarget).toEqual([]);
+    expect(run.calls.dynamoBatchGet).toBe(1);
   });
 });

@@ -1,3 +1,4 @@
+import { jobArnOf, type JobKey } from '../../../shared/accounts.js';
 /**
  * Hash routes, so the page needs no server-side routing and works wherever it is served:
  *   #/?status=&modelName=&limit=&cursor=      the jobs list
@@ -71,9 +72,11 @@ export const jobApi = (job: JobLocation, suffix = '') => ({
 export const sameJob = (a: JobLocation, b: JobLocation) =>
   a.jobName === b.jobName && a.accountId === b.accountId && a.region === b.region;
 
-/** What names a job in a list of several (GET /compare?jobs=): its ARN, else its name. */
-export const jobRef = (job: { jobArn: string | null; jobName: string }) =>
-  job.jobArn ?? job.jobName;
+/**
+ * What names a job in a list of several (GET /compare?jobs=): an ARN made of its account, region
+ * and name, which the API resolves by those three.
+ */
+export const jobRef = (job: JobKey) => jobArnOf(job);
 
 export const compareHash = (model: string, query: Record<string, string | null | undefined> = {}) =>
   hashOf(`/compare/${encodeURIComponent(model)}`, query);
