@@ -470,8 +470,7 @@ export async function detectAcrossTargets(
 ): Promise<DetectRun> {
   const { targets } = system;
   const depsFor = (where: AccountRegion) => system.forTarget(where);
-  const stored =
-    system.readWatermarks ? await system.readWatermarks(targets) : undefined;
+  const stored = system.readWatermarks ? await system.readWatermarks(targets) : undefined;
   const outcomes: Array<TargetRun | { fatal: unknown }> = new Array(targets.length);
   let next = 0;
   const worker = async () => {
