@@ -3,7 +3,9 @@ import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import {
   describeTarget,
   isHomeAccount,
+  isWatched,
   spokeRoleArn,
+  UnwatchedJobError,
   type AccountRegion,
   type WatchConfig,
 } from './accounts.js';
@@ -15,11 +17,13 @@ export type ReaderSession = 'irwatch-detect' | 'irwatch-ingest';
  * SageMaker clients per account and region, made once per container. The home account is read
  * with the function's own role; another account through its spoke's reader role, assumed with
  * the external ID (the SDK refreshes the session before it expires). The STS client is the
- * home region's, so `AWS_ENDPOINT_URL_STS` points it at a local STS.
+ * home region's, so `AWS_ENDPOINT_URL_STS` points it at a local STS. An account or region not
+ * watched gets no client: UnwatchedJobError, before any call.
  */
 export function sageMakerClients(config: WatchConfig, session: ReaderSession) {
   const clients = new Map<string, SageMakerClient>();
   return (where: AccountRegion): SageMakerClient => {
+    if (!isWatched(config, where)) throw new UnwatchedJobError(where);
     const id = describeTarget(where);
     let client = clients.get(id);
     if (!client) {

@@ -96,6 +96,22 @@ export function readWatchConfig(env: Env = process.env): WatchConfig {
 export const isHomeAccount = (config: WatchConfig, accountId: string) =>
   accountId === config.home.accountId;
 
+/** Whether irwatch watches this account in this region. */
+export const isWatched = (config: WatchConfig, where: AccountRegion) =>
+  config.targets.some(
+    (target) => target.accountId === where.accountId && target.region === where.region,
+  );
+
+/** A job of an account or region irwatch does not watch: nothing to read it with. */
+export class UnwatchedJobError extends Error {
+  override name = 'UnwatchedJobError';
+  constructor(where: AccountRegion) {
+    super(
+      `Account ${where.accountId} in ${where.region} is not watched (WATCHED_ACCOUNTS, WATCHED_REGIONS): irwatch has no role to read its jobs with`,
+    );
+  }
+}
+
 export const spokeRoleArn = (config: WatchConfig, accountId: string, partition = 'aws') =>
   `arn:${partition}:iam::${accountId}:role/${config.spokeRoleName}`;
 

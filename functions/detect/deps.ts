@@ -5,7 +5,12 @@ import {
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import { sageMakerClients } from '../../shared/account-clients.js';
-import { readWatchConfig, type AccountRegion, type WatchConfig } from '../../shared/accounts.js';
+import {
+  describeTarget,
+  readWatchConfig,
+  type AccountRegion,
+  type WatchConfig,
+} from '../../shared/accounts.js';
 import { createDocumentClient, createEventBridgeClient } from '../../shared/aws.js';
 import { PutEventsError, putBusEvents } from '../../shared/bus.js';
 import { readEnv, readNumberEnv } from '../../shared/config.js';
@@ -21,7 +26,6 @@ import {
 import {
   readJobRecords,
   readSeenStatuses,
-  readWatermark,
   readWatermarks,
   writeSeenStatuses,
   writeWatermark,
@@ -132,7 +136,10 @@ function targetDeps(
         throw error;
       }
     },
-    readWatermark: () => readWatermark(doc, tableName, where),
+    async readWatermark() {
+      const { watermarks } = await readWatermarks(doc, tableName, [where], retry);
+      return watermarks.get(describeTarget(where));
+    },
     writeWatermark: (watermark) => writeWatermark(doc, tableName, where, watermark, now()),
     readSeenStatuses: (jobNames) => readSeenStatuses(doc, tableName, where, jobNames, retry),
     readJobRecords: (jobNames) => readJobRecords(doc, tableName, where, jobNames, retry),

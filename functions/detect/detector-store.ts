@@ -1,21 +1,10 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { batchPutAll, type RetryOptions } from '../../shared/db/batch-write.js';
 import { batchGetAll } from '../../shared/db/batch-get.js';
 import { describeTarget, type AccountRegion, type JobKey } from '../../shared/accounts.js';
 import { keys } from '../../shared/db/table.js';
 import type { SeenStatus } from './detect.js';
-
-export async function readWatermark(
-  doc: DynamoDBDocumentClient,
-  tableName: string,
-  where: AccountRegion,
-): Promise<string | undefined> {
-  const { Item } = await doc.send(
-    new GetCommand({ TableName: tableName, Key: keys.watermark(where), ConsistentRead: true }),
-  );
-  return typeof Item?.watermark === 'string' ? Item.watermark : undefined;
-}
 
 /**
  * The stored watermarks of these accounts and regions, by describeTarget: BatchGetItem, 100 keys a

@@ -122,7 +122,6 @@ describe('detect in the packaged template', () => {
     expect(actions(table!).sort()).toEqual([
       'dynamodb:BatchGetItem',
       'dynamodb:BatchWriteItem',
-      'dynamodb:GetItem',
       'dynamodb:PutItem',
     ]);
     expect(table?.Resource).toEqual(getAtt('Table', 'Arn'));
