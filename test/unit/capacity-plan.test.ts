@@ -14,7 +14,9 @@ const RUNS = 500;
 
 function recommendation(
   id: string,
-  overrides: Partial<Recommendation> & { metrics?: Partial<Recommendation['metrics']> },
+  overrides: Partial<Omit<Recommendation, 'metrics'>> & {
+    metrics?: Partial<Recommendation['metrics']>;
+  },
 ): Recommendation {
   const { metrics, ...rest } = overrides;
   return {

@@ -21,10 +21,10 @@ import { filtersOf, jobId, readRecommendations, readSummaries } from './recommen
 export const MAX_MODEL_JOBS = 50;
 const PARALLEL_QUERIES = 5;
 
-const unknownModel = (modelName: string) =>
+export const unknownModel = (modelName: string) =>
   notFound(`No job of model ${modelName} has been recorded.`);
 
-async function modelHasJobs(reader: TableReader, modelName: string): Promise<boolean> {
+export async function modelHasJobs(reader: TableReader, modelName: string): Promise<boolean> {
   const page = await reader.query({
     IndexName: layout.byModel.indexName,
     KeyConditionExpression: '#pk = :pk',
@@ -64,7 +64,7 @@ export const listModelJobs: RouteHandler<'listModelJobs'> = async ({ path, query
   };
 };
 
-async function mapInBatches<T, R>(
+export async function mapInBatches<T, R>(
   values: readonly T[],
   size: number,
   map: (value: T) => Promise<R>,
