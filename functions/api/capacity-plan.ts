@@ -165,6 +165,8 @@ export function endpointNameFor(jobName: string): string {
   return jobName.slice(0, 63).replace(/-+$/, '') || 'endpoint';
 }
 
+const instancesText = (count: number) => `${count} instance${count === 1 ? '' : 's'}`;
+
 type Costing = Pick<
   PlanEntry,
   | 'plannedInvocationsPerInstance'
@@ -299,7 +301,7 @@ function deploymentOf(
   if (!rec.instanceType || atPeak === null || planned === null) return null;
   const resourceId = `endpoint/${endpointName}/variant/${VARIANT_NAME}`;
   notes.push(
-    `The endpoint starts with the ${atPeak} instances the peak needs; target tracking then holds about ${round(planned, 4)} invocations per minute per instance, between ${objective.minInstances} and ${atPeak} instances. Name the endpoint ${endpointName} (CreateEndpoint) or change ResourceId to the endpoint's name.`,
+    `${instancesText(atPeak)} at the start, what the peak needs; target tracking then holds about ${round(planned, 4)} invocations per minute per instance, with ${objective.minInstances} to ${atPeak} instances. Name the endpoint ${endpointName} (CreateEndpoint) or change ResourceId to the endpoint's name.`,
   );
   return {
     createEndpointConfig: createEndpointConfig({
