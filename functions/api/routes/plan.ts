@@ -2,14 +2,13 @@ import type * as z from 'zod/mini';
 import { jobKeyOf } from '../../../shared/db/table.js';
 import type { JsonValue } from '../../../shared/model/types.js';
 import { planCapacity, type PlanCandidate, type TrafficObjective } from '../capacity-plan.js';
-import { listJobItems } from '../job-listing.js';
 import { jobRecord, resolveJob } from '../job-ref.js';
 import { badRequest } from '../problem.js';
 import type { RouteHandler } from '../route-context.js';
 import type { jobPlanQuerySchema } from '../schemas.js';
 import { jobView, type JobView } from '../views.js';
 import { configurationOf, spreadOf } from './compare.js';
-import { MAX_MODEL_JOBS, mapInBatches, modelHasJobs, unknownModel } from './models.js';
+import { mapInBatches, newestModelJobItems } from './models.js';
 import { readRecommendations } from './recommendations.js';
 
 type PlanQuery = Omit<z.output<typeof jobPlanQuerySchema>, 'accountId' | 'region'>;
@@ -93,24 +92,9 @@ export const jobPlan: RouteHandler<'jobPlan'> = async ({ path, query }, context)
  */
 export const modelPlan: RouteHandler<'modelPlan'> = async ({ path, query }, context) => {
   const objective = objectiveOf(query);
-  const listing = await listJobItems(
-    context.reader,
-    {
-      modelName: path.modelName,
-      accountId: query.accountId,
-      region: query.region,
-      limit: MAX_MODEL_JOBS,
-    },
-    undefined,
-  );
-  if (listing.items.length === 0) {
-    const filtered = query.accountId !== undefined || query.region !== undefined;
-    if (!filtered || !(await modelHasJobs(context.reader, path.modelName))) {
-      throw unknownModel(path.modelName);
-    }
-  }
+  const items = await newestModelJobItems(context.reader, path.modelName, query);
   // Newest creationTime first: the first run of a configuration met is its newest.
-  const jobs = listing.items.map(jobView).filter((job) => job.recommendationCount > 0);
+  const jobs = items.map(jobView).filter((job) => job.recommendationCount > 0);
   const perJob = await mapInBatches(jobs, PARALLEL_QUERIES, async (job) => ({
     job,
     recommendations: await readRecommendations(context.reader, jobKeyOf(job)),
@@ -141,7 +125,7 @@ export const modelPlan: RouteHandler<'modelPlan'> = async ({ path, query }, cont
   return {
     body: {
       modelName: path.modelName,
-      jobsConsidered: listing.items.length,
+      jobsConsidered: items.length,
       objective: objectiveView(objective),
       ...plan,
     },
