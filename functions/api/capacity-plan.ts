@@ -10,10 +10,6 @@ import type { EndpointType, Recommendation } from '../../shared/model/types.js';
 
 /** AWS prices a month as 730 hours (365 days × 24 hours / 12 months). */
 export const HOURS_PER_MONTH = 730;
-export const DEFAULT_TARGET_UTILIZATION = 0.7;
-export const MIN_TARGET_UTILIZATION = 0.1;
-export const MAX_PEAK_HOURS_PER_DAY = 24;
-export const MAX_MIN_INSTANCES = 1000;
 /** Application Auto Scaling's names for a SageMaker endpoint variant's instance count. */
 export const SCALABLE_DIMENSION = 'sagemaker:variant:DesiredInstanceCount';
 export const SCALING_METRIC = 'SageMakerVariantInvocationsPerInstance';
@@ -359,11 +355,11 @@ export function assumptionsOf(
   const { peakHoursPerMonth } = hoursOf(objective);
   const assumptions = [
     `A month is ${HOURS_PER_MONTH} hours: ${round(peakHoursPerMonth, 4)} at the peak of ${objective.peakInvocationsPerMinute} invocations per minute (${objective.peakHoursPerDay} h a day) and ${round(HOURS_PER_MONTH - peakHoursPerMonth, 4)} at the baseline of ${objective.baselineInvocationsPerMinute}.`,
-    `Each instance is planned for ${objective.targetUtilization * 100}% of the max invocations per minute Inference Recommender measured on it (targetUtilization ${objective.targetUtilization}); real-time endpoints keep at least ${objective.minInstances} instance${objective.minInstances === 1 ? '' : 's'}.`,
+    `Each instance is planned for ${round(objective.targetUtilization * 100, 6)}% of the max invocations per minute Inference Recommender measured on it (targetUtilization ${objective.targetUtilization}); real-time endpoints keep at least ${objective.minInstances} instance${objective.minInstances === 1 ? '' : 's'}.`,
     context.latencyThresholds.length > 0
       ? `Inference Recommender measured max invocations at the job's latency threshold (${context.latencyThresholds.join('; ')}); modelLatency is the latency it reported at that load, so at the planned utilization latency is expected to be no higher.`
       : 'Inference Recommender measured max invocations at the job’s own latency threshold (its default when the job set none); modelLatency is the latency it reported at that load.',
-    'Costs per hour and per inference are those Inference Recommender reported for the job’s region; scaling is assumed to follow the traffic at once (instances added or removed at the peak’s start and end), so the monthly cost is instance-hours × cost per hour.',
+    'Costs per hour and per inference are those Inference Recommender reported for the job’s region; cost per hour and max invocations are per instance, as SageMaker defines RecommendationMetrics; scaling is assumed to follow the traffic at once (instances added or removed at the peak’s start and end), so the monthly cost is instance-hours × cost per hour.',
     'Serverless configurations are costed at their cost per inference × the month’s inferences; an hourly charge for provisioned concurrency, if any, is not in that figure.',
   ];
   const spreads = candidates
