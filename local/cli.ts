@@ -17,6 +17,8 @@ Usage:
   irwatch jobs [--status STATUS] [--model NAME] [--account ID] [--region R] [--api-url URL]
   irwatch recs <job|job ARN> [--account ID --region R] [--max-latency MS] [--sort METRIC] [--pareto]
                [--api-url URL]
+  irwatch plan <job|job ARN|--model NAME> --peak 250/min [--baseline 80/min] [--peak-hours 10]
+               [--max-latency MS] [--api-url URL]
   irwatch dashboard --api-url URL [--port 3001]
   irwatch backfill [--data-dir .irwatch]
   irwatch replay <event.json> [--data-dir .irwatch]
@@ -227,6 +229,32 @@ job's ARN: alone, it is refused with the list of matches.`,
       ...API,
     },
   },
+  plan: {
+    usage: `irwatch plan <job|job ARN> --peak RATE [--baseline RATE] [--peak-hours H] [--max-latency MS]
+             [--target-utilization 0.7] [--min-instances 1] [--endpoint-type RealTime|Serverless]
+             [--exclude-over-latency] [--account ID --region R] [--api-url URL] [--data-dir .irwatch]
+irwatch plan --model NAME|PACKAGE-ARN --peak RATE [same options]
+
+Ranks a job's configurations (or, with --model, those of the model's newest jobs) by what they
+cost a month at your traffic: instances at the peak and at the baseline, $/month with scaling
+between them, $/million inferences, and whether --max-latency holds. A RATE is 250/min, 4/s or
+15000/h (a bare number is per minute); --baseline defaults to the peak, --peak-hours (hours a day
+at the peak) to 24. The API's answer also holds, per configuration, the create-endpoint-config,
+register-scalable-target and put-scaling-policy inputs (GET /jobs/<job>/plan).`,
+    options: {
+      model: { type: 'string' },
+      peak: { type: 'string' },
+      baseline: { type: 'string' },
+      'peak-hours': { type: 'string' },
+      'max-latency': { type: 'string' },
+      'target-utilization': { type: 'string' },
+      'min-instances': { type: 'string' },
+      'endpoint-type': { type: 'string' },
+      'exclude-over-latency': { type: 'boolean' },
+      ...LOCATION,
+      ...API,
+    },
+  },
   dashboard: {
     usage: `irwatch dashboard --api-url URL [--port 3001]
 
@@ -327,6 +355,12 @@ export async function main(argv: string[]): Promise<number> {
     case 'recs':
       console.log(await listRecommendations(positionals[0], options));
       return 0;
+    case 'plan': {
+      const { runPlan } = await import('./plan-command.js');
+      const get = (path: string) => api(options, path);
+      console.log(await runPlan(positionals[0], options, { get, table }));
+      return 0;
+    }
     case 'dashboard': {
       const { runDashboard } = await import('./dashboard-proxy.js');
       return runDashboard(options);

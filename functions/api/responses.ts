@@ -6,6 +6,7 @@ import {
   type EndpointPerformance,
   type Recommendation,
 } from '../../shared/model/types.js';
+import type { PlanEntry } from './capacity-plan.js';
 import { BEST_METRICS, described, ENDPOINT_TYPES, SORT_FIELDS, type RouteId } from './schemas.js';
 
 /**
@@ -292,6 +293,131 @@ export const comparisonSchema = z.object({
   ),
 });
 
+const spanSchema = z.nullable(z.object({ min: z.number(), max: z.number() }));
+const awsCliInput = (command: string) =>
+  `The input of \`aws ${command} --cli-input-json\`, as the AWS CLI accepts it.`;
+
+export const planDeploymentSchema = described(
+  z.object({
+    createEndpointConfig: described(
+      z.object({
+        EndpointConfigName: z.string(),
+        ProductionVariants: z.array(z.record(z.string(), z.unknown())),
+      }),
+      awsCliInput('sagemaker create-endpoint-config'),
+    ),
+    registerScalableTarget: described(
+      z.nullable(
+        z.object({
+          ServiceNamespace: z.literal('sagemaker'),
+          ResourceId: z.string(),
+          ScalableDimension: z.literal('sagemaker:variant:DesiredInstanceCount'),
+          MinCapacity: integer(),
+          MaxCapacity: integer(),
+        }),
+      ),
+      `${awsCliInput('application-autoscaling register-scalable-target')} Null for serverless.`,
+    ),
+    putScalingPolicy: described(
+      z.nullable(
+        z.object({
+          PolicyName: z.string(),
+          ServiceNamespace: z.literal('sagemaker'),
+          ResourceId: z.string(),
+          ScalableDimension: z.literal('sagemaker:variant:DesiredInstanceCount'),
+          PolicyType: z.literal('TargetTrackingScaling'),
+          TargetTrackingScalingPolicyConfiguration: z.object({
+            TargetValue: z.number(),
+            PredefinedMetricSpecification: z.object({
+              PredefinedMetricType: z.literal('SageMakerVariantInvocationsPerInstance'),
+            }),
+          }),
+        }),
+      ),
+      `${awsCliInput('application-autoscaling put-scaling-policy')} Null for serverless.`,
+    ),
+    notes: z.array(z.string()),
+  }),
+  'The requests that deploy and scale the entry; null when it cannot serve the traffic.',
+);
+
+export const planEntrySchema = z.object({
+  rank: integer(),
+  recommendationId: z.string(),
+  jobName: z.string(),
+  ...location,
+  endpointType,
+  instanceType: nullableString(),
+  serverless: z.nullable(serverlessSchema),
+  costPerHour: described(nullableNumber, 'USD per instance-hour, as measured'),
+  costPerInference: described(nullableNumber, 'USD, as measured'),
+  maxInvocations: described(nullableNumber, 'Per minute per instance, as measured'),
+  modelLatency: described(nullableNumber, 'Milliseconds, as measured at maxInvocations'),
+  plannedInvocationsPerInstance: described(
+    nullableNumber,
+    'Invocations per minute one instance is planned for: maxInvocations × targetUtilization (the scaling policy’s target value).',
+  ),
+  instancesAtPeak: z.nullable(integer()),
+  instancesAtBaseline: z.nullable(integer()),
+  instanceHoursPerMonth: nullableNumber,
+  monthlyCost: described(nullableNumber, 'USD per month; null when it cannot serve the traffic'),
+  costPerMillionInferences: described(nullableNumber, 'USD at this traffic'),
+  latency: described(
+    z.enum(['met', 'exceeded', 'unknown', 'notAsked']),
+    'modelLatency against maxModelLatency: unknown when not measured, notAsked without a target.',
+  ),
+  servable: z.boolean(),
+  reason: described(nullableString(), 'Why it cannot serve the traffic at all, when it cannot.'),
+  runs: described(
+    z.nullable(
+      z.object({ count: integer(), maxInvocations: spanSchema, modelLatency: spanSchema }),
+    ),
+    'A model’s plan: how many runs measured this configuration and how far they differ.',
+  ),
+  deployment: z.nullable(planDeploymentSchema),
+});
+
+const planObjectiveSchema = described(
+  z.object({
+    peakInvocationsPerMinute: z.number(),
+    baselineInvocationsPerMinute: z.number(),
+    peakHoursPerDay: z.number(),
+    maxModelLatency: nullableNumber,
+    targetUtilization: z.number(),
+    minInstances: integer(),
+    endpointType: z.nullable(endpointType),
+    latency: z.enum(['flag', 'exclude']),
+  }),
+  'The traffic objective planned for, defaults filled in.',
+);
+
+const planShape = {
+  objective: planObjectiveSchema,
+  hoursPerMonth: described(z.number(), 'Hours in a month, as AWS prices it'),
+  peakHoursPerMonth: z.number(),
+  baselineHoursPerMonth: z.number(),
+  inferencesPerMonth: z.number(),
+  entries: described(
+    z.array(planEntrySchema),
+    'Within the latency target first, then unknown latency, then over it, each by monthly cost; those that cannot serve the traffic last.',
+  ),
+  excludedForLatency: integer(),
+  assumptions: described(z.array(z.string()), 'What the figures rest on.'),
+};
+
+export const jobPlanSchema = z.object({
+  jobName: z.string(),
+  ...location,
+  modelName: nullableString(),
+  ...planShape,
+});
+
+export const modelPlanSchema = z.object({
+  modelName: z.string(),
+  jobsConsidered: integer(),
+  ...planShape,
+});
+
 export const problemSchema = z.object({
   type: z.string(),
   title: z.string(),
@@ -345,6 +471,9 @@ export const NAMED_SCHEMAS = {
   Spread: spreadSchema,
   Comparison: comparisonSchema,
   Problem: problemSchema,
+  PlanEntry: planEntrySchema,
+  JobPlan: jobPlanSchema,
+  ModelPlan: modelPlanSchema,
 } as const;
 
 // The schemas describe exactly what shared/model/types.ts stores: a drift fails type-checking.
@@ -355,6 +484,8 @@ const sameShapes: [
   Same<z.infer<typeof endpointPerformanceSchema>, EndpointPerformance>,
 ] = [true, true, true];
 void sameShapes;
+const samePlanShapes: [Same<z.infer<typeof planEntrySchema>, PlanEntry>] = [true];
+void samePlanShapes;
 
 /** What each route answers with (200). */
 export const RESPONSES = {
@@ -366,5 +497,7 @@ export const RESPONSES = {
   listModelJobs: modelJobListSchema,
   bestModelRecommendation: modelBestSchema,
   compareJobs: comparisonSchema,
+  jobPlan: jobPlanSchema,
+  modelPlan: modelPlanSchema,
   openApi: openApiDocumentSchema,
 } as const satisfies Record<RouteId, z.ZodMiniType>;

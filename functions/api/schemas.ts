@@ -280,6 +280,96 @@ export const compareQuerySchema = z.strictObject({
 });
 
 // ---------------------------------------------------------------------------------------------
+// The capacity plan's parameters (capacity-plan.ts computes it).
+
+export const PLAN_DEFAULTS = {
+  peakHoursPerDay: 24,
+  targetUtilization: 0.7,
+  minInstances: 1,
+} as const;
+export const PLAN_LATENCY_HANDLING = ['flag', 'exclude'] as const;
+const MAX_INVOCATIONS_PER_MINUTE = 1e9;
+
+/** A number in a range, from its query string; `bounds` say the range in the message too. */
+const numberIn = (
+  bounds: { above?: number; min?: number; max: number; integer?: boolean },
+  rule: string,
+) =>
+  z.pipe(
+    z.pipe(z.string().check(z.regex(NUMBER, rule)), z.transform(Number)),
+    z
+      .number({ error: rule })
+      .check(
+        z.refine(
+          (value) =>
+            Number.isFinite(value) &&
+            (bounds.above === undefined || value > bounds.above) &&
+            (bounds.min === undefined || value >= bounds.min) &&
+            value <= bounds.max &&
+            (!bounds.integer || Number.isInteger(value)),
+          rule,
+        ),
+      ),
+  );
+
+const PEAK_RULE = `must be a number of invocations per minute above 0 and at most ${MAX_INVOCATIONS_PER_MINUTE}, such as 250`;
+const BASELINE_RULE = `must be a number of invocations per minute from 0 to the peak, such as 80`;
+const PEAK_HOURS_RULE = 'must be a number of hours above 0 and at most 24, such as 10';
+const PLAN_LATENCY_RULE = 'must be a latency in milliseconds above 0, such as 2000';
+const UTILIZATION_RULE = 'must be a share from 0.1 to 1, such as 0.7';
+const MIN_INSTANCES_RULE = 'must be a whole number of instances from 1 to 1000';
+
+const planShape = {
+  peakInvocationsPerMinute: described(
+    z.pipe(
+      z.string({ error: `is required: ${PEAK_RULE}` }),
+      numberIn({ above: 0, max: MAX_INVOCATIONS_PER_MINUTE }, PEAK_RULE),
+    ),
+    'Invocations per minute at the daily peak (required).',
+  ),
+  baselineInvocationsPerMinute: described(
+    z.optional(numberIn({ min: 0, max: MAX_INVOCATIONS_PER_MINUTE }, BASELINE_RULE)),
+    'Invocations per minute outside the peak, 0 to the peak. Default: the peak (flat traffic).',
+  ),
+  peakHoursPerDay: described(
+    z._default(
+      z.optional(numberIn({ above: 0, max: 24 }, PEAK_HOURS_RULE)),
+      PLAN_DEFAULTS.peakHoursPerDay,
+    ),
+    'Hours a day at the peak, above 0 and at most 24. Default 24.',
+  ),
+  maxModelLatency: described(
+    z.optional(numberIn({ above: 0, max: 3_600_000 }, PLAN_LATENCY_RULE)),
+    'The latency target (ms): each entry says whether its measured modelLatency meets it.',
+  ),
+  targetUtilization: described(
+    z._default(
+      z.optional(numberIn({ min: 0.1, max: 1 }, UTILIZATION_RULE)),
+      PLAN_DEFAULTS.targetUtilization,
+    ),
+    'The share of an instance’s measured max invocations to plan for, 0.1 to 1. Default 0.7.',
+  ),
+  minInstances: described(
+    z._default(
+      z.optional(numberIn({ min: 1, max: 1000, integer: true }, MIN_INSTANCES_RULE)),
+      PLAN_DEFAULTS.minInstances,
+    ),
+    'The fewest instances a real-time endpoint keeps, 1 to 1000. Default 1.',
+  ),
+  endpointType: recommendationFilterShape.endpointType,
+  latency: described(
+    z._default(
+      z.optional(z.enum(PLAN_LATENCY_HANDLING, { error: oneOf(PLAN_LATENCY_HANDLING) })),
+      'flag',
+    ),
+    'flag: entries over maxModelLatency stay, marked and ranked after those within it. exclude: they are left out. Default flag.',
+  ),
+};
+
+export const jobPlanQuerySchema = z.strictObject({ ...planShape, ...jobLocation });
+export const modelPlanQuerySchema = z.strictObject({ ...planShape, ...jobsLocation });
+
+// ---------------------------------------------------------------------------------------------
 // Routes: what the router matches and validates, and what the OpenAPI document lists.
 
 export interface RouteSpec {
@@ -366,6 +456,26 @@ export const ROUTES = {
     path: noPathSchema,
     query: compareQuerySchema,
     errors: [400, 404, 409],
+  },
+  jobPlan: {
+    method: 'GET',
+    pattern: '/jobs/{jobName}/plan',
+    summary: 'The job’s configurations ranked by monthly cost at a given traffic, ready to deploy',
+    description:
+      'For each configuration: instances at the peak and the baseline, monthly cost with scaling between them, cost per million inferences, whether the latency target holds, or why it cannot serve the traffic; and the create-endpoint-config, register-scalable-target and put-scaling-policy inputs that deploy it.',
+    path: jobPathSchema,
+    query: jobPlanQuerySchema,
+    errors: [400, 404, 409],
+  },
+  modelPlan: {
+    method: 'GET',
+    pattern: '/models/{modelName+}/plan',
+    summary: 'A model’s configurations across its jobs ranked by monthly cost at a given traffic',
+    description:
+      'Looks at the 50 newest jobs of the model; a configuration measured in several runs is planned with its newest run and shows the spread between runs.',
+    path: modelPathSchema,
+    query: modelPlanQuerySchema,
+    errors: [400, 404],
   },
   openApi: {
     method: 'GET',

@@ -17,6 +17,7 @@ import { compilePattern, decodeParams, keepJobArnWhole, matchPath } from './rout
 import { compareJobs } from './routes/compare.js';
 import { getJob, listBenchmarks, listJobs } from './routes/jobs.js';
 import { bestModelRecommendation, listModelJobs } from './routes/models.js';
+import { jobPlan, modelPlan } from './routes/plan.js';
 import { getRecommendation, listRecommendations } from './routes/recommendations.js';
 import { ROUTES, type RouteId, type RouteSpec } from './schemas.js';
 
@@ -46,6 +47,8 @@ const HANDLERS: { [Id in RouteId]: RouteHandler<Id> } = {
   listModelJobs,
   bestModelRecommendation,
   compareJobs,
+  jobPlan,
+  modelPlan,
   openApi: async (_input, context) => ({
     body: await context.openApiDocument(),
     itemsReturned: 0,

@@ -709,6 +709,24 @@ describe('read amplification (items DynamoDB read per item returned)', () => {
   });
 });
 
+describe('GET /jobs/{jobName}/plan and /models/{modelName}/plan', () => {
+  it('answer a ranked plan, and 400 naming the missing parameter', async () => {
+    const job = await api.get<{ entries: unknown[] }>(
+      '/jobs/xgboost-churn-default/plan?peakInvocationsPerMinute=250',
+    );
+    expect(job.entries).toHaveLength(6);
+    const model = await api.get<{ entries: unknown[] }>(
+      `${XGB_MODEL_PATH}/plan?peakInvocationsPerMinute=250&baselineInvocationsPerMinute=80`,
+    );
+    expect(model.entries).toHaveLength(6);
+    const missing = await api.request('/jobs/xgboost-churn-default/plan');
+    expect(missing.status).toBe(400);
+    expect(missing.body).toMatchObject({
+      invalidParams: [expect.objectContaining({ name: 'peakInvocationsPerMinute' })],
+    });
+  });
+});
+
 describe('OpenAPI document', () => {
   const document = buildOpenApiDocument();
   const compiled = (Object.keys(ROUTES) as RouteId[]).map((id) => ({
@@ -742,9 +760,11 @@ describe('OpenAPI document', () => {
       '/jobs',
       '/jobs/{jobName}',
       '/jobs/{jobName}/benchmarks',
+      '/jobs/{jobName}/plan',
       '/jobs/{jobName}/recommendations',
       '/jobs/{jobName}/recommendations/{id}',
       '/models/{modelName}/jobs',
+      '/models/{modelName}/plan',
       '/models/{modelName}/recommendations',
       '/openapi.json',
     ]);

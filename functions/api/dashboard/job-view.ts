@@ -32,6 +32,7 @@ import {
   type View,
   type ViewContext,
 } from './route.js';
+import { planPanel } from './plan-panel.js';
 import { scatterPlot } from './scatter-plot.js';
 import {
   HIGHER_IS_BETTER,
@@ -618,6 +619,7 @@ export function jobView(
               ? 'This job has no recommendations.'
               : 'No recommendations yet.',
           ),
+      current.recommendationCount > 0 ? planPanel(ref, context) : null,
       performancesTable(detail),
       current.failedBenchmarkCount > 0
         ? h(

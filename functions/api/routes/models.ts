@@ -64,7 +64,7 @@ export const listModelJobs: RouteHandler<'listModelJobs'> = async ({ path, query
   };
 };
 
-async function mapInBatches<T, R>(
+export async function mapInBatches<T, R>(
   values: readonly T[],
   size: number,
   map: (value: T) => Promise<R>,
@@ -74,6 +74,27 @@ async function mapInBatches<T, R>(
     results.push(...(await Promise.all(values.slice(start, start + size).map(map))));
   }
   return results;
+}
+
+/**
+ * The records of the model's MAX_MODEL_JOBS newest jobs (in an account or region, when given),
+ * newest creationTime first; a 404 when the model has no job at all.
+ */
+export async function newestModelJobItems(
+  reader: TableReader,
+  modelName: string,
+  where: { accountId?: string | undefined; region?: string | undefined },
+): Promise<Item[]> {
+  const listing = await listJobItems(
+    reader,
+    { modelName, accountId: where.accountId, region: where.region, limit: MAX_MODEL_JOBS },
+    undefined,
+  );
+  if (listing.items.length === 0) {
+    const filtered = where.accountId !== undefined || where.region !== undefined;
+    if (!filtered || !(await modelHasJobs(reader, modelName))) throw unknownModel(modelName);
+  }
+  return listing.items;
 }
 
 interface Candidate {
@@ -92,23 +113,8 @@ export const bestModelRecommendation: RouteHandler<'bestModelRecommendation'> = 
   { path, query },
   context,
 ) => {
-  const listing = await listJobItems(
-    context.reader,
-    {
-      modelName: path.modelName,
-      accountId: query.accountId,
-      region: query.region,
-      limit: MAX_MODEL_JOBS,
-    },
-    undefined,
-  );
-  if (listing.items.length === 0) {
-    const filtered = query.accountId !== undefined || query.region !== undefined;
-    if (!filtered || !(await modelHasJobs(context.reader, path.modelName))) {
-      throw unknownModel(path.modelName);
-    }
-  }
-  const jobs = listing.items.map(jobSummaryView).filter((job) => job.recommendationCount > 0);
+  const items = await newestModelJobItems(context.reader, path.modelName, query);
+  const jobs = items.map(jobSummaryView).filter((job) => job.recommendationCount > 0);
   const order = BEST_ORDER[query.best];
   const filters = filtersOf(query);
   const passes = (rec: Rankable) =>
@@ -165,7 +171,7 @@ export const bestModelRecommendation: RouteHandler<'bestModelRecommendation'> = 
       best: query.best,
       recommendation: recommendation ?? null,
       job: winner?.job ?? null,
-      jobsConsidered: listing.items.length,
+      jobsConsidered: items.length,
     },
     itemsReturned: recommendation ? 2 : 0,
   };

@@ -1,0 +1,134 @@
+import type * as z from 'zod/mini';
+import { jobKeyOf } from '../../../shared/db/table.js';
+import type { JsonValue } from '../../../shared/model/types.js';
+import { planCapacity, type PlanCandidate, type TrafficObjective } from '../capacity-plan.js';
+import { jobRecord, resolveJob } from '../job-ref.js';
+import { badRequest } from '../problem.js';
+import type { RouteHandler } from '../route-context.js';
+import type { jobPlanQuerySchema } from '../schemas.js';
+import { jobView, type JobView } from '../views.js';
+import { configurationOf, spreadOf } from './compare.js';
+import { mapInBatches, newestModelJobItems } from './models.js';
+import { readRecommendations } from './recommendations.js';
+
+type PlanQuery = Omit<z.output<typeof jobPlanQuerySchema>, 'accountId' | 'region'>;
+
+const PARALLEL_QUERIES = 5;
+
+/** The objective with its defaults; the one rule between two parameters checked here. */
+export function objectiveOf(query: PlanQuery): TrafficObjective {
+  const peak = query.peakInvocationsPerMinute;
+  const baseline = query.baselineInvocationsPerMinute ?? peak;
+  if (baseline > peak) {
+    throw badRequest([
+      {
+        name: 'baselineInvocationsPerMinute',
+        in: 'query',
+        reason: `must not exceed peakInvocationsPerMinute (${peak}): the baseline is the traffic outside the peak`,
+      },
+    ]);
+  }
+  return {
+    peakInvocationsPerMinute: peak,
+    baselineInvocationsPerMinute: baseline,
+    peakHoursPerDay: query.peakHoursPerDay,
+    maxModelLatency: query.maxModelLatency,
+    targetUtilization: query.targetUtilization,
+    minInstances: query.minInstances,
+    endpointType: query.endpointType,
+    latency: query.latency,
+  };
+}
+
+const objectiveView = (objective: TrafficObjective) => ({
+  ...objective,
+  maxModelLatency: objective.maxModelLatency ?? null,
+  endpointType: objective.endpointType ?? null,
+});
+
+const isRecord = (value: JsonValue | undefined): value is { [key: string]: JsonValue } =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The job's latency thresholds as stored (StoppingConditions camelCased), e.g. "P95 ≤ 100 ms". */
+export function latencyThresholdsOf(job: JobView): string[] {
+  const thresholds = job.stoppingConditions?.modelLatencyThresholds;
+  if (!Array.isArray(thresholds)) return [];
+  return thresholds.filter(isRecord).map((threshold) => {
+    const percentile = typeof threshold.percentile === 'string' ? threshold.percentile : 'P?';
+    return `${percentile} ≤ ${String(threshold.valueInMilliseconds)} ms`;
+  });
+}
+
+export const jobPlan: RouteHandler<'jobPlan'> = async ({ path, query }, context) => {
+  const objective = objectiveOf(query);
+  const found = await resolveJob(context.reader, {
+    ref: path.jobName,
+    accountId: query.accountId,
+    region: query.region,
+  });
+  const job = jobView(await jobRecord(context.reader, found));
+  const recommendations =
+    job.recommendationCount === 0 ? [] : await readRecommendations(context.reader, found.key);
+  const plan = planCapacity(
+    recommendations.map((recommendation) => ({ recommendation, modelName: job.modelName })),
+    objective,
+    { latencyThresholds: latencyThresholdsOf(job) },
+  );
+  return {
+    body: {
+      ...found.key,
+      modelName: job.modelName,
+      objective: objectiveView(objective),
+      ...plan,
+    },
+    itemsReturned: plan.entries.length,
+  };
+};
+
+/**
+ * The model's configurations across its newest jobs: each configuration (instance type and
+ * count, or serverless memory) once, planned with its newest run's measurements, with the spread
+ * of its runs.
+ */
+export const modelPlan: RouteHandler<'modelPlan'> = async ({ path, query }, context) => {
+  const objective = objectiveOf(query);
+  const items = await newestModelJobItems(context.reader, path.modelName, query);
+  // Newest creationTime first: the first run of a configuration met is its newest.
+  const jobs = items.map(jobView).filter((job) => job.recommendationCount > 0);
+  const perJob = await mapInBatches(jobs, PARALLEL_QUERIES, async (job) => ({
+    job,
+    recommendations: await readRecommendations(context.reader, jobKeyOf(job)),
+  }));
+  const groups = new Map<string, PlanCandidate[]>();
+  for (const { job, recommendations } of perJob) {
+    for (const recommendation of recommendations) {
+      const { key } = configurationOf(recommendation);
+      const group = groups.get(key) ?? [];
+      group.push({ recommendation, modelName: job.modelName });
+      groups.set(key, group);
+    }
+  }
+  const span = (values: Array<number | null>) => {
+    const spread = spreadOf(values);
+    return spread && { min: spread.min, max: spread.max };
+  };
+  const candidates = [...groups.values()].map((runs): PlanCandidate => ({
+    ...runs[0]!,
+    runs: {
+      count: runs.length,
+      maxInvocations: span(runs.map((run) => run.recommendation.metrics.maxInvocations)),
+      modelLatency: span(runs.map((run) => run.recommendation.metrics.modelLatency)),
+    },
+  }));
+  const thresholds = [...new Set(jobs.flatMap(latencyThresholdsOf))];
+  const plan = planCapacity(candidates, objective, { latencyThresholds: thresholds });
+  return {
+    body: {
+      modelName: path.modelName,
+      jobsConsidered: items.length,
+      objective: objectiveView(objective),
+      ...plan,
+    },
+    itemsReturned: plan.entries.length,
+  };
+};
