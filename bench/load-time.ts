@@ -30,6 +30,7 @@ export const bundleEnv = (): NodeJS.ProcessEnv => ({
   TABLE_NAME: 'irwatch-bench',
   EVENT_BUS_NAME: 'irwatch-bench',
   TOPIC_ARN: 'arn:aws:sns:us-east-1:111122223333:irwatch-bench',
+  HOME_ACCOUNT_ID: '111122223333',
   CURSOR_KEY: 'irwatch-bench-cursor-key-0123456789abcdef',
   POWERTOOLS_SERVICE_NAME: 'irwatch',
   POWERTOOLS_METRICS_NAMESPACE: 'irwatch',
