@@ -16,6 +16,7 @@ export default defineConfig({
       'test/integration/template.test.ts',
       'test/integration/template-lint.test.ts',
       'test/integration/template-policies.test.ts',
+      'test/integration/template-accounts.test.ts',
       'test/integration/local-endpoints.test.ts',
       'test/integration/redrive-queues.test.ts',
       'test/integration/dashboard-proxy.test.ts',
