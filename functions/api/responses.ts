@@ -6,6 +6,7 @@ import {
   type EndpointPerformance,
   type Recommendation,
 } from '../../shared/model/types.js';
+import { progressSchema } from './progress-schema.js';
 import { BEST_METRICS, described, ENDPOINT_TYPES, SORT_FIELDS, type RouteId } from './schemas.js';
 
 /**
@@ -142,6 +143,7 @@ const jobSummaryShape = {
   failedBenchmarkCount: integer(),
   endpointPerformanceCount: integer(),
   best: bestSchema,
+  progress: progressSchema,
 };
 
 export const jobSummarySchema = z.object(jobSummaryShape);
@@ -332,6 +334,7 @@ export const NAMED_SCHEMAS = {
   BenchmarkStep: benchmarkStepSchema,
   EndpointPerformance: endpointPerformanceSchema,
   Best: bestSchema,
+  Progress: progressSchema,
   JobSummary: jobSummarySchema,
   Job: jobSchema,
   JobList: jobListSchema,

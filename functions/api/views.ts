@@ -5,6 +5,8 @@ import type {
   EndpointPerformance,
   Recommendation,
 } from '../../shared/model/types.js';
+import type { Progress } from '../../shared/model/progress.js';
+import type { progressSchema } from './progress-schema.js';
 import type { Item } from './reader.js';
 import type { jobSchema, jobSummarySchema } from './responses.js';
 
@@ -19,6 +21,25 @@ export type JobView = z.infer<typeof jobSchema>;
 
 export const isStoredJob = (item: Item | undefined): item is Item =>
   item !== undefined && item.entity === 'job' && typeof item.status === 'string';
+
+/** Field by field, like every view: nothing stored beside it leaks. */
+const progressView = (progress: Progress | undefined): z.infer<typeof progressSchema> =>
+  progress
+    ? {
+        total: progress.total,
+        completed: progress.completed,
+        failed: progress.failed,
+        running: progress.running,
+        pending: progress.pending,
+        startedAt: progress.startedAt,
+        eta: progress.eta,
+        etaUnavailableReason: progress.etaUnavailableReason,
+        meanBenchmarkSeconds: progress.meanBenchmarkSeconds,
+        concurrency: progress.concurrency,
+        best: progress.best,
+        listedAt: progress.listedAt,
+      }
+    : null;
 
 export function jobSummaryView(item: Item): JobSummary {
   const job = fromItem<StoredJob>(item);
@@ -41,6 +62,7 @@ export function jobSummaryView(item: Item): JobSummary {
     failedBenchmarkCount: job.failedBenchmarkCount,
     endpointPerformanceCount: job.endpointPerformanceCount,
     best: job.best,
+    progress: progressView(job.progress),
   };
 }
 

@@ -91,6 +91,12 @@ const ingestDeps = () =>
     markPublished: async () => undefined,
     markNotFound: async () => undefined,
     publishRecorded: async () => undefined,
+    now: () => new Date(0),
+    getJob: async () => undefined,
+    putSteps: async () => 0,
+    putProgress: async () => ({ changed: false }),
+    markProgressPublished: async () => undefined,
+    publishProgress: async () => undefined,
   });
 
 const notifyDeps = () =>

@@ -1,0 +1,131 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  CreateInferenceRecommendationsJobCommand,
+  SageMakerClient,
+} from '@aws-sdk/client-sagemaker';
+import { fromIni } from '@aws-sdk/credential-providers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HUB_ACCOUNT } from '../../local/accounts.js';
+import { LOCAL_PROFILE } from '../../local/iam/user-credentials.js';
+import { SIMULATE_SECONDS_TAG } from '../../local/recommender-job.js';
+import { startStack, type LocalStack } from '../../local/stack.js';
+import { eventually } from '../support/cli-process.js';
+
+/**
+ * Live progress on the local stack: a job created with the AWS SDK runs 4 benchmarks one after
+ * the other; while it runs, the API shows its completed count rising, an ETA, the best so far and
+ * the benchmarks finished so far, and once it ended the final progress.
+ */
+
+const NAME = 'live-progress-job';
+const REGION = 'us-east-1';
+let stack: LocalStack;
+
+interface ApiProgress {
+  total: number;
+  completed: number;
+  failed: number;
+  running: number;
+  pending: number;
+  startedAt: string | null;
+  eta: string | null;
+  etaUnavailableReason: string | null;
+  best: { lowestCostPerInference: { recommendationId: string; value: number } | null };
+}
+interface ApiJob {
+  status: string;
+  progress: ApiProgress | null;
+}
+
+const get = async <T>(path: string) => {
+  const response = await fetch(`${stack.url}${path}`);
+  return { status: response.status, body: (await response.json()) as T };
+};
+const job = async () => (await get<{ job: ApiJob }>(`/jobs/${NAME}`)).body.job;
+
+beforeAll(async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'irwatch-progress-'));
+  stack = await startStack({ dataDir, port: 0, pollIntervalSeconds: 1 });
+  const sagemaker = new SageMakerClient({
+    region: REGION,
+    endpoint: stack.endpoints.sagemaker,
+    credentials: fromIni({
+      profile: LOCAL_PROFILE,
+      filepath: join(dataDir, 'credentials'),
+      configFilepath: join(dataDir, 'config'),
+    }),
+  });
+  await sagemaker.send(
+    new CreateInferenceRecommendationsJobCommand({
+      JobName: NAME,
+      JobType: 'Default',
+      RoleArn: `arn:aws:iam::${HUB_ACCOUNT}:role/SageMakerInferenceRecommender`,
+      InputConfig: {
+        ModelPackageVersionArn: `arn:aws:sagemaker:${REGION}:${HUB_ACCOUNT}:model-package/churn/7`,
+      },
+      Tags: [{ Key: SIMULATE_SECONDS_TAG, Value: '40' }],
+    }),
+  );
+  sagemaker.destroy();
+}, 60_000);
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe('live progress of a running job', { timeout: 120_000 }, () => {
+  it('shows rising completed counts, an ETA and the benchmarks so far before the job ends', async () => {
+    const first = await eventually(
+      async () => {
+        const body = await job();
+        const p = body.progress;
+        return body.status === 'IN_PROGRESS' && p && p.completed >= 1 && p.eta ? body : undefined;
+      },
+      60_000,
+      'a first finished benchmark and an ETA while the job runs',
+    );
+    const p1 = first.progress!;
+    expect(p1.total).toBe(4);
+    expect(p1.completed + p1.failed + p1.running + p1.pending).toBe(4);
+    expect(p1.startedAt).not.toBeNull();
+    expect(Date.parse(p1.eta!)).toBeGreaterThan(Date.parse(p1.startedAt!));
+    expect(p1.best.lowestCostPerInference?.recommendationId).toMatch(/^benchmark-\d+$/);
+
+    const { body: steps } = await get<{ benchmarks: Array<{ status: string }> }>(
+      `/jobs/${NAME}/benchmarks?limit=100`,
+    );
+    expect(steps.benchmarks.filter((s) => s.status === 'COMPLETED').length).toBeGreaterThanOrEqual(
+      p1.completed,
+    );
+
+    const later = await eventually(
+      async () => {
+        const body = await job();
+        return body.status === 'IN_PROGRESS' && body.progress!.completed > p1.completed
+          ? body
+          : undefined;
+      },
+      60_000,
+      'the completed count rising while the job runs',
+    );
+    expect(later.progress!.eta).not.toBeNull();
+
+    const listed = await get<{ jobs: Array<ApiJob & { jobName: string }> }>(`/jobs?limit=50`);
+    const inList = listed.body.jobs.find((j) => j.jobName === NAME);
+    expect(inList?.progress?.total).toBe(4);
+
+    const done = await eventually(
+      async () => {
+        const body = await job();
+        return body.status === 'COMPLETED' ? body : undefined;
+      },
+      60_000,
+      'the job COMPLETED',
+    );
+    expect(done.progress).toMatchObject({ total: 4, completed: 4, running: 0, pending: 0 });
+    expect(done.progress!.eta).toBeNull();
+    expect(done.progress!.etaUnavailableReason).toMatch(/no benchmark is left/);
+  });
+});
