@@ -131,9 +131,14 @@ export function computeProgress(
   };
 }
 
-/** A short fingerprint of a step as stored: equal fingerprints, nothing to write. */
-export const stepFingerprint = (step: BenchmarkStep): string =>
-  createHash('sha256').update(JSON.stringify(step)).digest('base64url').slice(0, 12);
+/**
+ * A short fingerprint of a step's content (its job's key left out: the record holding the
+ * fingerprints names it): equal fingerprints, nothing to write.
+ */
+export function stepFingerprint(step: BenchmarkStep): string {
+  const { jobName: _n, accountId: _a, region: _r, ...content } = step;
+  return createHash('sha256').update(JSON.stringify(content)).digest('base64url').slice(0, 12);
+}
 
 /**
  * The steps whose fingerprint differs from the one stored (or that were never stored), and the
