@@ -154,6 +154,8 @@ async function listRecommendations(job: string | undefined, options: Options): P
       pareto: (rec.derived as { paretoOptimal?: boolean } | undefined)?.paretoOptimal,
     };
   });
+  const running = (body as { runningJob?: { note?: string } | null }).runningJob;
+  if (rows.length === 0 && running?.note) return `${caption}: ${running.note}`;
   if (rows.length === 0) return `${caption}: no recommendations match.`;
   return `${caption}\n\n${table(rows, [
     ['id', 'ID'],

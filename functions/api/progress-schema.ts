@@ -31,3 +31,15 @@ export const progressSchema = described(
   ),
   'How far the job’s benchmarks are: refreshed while it runs, final once it ended; null until its steps were first read. In `best`, `recommendationId` names a benchmark step (`benchmark-<stepIndex>`).',
 );
+
+/** What a recommendations request for a job that still runs answers besides the empty list. */
+export const runningJobSchema = described(
+  z.nullable(
+    z.object({
+      status: z.enum(['PENDING', 'IN_PROGRESS', 'STOPPING']),
+      note: z.string(),
+      progress: progressSchema,
+    }),
+  ),
+  'Set while the job runs: SageMaker gives recommendations only once it completes, so this says so and shows its progress and best benchmarks so far (GET /jobs/{jobName}/benchmarks lists them). Null once the job ended.',
+);

@@ -6,7 +6,7 @@ import {
   type EndpointPerformance,
   type Recommendation,
 } from '../../shared/model/types.js';
-import { progressSchema } from './progress-schema.js';
+import { progressSchema, runningJobSchema } from './progress-schema.js';
 import { BEST_METRICS, described, ENDPOINT_TYPES, SORT_FIELDS, type RouteId } from './schemas.js';
 
 /**
@@ -194,6 +194,7 @@ export const recommendationListSchema = z.object({
   matchedCount: described(integer(), 'Recommendations of the job that pass the filters.'),
   recommendations: z.array(recommendationSchema),
   nextCursor,
+  runningJob: runningJobSchema,
 });
 
 export const productionVariantSchema = described(

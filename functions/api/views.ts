@@ -6,7 +6,7 @@ import type {
   Recommendation,
 } from '../../shared/model/types.js';
 import type { Progress } from '../../shared/model/progress.js';
-import type { progressSchema } from './progress-schema.js';
+import type { progressSchema, runningJobSchema } from './progress-schema.js';
 import type { Item } from './reader.js';
 import type { jobSchema, jobSummarySchema } from './responses.js';
 
@@ -40,6 +40,23 @@ const progressView = (progress: Progress | undefined): z.infer<typeof progressSc
         listedAt: progress.listedAt,
       }
     : null;
+
+const RUNNING = new Set(['PENDING', 'IN_PROGRESS', 'STOPPING']);
+
+/** For a job that still runs: why it has no recommendations yet, and how far it is. */
+export function runningJobView(item: Item): z.infer<typeof runningJobSchema> {
+  const job = fromItem<StoredJob>(item);
+  if (!RUNNING.has(job.status)) return null;
+  const p = job.progress;
+  const sofar = p
+    ? ` So far ${p.completed} of ${p.total} benchmarks finished${p.failed ? ` and ${p.failed} failed` : ''}${p.eta ? `; expected done by ${p.eta}` : ''}.`
+    : '';
+  return {
+    status: job.status as 'PENDING' | 'IN_PROGRESS' | 'STOPPING',
+    note: `The job is ${job.status}: SageMaker gives its recommendations once it completes.${sofar}`,
+    progress: progressView(p),
+  };
+}
 
 export function jobSummaryView(item: Item): JobSummary {
   const job = fromItem<StoredJob>(item);

@@ -100,6 +100,16 @@ describe('live progress of a running job', { timeout: 120_000 }, () => {
       p1.completed,
     );
 
+    // A recommendations request says the job still runs and how far it is, instead of looking empty.
+    const { body: recs } = await get<{
+      recommendations: unknown[];
+      runningJob: { status: string; note: string; progress: ApiProgress } | null;
+    }>(`/jobs/${NAME}/recommendations`);
+    expect(recs.recommendations).toEqual([]);
+    expect(recs.runningJob?.status).toBe('IN_PROGRESS');
+    expect(recs.runningJob?.note).toMatch(/IN_PROGRESS.*once it completes.*benchmarks finished/);
+    expect(recs.runningJob?.progress.completed).toBeGreaterThanOrEqual(1);
+
     const later = await eventually(
       async () => {
         const body = await job();
@@ -127,5 +137,10 @@ describe('live progress of a running job', { timeout: 120_000 }, () => {
     expect(done.progress).toMatchObject({ total: 4, completed: 4, running: 0, pending: 0 });
     expect(done.progress!.eta).toBeNull();
     expect(done.progress!.etaUnavailableReason).toMatch(/no benchmark is left/);
+    const { body: finalRecs } = await get<{ runningJob: unknown; recommendations: unknown[] }>(
+      `/jobs/${NAME}/recommendations`,
+    );
+    expect(finalRecs.runningJob).toBeNull();
+    expect(finalRecs.recommendations.length).toBeGreaterThan(0);
   });
 });
