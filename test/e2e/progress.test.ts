@@ -4,14 +4,15 @@ import { join } from 'node:path';
 import {
   CreateInferenceRecommendationsJobCommand,
   SageMakerClient,
+  StopInferenceRecommendationsJobCommand,
 } from '@aws-sdk/client-sagemaker';
 import { fromIni } from '@aws-sdk/credential-providers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HUB_ACCOUNT } from '../../local/accounts.js';
 import { LOCAL_PROFILE } from '../../local/iam/user-credentials.js';
-import { SIMULATE_SECONDS_TAG } from '../../local/recommender-job.js';
+import { SIMULATE_SECONDS_TAG, SIMULATE_TAG } from '../../local/recommender-job.js';
 import { startStack, type LocalStack } from '../../local/stack.js';
-import { eventually } from '../support/cli-process.js';
+import { eventually, runCli } from '../support/cli-process.js';
 
 /**
  * Live progress on the local stack: a job created with the AWS SDK runs 4 benchmarks one after
@@ -22,6 +23,10 @@ import { eventually } from '../support/cli-process.js';
 const NAME = 'live-progress-job';
 const REGION = 'us-east-1';
 let stack: LocalStack;
+let dataDir: string;
+let sagemaker: SageMakerClient;
+const ROLE = `arn:aws:iam::${HUB_ACCOUNT}:role/SageMakerInferenceRecommender`;
+const MODEL = `arn:aws:sagemaker:${REGION}:${HUB_ACCOUNT}:model-package/churn/7`;
 
 interface ApiProgress {
   total: number;
@@ -46,9 +51,9 @@ const get = async <T>(path: string) => {
 const job = async () => (await get<{ job: ApiJob }>(`/jobs/${NAME}`)).body.job;
 
 beforeAll(async () => {
-  const dataDir = await mkdtemp(join(tmpdir(), 'irwatch-progress-'));
+  dataDir = await mkdtemp(join(tmpdir(), 'irwatch-progress-'));
   stack = await startStack({ dataDir, port: 0, pollIntervalSeconds: 1 });
-  const sagemaker = new SageMakerClient({
+  sagemaker = new SageMakerClient({
     region: REGION,
     endpoint: stack.endpoints.sagemaker,
     credentials: fromIni({
@@ -57,26 +62,34 @@ beforeAll(async () => {
       configFilepath: join(dataDir, 'config'),
     }),
   });
-  await sagemaker.send(
-    new CreateInferenceRecommendationsJobCommand({
-      JobName: NAME,
-      JobType: 'Default',
-      RoleArn: `arn:aws:iam::${HUB_ACCOUNT}:role/SageMakerInferenceRecommender`,
-      InputConfig: {
-        ModelPackageVersionArn: `arn:aws:sagemaker:${REGION}:${HUB_ACCOUNT}:model-package/churn/7`,
-      },
-      Tags: [{ Key: SIMULATE_SECONDS_TAG, Value: '40' }],
-    }),
-  );
-  sagemaker.destroy();
+  await createJob(NAME, '40');
 }, 60_000);
 
 afterAll(async () => {
+  sagemaker?.destroy();
   await stack?.stop();
 });
 
+async function createJob(name: string, seconds: string, simulate?: string) {
+  await sagemaker.send(
+    new CreateInferenceRecommendationsJobCommand({
+      JobName: name,
+      JobType: 'Default',
+      RoleArn: ROLE,
+      InputConfig: { ModelPackageVersionArn: MODEL },
+      Tags: [
+        { Key: SIMULATE_SECONDS_TAG, Value: seconds },
+        ...(simulate ? [{ Key: SIMULATE_TAG, Value: simulate }] : []),
+      ],
+    }),
+  );
+}
+
+const watch = (name: string) => runCli(['watch', name, '--interval', '1', '--data-dir', dataDir]);
+
 describe('live progress of a running job', { timeout: 120_000 }, () => {
   it('shows rising completed counts, an ETA and the benchmarks so far before the job ends', async () => {
+    const watching = watch(NAME);
     const first = await eventually(
       async () => {
         const body = await job();
@@ -142,5 +155,35 @@ describe('live progress of a running job', { timeout: 120_000 }, () => {
     );
     expect(finalRecs.runningJob).toBeNull();
     expect(finalRecs.recommendations.length).toBeGreaterThan(0);
+
+    // irwatch watch, not on a terminal: one plain line per change, rising, with an ETA, then the
+    // summary and exit 0.
+    expect(await watching.exited).toBe(0);
+    const lines = watching.output().split('\n');
+    const counts = lines
+      .map((line) => /(\d+)\/4 benchmarks \((\d+) completed/.exec(line))
+      .filter((m) => m !== null)
+      .map((m) => Number(m[2]));
+    expect(counts.length).toBeGreaterThan(1);
+    expect(counts).toEqual([...counts].sort((a, b) => a - b));
+    expect(counts.at(-1)).toBeGreaterThan(counts[0]!);
+    expect(lines.some((line) => /ETA \S+Z \(in /.test(line))).toBe(true);
+    expect(watching.output()).not.toContain('\x1b[2K');
+    expect(watching.output()).toMatch(
+      /live-progress-job \(\d+, us-east-1\) COMPLETED\n {2}4 recommendation/,
+    );
+  });
+
+  it('irwatch watch exits 1 for a FAILED job and 2 for a STOPPED one', async () => {
+    await createJob('watch-failed', '12', 'fail');
+    await createJob('watch-stopped', '60');
+    const failed = watch('watch-failed');
+    const stopped = watch('watch-stopped');
+    await stopped.waitFor(/watch-stopped IN_PROGRESS/, 30_000);
+    await sagemaker.send(new StopInferenceRecommendationsJobCommand({ JobName: 'watch-stopped' }));
+    expect(await failed.exited).toBe(1);
+    expect(failed.output()).toMatch(/watch-failed \(\d+, us-east-1\) FAILED\n {2}reason: /);
+    expect(await stopped.exited).toBe(2);
+    expect(stopped.output()).toMatch(/watch-stopped \(\d+, us-east-1\) STOPPED/);
   });
 });
