@@ -17,11 +17,7 @@ import {
   summaryItems,
 } from '../../shared/db/items.js';
 import { getJob, markNotFound, markPublished, putJobRecord } from '../../shared/db/job-store.js';
-import {
-  markProgressPublished,
-  putProgress,
-  putStepsIfNewer,
-} from '../../shared/db/progress-store.js';
+import { putProgress, putStepsIfNewer } from '../../shared/db/progress-store.js';
 import { PROGRESS, RECORDED } from '../../shared/events.js';
 import type { IngestDeps } from './ingest.js';
 
@@ -68,7 +64,7 @@ export const ingestDeps: IngestDeps = {
   putProgress: (job, progress, fingerprints, announce) =>
     putProgress(doc, config.TABLE_NAME, job, progress, fingerprints, announce),
   markProgressPublished: (job, version) =>
-    markProgressPublished(doc, config.TABLE_NAME, job, version),
+    markPublished(doc, config.TABLE_NAME, job, version, 'publishedProgressVersion'),
   async publishProgress(detail) {
     await putBusEvents(eventBridge, config.EVENT_BUS_NAME, [
       { detailType: PROGRESS, detail, resources: detail.jobArn ? [detail.jobArn] : [] },

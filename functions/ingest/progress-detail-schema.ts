@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import * as z from 'zod';
+import { describedJsonSchema } from '../../shared/event-json-schema.js';
 import { PROGRESS, progressDetailSchema, type ProgressDetail } from '../../shared/events.js';
 
 /** Where the schema is committed, relative to the repository root. */
@@ -33,25 +33,14 @@ const descriptions: Record<keyof ProgressDetail, string> = {
  * The JSON Schema of the `Inference Recommendations Job Progress` detail, generated from the zod
  * schema the code builds it with, so the document cannot drift from it (a test compares).
  */
-export function progressDetailJsonSchema(): Record<string, unknown> {
-  const { $schema, ...generated } = z.toJSONSchema(progressDetailSchema);
-  const properties = generated.properties ?? {};
-  for (const [name, description] of Object.entries(descriptions)) {
-    const property = properties[name];
-    if (typeof property !== 'object') throw new Error(`progressDetailSchema has no ${name}`);
-    properties[name] = { description, ...property };
-  }
-  return {
-    $schema,
+export const progressDetailJsonSchema = (): Record<string, unknown> =>
+  describedJsonSchema(progressDetailSchema, descriptions, {
     title: PROGRESS,
     description:
       'The detail of the irwatch event "Inference Recommendations Job Progress" (source irwatch), ' +
       "put when a running job's benchmark counts change. Generated from progressDetailSchema in " +
       'shared/events.ts by `npx tsx functions/ingest/progress-detail-schema.ts`.',
-    ...generated,
-    properties,
-  };
-}
+  });
 
 export const renderProgressDetailJsonSchema = (): string =>
   `${JSON.stringify(progressDetailJsonSchema(), null, 2)}\n`;

@@ -100,30 +100,3 @@ export async function putProgress(
     return { changed: false };
   }
 }
-
-/** Records that the bus accepted the Progress event of `version`, so a retry does not resend it. */
-export async function markProgressPublished(
-  doc: DynamoDBDocumentClient,
-  tableName: string,
-  job: JobKey,
-  version: number,
-): Promise<void> {
-  try {
-    await doc.send(
-      new UpdateCommand({
-        TableName: tableName,
-        Key: keys.job(job),
-        UpdateExpression: 'SET #published = :version',
-        ConditionExpression:
-          'attribute_exists(#pk) AND (attribute_not_exists(#published) OR #published < :version)',
-        ExpressionAttributeNames: {
-          '#pk': layout.primary.pk,
-          '#published': 'publishedProgressVersion',
-        },
-        ExpressionAttributeValues: { ':version': version },
-      }),
-    );
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-  }
-}
