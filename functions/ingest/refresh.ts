@@ -88,7 +88,10 @@ export async function refreshProgress(key: JobKey, deps: RefreshDeps): Promise<R
   const steps = (await deps.listSteps(key)).map((step, index) => normalizeStep(key, step, index));
   const { changed, fingerprints } = changedSteps(steps, stored.stepFingerprints);
   const progress = computeProgress(steps, listedAt, stored.inputConfig);
-  if (changed.length === 0 && sameCounts(stored.progress, progress)) {
+  // A state change stores the job without its steps (benchmarkCount 0): that is a change too.
+  const countsStored =
+    stored.benchmarkCount === progress.total && stored.failedBenchmarkCount === progress.failed;
+  if (changed.length === 0 && sameCounts(stored.progress, progress) && countsStored) {
     return { outcome: 'unchanged', published: await publishPending(stored, deps) };
   }
   const stepsWritten = await deps.putSteps(changed, progress.listedAt);

@@ -141,6 +141,8 @@ function world(listing: () => InferenceRecommendationsJobStep[]) {
       state.job = {
         ...job,
         progress,
+        benchmarkCount: progress.total,
+        failedBenchmarkCount: progress.failed,
         stepFingerprints: [...fingerprints],
         progressVersion: version,
         ...(announce ? {} : { publishedProgressVersion: version }),
@@ -182,6 +184,20 @@ describe('refreshProgress', () => {
     expect(state.events.at(-1)).toMatchObject({ completed: 1, running: 1, pending: 1, version: 2 });
     expect(state.events.at(-1)!.eta).not.toBeNull();
     expect(state.steps.get(0)?.status).toBe('COMPLETED');
+  });
+
+  it('puts back the counts a later state change stored without steps', async () => {
+    const { deps, state } = world(() => [step('COMPLETED', 0, 100), step('IN_PROGRESS', 100)]);
+    await refreshProgress(KEY, deps);
+    expect(state.job.benchmarkCount).toBe(2);
+    // IN_PROGRESS -> STOPPING: ingest stores the job as Describe shows it, without its steps.
+    state.job = { ...state.job, status: 'STOPPING', benchmarkCount: 0 };
+    expect(await refreshProgress(KEY, deps)).toMatchObject({
+      outcome: 'refreshed',
+      stepsWritten: 0,
+    });
+    expect(state.job.benchmarkCount).toBe(2);
+    expect(state.events).toHaveLength(1);
   });
 
   it('resends the Progress event a failed try stored but never put', async () => {
