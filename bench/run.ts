@@ -15,6 +15,7 @@ const SECTIONS = [
   { id: 'ingest', file: 'bench/ingest.ts', args: ['counts'], outputs: ['ingest-counts'] },
   { id: 'ingest', file: 'bench/ingest.ts', args: ['timing'], outputs: ['ingest-timing'] },
   { id: 'detect', file: 'bench/detect.ts', args: [], outputs: ['detect'] },
+  { id: 'progress', file: 'bench/progress.ts', args: [], outputs: ['progress'] },
   { id: 'api', file: 'bench/api.ts', args: [], outputs: ['api'] },
   { id: 'local-stack', file: 'bench/local-stack.ts', args: [], outputs: ['local-stack'] },
   { id: 'durability', file: 'bench/durability.ts', args: [], outputs: ['durability'] },

@@ -20,6 +20,7 @@ Usage:
   irwatch plan <job|job ARN|--model NAME> --peak 250/min [--baseline 80/min] [--peak-hours 10]
                [--max-latency MS] [--api-url URL]
   irwatch dashboard --api-url URL [--port 3001]
+  irwatch watch <job|job ARN> [--account ID --region R] [--interval 5] [--api-url URL]
   irwatch backfill [--data-dir .irwatch]
   irwatch replay <event.json> [--data-dir .irwatch]
   irwatch redrive [--data-dir .irwatch] | --stage <stage> [--region R]
@@ -156,6 +157,8 @@ async function listRecommendations(job: string | undefined, options: Options): P
       pareto: (rec.derived as { paretoOptimal?: boolean } | undefined)?.paretoOptimal,
     };
   });
+  const running = (body as { runningJob?: { note?: string } | null }).runningJob;
+  if (rows.length === 0 && running?.note) return `${caption}: ${running.note}`;
   if (rows.length === 0) return `${caption}: no recommendations match.`;
   return `${caption}\n\n${table(rows, [
     ['id', 'ID'],
@@ -168,6 +171,28 @@ async function listRecommendations(job: string | undefined, options: Options): P
     ['memoryUtilization', 'MEM %'],
     ['pareto', 'PARETO'],
   ])}`;
+}
+
+async function runWatch(job: string | undefined, options: Options): Promise<number> {
+  if (!job) throw new UsageError('watch needs a job name or ARN: irwatch watch <job>');
+  const { watchJob } = await import('./watch.js');
+  const query = new URLSearchParams();
+  setLocation(query, options);
+  const path = `jobs/${encodeURIComponent(job)}${query.size ? `?${query}` : ''}`;
+  const intervalMs = Number(str(options, 'interval') ?? '5') * 1000;
+  return watchJob({
+    async fetchJob() {
+      try {
+        return ((await api(options, path)) as { job: never }).job;
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 404) return undefined;
+        throw error;
+      }
+    },
+    wait: () => new Promise((resolve) => setTimeout(resolve, intervalMs)),
+    now: () => new Date(),
+    out: process.stdout,
+  });
 }
 
 type OptionSpec = { type: 'string' | 'boolean'; short?: string };
@@ -254,6 +279,16 @@ register-scalable-target and put-scaling-policy inputs (GET /jobs/<job>/plan).`,
       ...LOCATION,
       ...API,
     },
+  },
+  watch: {
+    usage: `irwatch watch <job|job ARN> [--account ID --region R] [--interval 5] [--api-url URL]
+              [--data-dir .irwatch]
+
+Follows a job until it ends: a progress bar with its benchmarks' counts and ETA on a terminal, one
+line per change otherwise; then prints its summary and exits 0 if it COMPLETED, 1 if it FAILED
+(or was deleted, or irwatch could not read it), 2 if it was STOPPED. Reads the job every --interval
+seconds.`,
+    options: { ...LOCATION, interval: { type: 'string' }, ...API },
   },
   dashboard: {
     usage: `irwatch dashboard --api-url URL [--port 3001]
@@ -361,6 +396,8 @@ export async function main(argv: string[]): Promise<number> {
       console.log(await runPlan(positionals[0], options, { get, table }));
       return 0;
     }
+    case 'watch':
+      return runWatch(positionals[0], options);
     case 'dashboard': {
       const { runDashboard } = await import('./dashboard-proxy.js');
       return runDashboard(options);
@@ -418,6 +455,7 @@ export async function run(argv: string[]): Promise<void> {
           'CorruptDataError',
           'CorruptJournalError',
           'DashboardProxyError',
+          'JobNeverRecordedError',
           'ERR_PARSE_ARGS_UNKNOWN_OPTION',
           'ERR_PARSE_ARGS_INVALID_OPTION_VALUE',
           'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL',

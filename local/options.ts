@@ -40,6 +40,7 @@ function httpUrl(name: string, raw: string): void {
 const CHECKS: Record<string, (name: string, raw: string) => void> = {
   port,
   'poll-interval': (name, raw) => positive(name, raw, 86_400),
+  interval: (name, raw) => positive(name, raw, 86_400),
   'reconcile-interval': (name, raw) => positive(name, raw, 31 * 86_400),
   'scenario-speed': (name, raw) => positive(name, raw, 10_000),
   'retry-delay': (name, raw) => positive(name, raw, 600),

@@ -423,6 +423,8 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
     TABLE_NAME: tableName,
     EVENT_BUS_NAME: `irwatch-${STAGE}`,
     TOPIC_ARN: topicArn,
+    // Running jobs' steps are read again at every poll here (deployed: every 5 minutes).
+    PROGRESS_REFRESH_SECONDS: String(options.pollIntervalSeconds ?? 5),
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
     POWERTOOLS_METRICS_DISABLED: 'true',
     CURSOR_KEY: await localCursorKey(dataDir),

@@ -4,12 +4,18 @@
  * schemas.
  */
 
-/** The two events irwatch puts on its bus (source `irwatch`, bus `irwatch-<stage>`). */
+/** The events irwatch puts on its bus (source `irwatch`, bus `irwatch-<stage>`). */
 export const EVENT_SOURCE = 'irwatch';
 export const STATE_CHANGE = 'Inference Recommendations Job State Change';
 export const RECORDED = 'Inference Recommendations Job Recorded';
+/** A running job's benchmark counts changed (see shared/model/progress.ts). */
+export const PROGRESS = 'Inference Recommendations Job Progress';
 
-export const DETECTED_BY = ['poll', 'cloudtrail', 'backfill', 'replay'] as const;
+/**
+ * `refresh`: no new status, but a running job is due for its benchmark steps to be read again
+ * (status and previousStatus are then both the stored status).
+ */
+export const DETECTED_BY = ['poll', 'cloudtrail', 'backfill', 'replay', 'refresh'] as const;
 
 /** SageMaker's pattern for RecommendationJobName. */
 export const JOB_NAME_PATTERN = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,63}$/;

@@ -10,6 +10,7 @@ export {
   isJobName,
   JOB_NAME_PATTERN,
   JOB_NAME_RULE,
+  PROGRESS,
   RECORDED,
   STATE_CHANGE,
 } from './event-names.js';
@@ -85,3 +86,24 @@ export const recordedDetailSchema = z.object({
   version: z.int().check(z.positive()),
 });
 export type RecordedDetail = z.infer<typeof recordedDetailSchema>;
+
+/** `Inference Recommendations Job Progress`: put when a running job's benchmark counts change. */
+export const progressDetailSchema = z.object({
+  jobName: jobNameSchema,
+  accountId: accountIdSchema,
+  region: regionSchema,
+  jobArn: z.nullable(z.string()),
+  status: statusSchema,
+  total: z.int().check(z.nonnegative()),
+  completed: z.int().check(z.nonnegative()),
+  failed: z.int().check(z.nonnegative()),
+  running: z.int().check(z.nonnegative()),
+  pending: z.int().check(z.nonnegative()),
+  startedAt: z.nullable(isoTime),
+  eta: z.nullable(isoTime),
+  etaUnavailableReason: z.nullable(z.string()),
+  best: bestSchema,
+  /** Counts every stored progress change of the job; orders the events of one job. */
+  version: z.int().check(z.positive()),
+});
+export type ProgressDetail = z.infer<typeof progressDetailSchema>;

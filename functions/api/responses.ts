@@ -7,6 +7,7 @@ import {
   type Recommendation,
 } from '../../shared/model/types.js';
 import type { PlanEntry } from './capacity-plan.js';
+import { progressSchema, runningJobSchema } from './progress-schema.js';
 import { BEST_METRICS, described, ENDPOINT_TYPES, SORT_FIELDS, type RouteId } from './schemas.js';
 
 /**
@@ -143,6 +144,7 @@ const jobSummaryShape = {
   failedBenchmarkCount: integer(),
   endpointPerformanceCount: integer(),
   best: bestSchema,
+  progress: progressSchema,
 };
 
 export const jobSummarySchema = z.object(jobSummaryShape);
@@ -193,6 +195,7 @@ export const recommendationListSchema = z.object({
   matchedCount: described(integer(), 'Recommendations of the job that pass the filters.'),
   recommendations: z.array(recommendationSchema),
   nextCursor,
+  runningJob: runningJobSchema,
 });
 
 export const productionVariantSchema = described(
@@ -458,6 +461,7 @@ export const NAMED_SCHEMAS = {
   BenchmarkStep: benchmarkStepSchema,
   EndpointPerformance: endpointPerformanceSchema,
   Best: bestSchema,
+  Progress: progressSchema,
   JobSummary: jobSummarySchema,
   Job: jobSchema,
   JobList: jobListSchema,

@@ -5,6 +5,8 @@ import type {
   EndpointPerformance,
   Recommendation,
 } from '../../shared/model/types.js';
+import type { Progress } from '../../shared/model/progress.js';
+import type { progressSchema, runningJobSchema } from './progress-schema.js';
 import type { Item } from './reader.js';
 import type { jobSchema, jobSummarySchema } from './responses.js';
 
@@ -19,6 +21,42 @@ export type JobView = z.infer<typeof jobSchema>;
 
 export const isStoredJob = (item: Item | undefined): item is Item =>
   item !== undefined && item.entity === 'job' && typeof item.status === 'string';
+
+/** Field by field, like every view: nothing stored beside it leaks. */
+const progressView = (progress: Progress | undefined): z.infer<typeof progressSchema> =>
+  progress
+    ? {
+        total: progress.total,
+        completed: progress.completed,
+        failed: progress.failed,
+        running: progress.running,
+        pending: progress.pending,
+        startedAt: progress.startedAt,
+        eta: progress.eta,
+        etaUnavailableReason: progress.etaUnavailableReason,
+        meanBenchmarkSeconds: progress.meanBenchmarkSeconds,
+        concurrency: progress.concurrency,
+        best: progress.best,
+        listedAt: progress.listedAt,
+      }
+    : null;
+
+const RUNNING = new Set(['PENDING', 'IN_PROGRESS', 'STOPPING']);
+
+/** For a job that still runs: why it has no recommendations yet, and how far it is. */
+export function runningJobView(item: Item): z.infer<typeof runningJobSchema> {
+  const job = fromItem<StoredJob>(item);
+  if (!RUNNING.has(job.status)) return null;
+  const p = job.progress;
+  const sofar = p
+    ? ` So far ${p.completed} of ${p.total} benchmarks finished${p.failed ? ` and ${p.failed} failed` : ''}${p.eta ? `; expected done by ${p.eta}` : ''}.`
+    : '';
+  return {
+    status: job.status as 'PENDING' | 'IN_PROGRESS' | 'STOPPING',
+    note: `The job is ${job.status}: SageMaker gives its recommendations once it completes.${sofar}`,
+    progress: progressView(p),
+  };
+}
 
 export function jobSummaryView(item: Item): JobSummary {
   const job = fromItem<StoredJob>(item);
@@ -41,6 +79,7 @@ export function jobSummaryView(item: Item): JobSummary {
     failedBenchmarkCount: job.failedBenchmarkCount,
     endpointPerformanceCount: job.endpointPerformanceCount,
     best: job.best,
+    progress: progressView(job.progress),
   };
 }
 

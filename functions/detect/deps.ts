@@ -16,13 +16,17 @@ import { PutEventsError, putBusEvents } from '../../shared/bus.js';
 import { readEnv, readNumberEnv } from '../../shared/config.js';
 import type { RetryOptions } from '../../shared/db/batch-write.js';
 import { STATE_CHANGE } from '../../shared/event-names.js';
+import type { StateChangeDetail } from '../../shared/events.js';
 import {
   TargetReadError,
   type DetectConfig,
   type DetectDeps,
   type DetectSystem,
   type JobSummary,
+  type PublishOutcome,
 } from './detect.js';
+import { readRefreshMark, readRunningJobs, writeRefreshMark } from './refresh-store.js';
+import type { RefreshSystem } from './refresh-schedule.js';
 import {
   readJobRecords,
   readSeenStatuses,
@@ -36,6 +40,8 @@ const config: DetectConfig = {
   overlapMs: readNumberEnv('DETECT_OVERLAP_SECONDS', 300) * 1000,
   lookbackMs: readNumberEnv('DETECT_LOOKBACK_HOURS', 24) * 3_600_000,
 };
+/** Deployed every 5 minutes; the local stack reads running jobs every few seconds. */
+const refreshIntervalMs = readNumberEnv('PROGRESS_REFRESH_SECONDS', 300) * 1000;
 const doc = createDocumentClient();
 const eventBridge = createEventBridgeClient();
 
@@ -72,6 +78,7 @@ export interface DetectDepsOptions {
   /** Backoff of the PutEvents, BatchGetItem and BatchWriteItem resends (tests pass a no-op sleep). */
   retry?: RetryOptions;
   config?: Partial<DetectConfig>;
+  refreshIntervalMs?: number;
 }
 
 export function createDetectDeps(options: DetectDepsOptions = {}): DetectSystem {
@@ -80,6 +87,7 @@ export function createDetectDeps(options: DetectDepsOptions = {}): DetectSystem 
   const depsOf = new Map<string, DetectDeps>();
   return {
     targets: watch.targets,
+    refresh: refreshSystem(options),
     readWatermarks: (targets) => readWatermarks(doc, env.TABLE_NAME, targets, options.retry ?? {}),
     forTarget(where) {
       const id = `${where.accountId}/${where.region}`;
@@ -90,6 +98,41 @@ export function createDetectDeps(options: DetectDepsOptions = {}): DetectSystem 
       }
       return deps;
     },
+  };
+}
+
+/** Puts state-change events 10 a call, resending refused entries; reports those never accepted. */
+async function publishStateChanges(
+  details: readonly StateChangeDetail[],
+  retry: RetryOptions,
+): Promise<PublishOutcome> {
+  try {
+    const result = await putBusEvents(
+      eventBridge,
+      env.EVENT_BUS_NAME,
+      details.map((detail) => ({
+        detailType: STATE_CHANGE,
+        detail,
+        resources: detail.jobArn ? [detail.jobArn] : [],
+      })),
+      retry,
+    );
+    return { ...result, unaccepted: [] };
+  } catch (error) {
+    if (!(error instanceof PutEventsError)) throw error;
+    return { ...error.result, unaccepted: error.unaccepted };
+  }
+}
+
+function refreshSystem(options: DetectDepsOptions): RefreshSystem {
+  const now = options.now ?? (() => new Date());
+  return {
+    intervalMs: options.refreshIntervalMs ?? refreshIntervalMs,
+    now,
+    readRunningJobs: () => readRunningJobs(doc, env.TABLE_NAME),
+    readRefreshMark: () => readRefreshMark(doc, env.TABLE_NAME),
+    writeRefreshMark: (at) => writeRefreshMark(doc, env.TABLE_NAME, at),
+    publishRefreshes: (details) => publishStateChanges(details, options.retry ?? {}),
   };
 }
 
@@ -146,24 +189,7 @@ function targetDeps(
     async writeSeenStatuses(statuses) {
       return { calls: await writeSeenStatuses(doc, tableName, where, statuses, now(), retry) };
     },
-    async publishStateChanges(details) {
-      try {
-        const result = await putBusEvents(
-          eventBridge,
-          env.EVENT_BUS_NAME,
-          details.map((detail) => ({
-            detailType: STATE_CHANGE,
-            detail,
-            resources: detail.jobArn ? [detail.jobArn] : [],
-          })),
-          retry,
-        );
-        return { ...result, unaccepted: [] };
-      } catch (error) {
-        if (!(error instanceof PutEventsError)) throw error;
-        return { ...error.result, unaccepted: error.unaccepted };
-      }
-    },
+    publishStateChanges: (details) => publishStateChanges(details, retry),
   };
 }
 

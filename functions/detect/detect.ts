@@ -2,6 +2,7 @@ import { describeTarget, type AccountRegion } from '../../shared/accounts.js';
 import { STATUS_RANK } from '../../shared/db/items.js';
 import type { StateChangeDetail } from '../../shared/events.js';
 import { JOB_STATUSES, type JobStatus } from '../../shared/job-status.js';
+import type { RefreshSystem } from './refresh-schedule.js';
 
 /** A job as ListInferenceRecommendationsJobs or DescribeInferenceRecommendationsJob shows it. */
 export interface JobSummary {
@@ -452,6 +453,8 @@ export interface DetectSystem {
   /** The home account and region first. */
   targets: readonly AccountRegion[];
   forTarget(where: AccountRegion): DetectDeps;
+  /** Asks for running jobs' steps to be read again after each poll (refresh-schedule.ts). */
+  refresh?: RefreshSystem;
   /** The stored watermark of each target (by describeTarget), read at once; `calls` made. */
   readWatermarks?(
     targets: readonly AccountRegion[],

@@ -15,8 +15,12 @@ import {
   type TargetRun,
 } from './detect.js';
 import { parseDetectInput } from './input.js';
+import { emitRefreshes, type RefreshReport } from './refresh-schedule.js';
 
-export type DetectResult = DetectRun | CloudTrailOutcome | { outcome: 'ignored'; reason: string };
+export type DetectResult =
+  | (DetectRun & { refreshes?: RefreshReport })
+  | CloudTrailOutcome
+  | { outcome: 'ignored'; reason: string };
 
 function failuresByAccount(run: DetectRun) {
   const byAccount = new Map<string, Array<TargetRun & { outcome: 'failed' }>>();
@@ -78,6 +82,12 @@ export const createHandler = (system: DetectSystem = detectSystem) =>
             metrics.addMetric('JobsListed', MetricUnit.Count, run.jobsListed);
             metrics.addMetric('UnreadableTargets', MetricUnit.Count, run.failedTargets);
             logger.info('Detected state changes', { run });
+            if (input.kind === 'poll' && system.refresh) {
+              const refreshes = await emitRefreshes(system.refresh);
+              metrics.addMetric('ProgressRefreshes', MetricUnit.Count, refreshes.refreshed);
+              logger.info('Asked for running jobs to be refreshed', { refreshes });
+              return { ...run, refreshes };
+            }
             return run;
           }
         }

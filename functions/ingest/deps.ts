@@ -11,13 +11,14 @@ import { putBusEvents } from '../../shared/bus.js';
 import { readEnv } from '../../shared/config.js';
 import { batchPutAll } from '../../shared/db/batch-write.js';
 import {
+  listedStepItem,
   performanceItem,
   recommendationItem,
-  stepItem,
   summaryItems,
 } from '../../shared/db/items.js';
-import { markNotFound, markPublished, putJobRecord } from '../../shared/db/job-store.js';
-import { RECORDED } from '../../shared/events.js';
+import { getJob, markNotFound, markPublished, putJobRecord } from '../../shared/db/job-store.js';
+import { putProgress, putStepsIfNewer } from '../../shared/db/progress-store.js';
+import { PROGRESS, RECORDED } from '../../shared/events.js';
 import type { IngestDeps } from './ingest.js';
 
 const config = readEnv(['TABLE_NAME', 'EVENT_BUS_NAME']);
@@ -48,7 +49,7 @@ export const ingestDeps: IngestDeps = {
   async putChildren(snapshot) {
     await batchPutAll(doc, config.TABLE_NAME, [
       ...snapshot.recommendations.map((rec) => recommendationItem(rec, snapshot.job)),
-      ...snapshot.steps.map(stepItem),
+      ...snapshot.steps.map((step) => listedStepItem(step, snapshot.job.progress?.listedAt)),
       ...snapshot.performances.map(performanceItem),
       // Last: a summary the api finds lists only recommendations already written.
       ...summaryItems(snapshot),
@@ -57,6 +58,18 @@ export const ingestDeps: IngestDeps = {
   putJob: (job) => putJobRecord(doc, config.TABLE_NAME, job, new Date()),
   markPublished: (job, version) => markPublished(doc, config.TABLE_NAME, job, version),
   markNotFound: (job) => markNotFound(doc, config.TABLE_NAME, job, new Date()),
+  now: () => new Date(),
+  getJob: (job) => getJob(doc, config.TABLE_NAME, job, true),
+  putSteps: (steps, listedAt) => putStepsIfNewer(doc, config.TABLE_NAME, steps, listedAt),
+  putProgress: (job, progress, fingerprints, announce) =>
+    putProgress(doc, config.TABLE_NAME, job, progress, fingerprints, announce),
+  markProgressPublished: (job, version) =>
+    markPublished(doc, config.TABLE_NAME, job, version, 'publishedProgressVersion'),
+  async publishProgress(detail) {
+    await putBusEvents(eventBridge, config.EVENT_BUS_NAME, [
+      { detailType: PROGRESS, detail, resources: detail.jobArn ? [detail.jobArn] : [] },
+    ]);
+  },
   async publishRecorded(detail) {
     await putBusEvents(eventBridge, config.EVENT_BUS_NAME, [
       { detailType: RECORDED, detail, resources: detail.jobArn ? [detail.jobArn] : [] },

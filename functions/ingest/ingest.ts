@@ -1,20 +1,17 @@
-import type {
-  DescribeInferenceRecommendationsJobResponse,
-  InferenceRecommendationsJobStep,
-} from '@aws-sdk/client-sagemaker';
+import type { DescribeInferenceRecommendationsJobResponse } from '@aws-sdk/client-sagemaker';
 import type { JobKey } from '../../shared/accounts.js';
 import { jobKeyOf } from '../../shared/db/table.js';
 import { isTerminal, type RecordedDetail, type StateChangeDetail } from '../../shared/events.js';
 import type { StoredJob } from '../../shared/db/items.js';
 import type { PutJobResult } from '../../shared/db/job-store.js';
 import { normalizeJob } from '../../shared/model/normalize.js';
+import { changedSteps, computeProgress } from '../../shared/model/progress.js';
 import type { Job, JobSnapshot } from '../../shared/model/types.js';
+import { refreshProgress, type RefreshDeps, type RefreshOutcome } from './refresh.js';
 
-export interface IngestDeps {
+export interface IngestDeps extends RefreshDeps {
   /** The job's description, or undefined when SageMaker answers ResourceNotFound. */
   describeJob(job: JobKey): Promise<DescribeInferenceRecommendationsJobResponse | undefined>;
-  /** Every page of the job's benchmark steps. */
-  listSteps(job: JobKey): Promise<InferenceRecommendationsJobStep[]>;
   /** Recommendations, steps, performances and their summary: BatchWriteItem, 25 a call. */
   putChildren(snapshot: JobSnapshot): Promise<void>;
   putJob(job: Job): Promise<PutJobResult>;
@@ -28,7 +25,9 @@ export type IngestOutcome =
   /** The stored state was already this new; the Recorded event of an earlier try is resent. */
   | { outcome: 'republished'; detail: RecordedDetail }
   | { outcome: 'unchanged'; status: string | undefined }
-  | { outcome: 'not-found' };
+  | { outcome: 'not-found' }
+  /** A running job's steps read again (detectedBy `refresh`). */
+  | { outcome: 'refresh'; refresh: RefreshOutcome };
 
 export function recordedDetail(job: StoredJob): RecordedDetail {
   return {
@@ -61,6 +60,9 @@ export async function ingestStateChange(
   deps: IngestDeps,
 ): Promise<IngestOutcome> {
   const key = jobKeyOf(event);
+  if (event.detectedBy === 'refresh') {
+    return { outcome: 'refresh', refresh: await refreshProgress(key, deps) };
+  }
   const response = await deps.describeJob(key);
   if (!response) {
     await deps.markNotFound(key);
@@ -69,6 +71,11 @@ export async function ingestStateChange(
   const finished = typeof response.Status === 'string' && isTerminal(response.Status);
   const steps = finished ? await deps.listSteps(key) : [];
   const snapshot = normalizeJob(response, steps, { ...key, status: event.status });
+  if (finished) {
+    // The final progress, from the final steps: what the job's progress bar ends on.
+    snapshot.job.progress = computeProgress(snapshot.steps, deps.now(), snapshot.job.inputConfig);
+    snapshot.job.stepFingerprints = changedSteps(snapshot.steps, undefined).fingerprints;
+  }
 
   // Children first: once the job record says COMPLETED, its recommendations are all there.
   await deps.putChildren(snapshot);
@@ -88,5 +95,7 @@ export async function ingestStateChange(
   const detail = recordedDetail(stored);
   await deps.publishRecorded(detail);
   await deps.markPublished(jobKeyOf(stored), stored.version);
+  // A job that now runs gets its first progress at once, not at its first refresh.
+  if (!finished) await refreshProgress(key, deps);
   return { outcome, detail };
 }

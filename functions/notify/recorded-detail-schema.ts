@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import * as z from 'zod';
+import { describedJsonSchema } from '../../shared/event-json-schema.js';
 import { RECORDED, recordedDetailSchema, type RecordedDetail } from '../../shared/events.js';
 
 /** Where the schema is committed, relative to the repository root. */
@@ -38,26 +38,15 @@ const descriptions: Record<keyof RecordedDetail, string> = {
  * that SQS, Lambda and HTTP(S) subscribers of the irwatch topic receive. Generated from the zod
  * schema the code validates with, so the document cannot drift from it (a test compares).
  */
-export function recordedDetailJsonSchema(): Record<string, unknown> {
-  const { $schema, ...generated } = z.toJSONSchema(recordedDetailSchema);
-  const properties = generated.properties ?? {};
-  for (const [name, description] of Object.entries(descriptions)) {
-    const property = properties[name];
-    if (typeof property !== 'object') throw new Error(`recordedDetailSchema has no ${name}`);
-    properties[name] = { description, ...property };
-  }
-  return {
-    $schema,
+export const recordedDetailJsonSchema = (): Record<string, unknown> =>
+  describedJsonSchema(recordedDetailSchema, descriptions, {
     title: RECORDED,
     description:
       'The detail of the irwatch event "Inference Recommendations Job Recorded" (source irwatch), ' +
       'and the message that SQS, Lambda, HTTP and HTTPS subscribers of the irwatch SNS topic ' +
       'receive. Generated from recordedDetailSchema in shared/events.ts by ' +
       '`npx tsx functions/notify/recorded-detail-schema.ts`.',
-    ...generated,
-    properties,
-  };
-}
+  });
 
 export const renderRecordedDetailJsonSchema = (): string =>
   `${JSON.stringify(recordedDetailJsonSchema(), null, 2)}\n`;

@@ -11,6 +11,7 @@ import {
   type Metrics,
   type Recommendation,
 } from '../model/types.js';
+import type { Progress } from '../model/progress.js';
 import { estimateItemSize, fitItem, ITEM_SIZE_LIMIT, truncateText } from './item-size.js';
 import { jobKeyOf, keys, layout } from './table.js';
 
@@ -27,6 +28,14 @@ export interface JobBookkeeping {
   /** Set when SageMaker answered ResourceNotFound for the job. */
   notFound?: boolean;
   notFoundAt?: string;
+  /** While the job runs, and once it ended: its benchmarks' counts, ETA and best so far. */
+  progress?: Progress;
+  /** stepFingerprint of each stored step, in step order: what a refresh compares with. */
+  stepFingerprints?: string[];
+  /** Bumped on every stored progress change; the Progress event carries it. */
+  progressVersion?: number;
+  /** The version whose Progress event the bus accepted. */
+  publishedProgressVersion?: number;
 }
 
 export type StoredJob = Job & JobBookkeeping;
@@ -98,6 +107,10 @@ export function stepItem(step: BenchmarkStep): Record<string, unknown> {
   ]);
   return { ...keys.step(jobKeyOf(step), step.stepIndex), entity: 'step', ...fitted };
 }
+
+/** A step with when SageMaker listed it: a write from an older listing does not replace it. */
+export const listedStepItem = (step: BenchmarkStep, listedAt: string | undefined) =>
+  listedAt === undefined ? stepItem(step) : { ...stepItem(step), listedAt };
 
 export function performanceItem(performance: EndpointPerformance): Record<string, unknown> {
   return {

@@ -103,12 +103,16 @@ export async function putJobRecord(
   }
 }
 
-/** Records that the bus accepted the Recorded event of `version`, so a retry does not resend it. */
+/**
+ * Records that the bus accepted the Recorded event of `version` (or, with `attribute`
+ * `publishedProgressVersion`, the Progress event), so a retry does not resend it.
+ */
 export async function markPublished(
   doc: DynamoDBDocumentClient,
   tableName: string,
   job: JobKey,
   version: number,
+  attribute: 'publishedVersion' | 'publishedProgressVersion' = 'publishedVersion',
 ): Promise<void> {
   try {
     await doc.send(
@@ -118,7 +122,7 @@ export async function markPublished(
         UpdateExpression: 'SET #published = :version',
         ConditionExpression:
           'attribute_exists(#pk) AND (attribute_not_exists(#published) OR #published < :version)',
-        ExpressionAttributeNames: { '#pk': layout.primary.pk, '#published': 'publishedVersion' },
+        ExpressionAttributeNames: { '#pk': layout.primary.pk, '#published': attribute },
         ExpressionAttributeValues: { ':version': version },
       }),
     );

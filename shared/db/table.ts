@@ -111,6 +111,8 @@ export const keyValues = {
   /** Each watched account and region has its own watermark and last-seen statuses. */
   watermarkSk: (where: AccountRegion) => `WATERMARK#${scopeOf(where)}`,
   seenSk: (job: JobKey) => `SEEN#${scopeOf(job)}#${job.jobName}`,
+  /** When detect last asked for running jobs' progress to be refreshed (one for all targets). */
+  refreshMarkSk: 'REFRESH',
 } as const;
 
 export type Key = Record<string, string>;
@@ -132,6 +134,7 @@ export function keyBuilders(tableLayout: TableLayout) {
       inJob(job, keyValues.notificationSk(job, status)),
     watermark: (where: AccountRegion) => key(keyValues.detectorPk, keyValues.watermarkSk(where)),
     seen: (job: JobKey) => key(keyValues.detectorPk, keyValues.seenSk(job)),
+    refreshMark: () => key(keyValues.detectorPk, keyValues.refreshMarkSk),
     statusIndex: (status: string, lastModifiedTime: string, job: JobKey): Key => ({
       [byStatus.pk]: keyValues.statusPk(status),
       [byStatus.sk]: keyValues.statusSk(lastModifiedTime, job),

@@ -1,4 +1,5 @@
 import type { Best, JobStatus } from '../events.js';
+import type { Progress } from './progress.js';
 
 /** The normalized shapes irwatch stores and serves (camelCase, nulls for missing values). */
 
@@ -135,6 +136,10 @@ export interface Job {
   failedBenchmarkCount: number;
   endpointPerformanceCount: number;
   best: Best;
+  /** Set by ingest once the job ended (from its final steps); a refresh sets it while it runs. */
+  progress?: Progress;
+  /** stepFingerprint of each step, in step order, set alongside progress. */
+  stepFingerprints?: string[];
   trimmed?: string[];
 }
 

@@ -625,7 +625,10 @@ describe('fault injection: 200 jobs through detect, ingest and notify while ever
         ),
         published: record?.publishedVersion === record?.version,
         recommendations: bySortKey(items, keyValues.recommendationPrefix(HOME)),
-        steps: bySortKey(items, keyValues.stepPrefix(HOME)),
+        // listedAt: when SageMaker listed the step (what orders a refresh against the final ingest).
+        steps: bySortKey(items, keyValues.stepPrefix(HOME)).map(
+          ({ listedAt: _l, ...step }) => step,
+        ),
         performances: bySortKey(items, keyValues.performancePrefix(HOME)),
         summaries: bySortKey(items, keyValues.summaryPrefix(HOME)),
       };

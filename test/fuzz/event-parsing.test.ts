@@ -91,6 +91,12 @@ const ingestDeps = () =>
     markPublished: async () => undefined,
     markNotFound: async () => undefined,
     publishRecorded: async () => undefined,
+    now: () => new Date(0),
+    getJob: async () => undefined,
+    putSteps: async () => 0,
+    putProgress: async () => ({ changed: false }),
+    markProgressPublished: async () => undefined,
+    publishProgress: async () => undefined,
   });
 
 const notifyDeps = () =>
@@ -448,6 +454,15 @@ describe('fuzz: state-change events into the ingest handler', () => {
               return;
             }
             expect(expected, 'took an event SageMaker could not have sent').toBe(true);
+            if ((event.detail as { detectedBy?: unknown }).detectedBy === 'refresh') {
+              // A refresh reads the stored job first; none is stored here.
+              expect(outcome).toEqual({
+                outcome: 'refresh',
+                refresh: { outcome: 'not-running', status: undefined },
+              });
+              expect(calls).toEqual(['getJob']);
+              return;
+            }
             expect(outcome).toEqual({ outcome: 'not-found' });
             expect(calls).toEqual(['describeJob', 'markNotFound']);
           },

@@ -239,8 +239,16 @@ describe('ingest: duplicates and order', () => {
           version: _v,
           previousStatus: _p,
           publishedVersion: _pv,
+          // When SageMaker listed the steps, and how often the progress of the running job moved.
+          listedAt: _l,
+          progressVersion: _prv,
+          publishedProgressVersion: _ppv,
           ...rest
         } = item;
+        if (rest.progress && typeof rest.progress === 'object') {
+          const { listedAt: _pl, ...progress } = rest.progress as Record<string, unknown>;
+          return { ...rest, progress };
+        }
         return rest;
       })
       .sort((a, b) => String(a[layout.primary.sk]).localeCompare(String(b[layout.primary.sk])));

@@ -96,6 +96,8 @@ describe('ingest in the template', () => {
       [
         'dynamodb:BatchWriteItem',
         'dynamodb:GetItem',
+        // A refreshed step, written unless a later listing's is stored.
+        'dynamodb:PutItem',
         'dynamodb:UpdateItem',
         'events:PutEvents',
         'logs:CreateLogStream',

@@ -97,6 +97,23 @@ function expectedCalls(template: CloudFormationTemplate): Record<string, Expecte
       { action: 'dynamodb:PutItem', resource: names.table, context: detector },
       { action: 'dynamodb:BatchGetItem', resource: names.table, context: detector },
       { action: 'dynamodb:BatchWriteItem', resource: names.table, context: detector },
+      // Live progress: the running jobs, from the status index (functions/detect/refresh-store.ts).
+      {
+        action: 'dynamodb:Query',
+        resource: `${names.table}/index/GSI1`,
+        context: {
+          'dynamodb:LeadingKeys': ['STATUS#IN_PROGRESS'],
+          'dynamodb:Attributes': [
+            'jobName',
+            'accountId',
+            'region',
+            'jobArn',
+            'status',
+            'lastModifiedTime',
+          ],
+          'dynamodb:Select': 'SPECIFIC_ATTRIBUTES',
+        },
+      },
       { action: 'events:PutEvents', resource: names.bus },
     ],
     ingest: [
@@ -105,6 +122,8 @@ function expectedCalls(template: CloudFormationTemplate): Record<string, Expecte
       { action: 'sagemaker:DescribeInferenceRecommendationsJob', resource: names.job },
       { action: 'sagemaker:ListInferenceRecommendationsJobSteps', resource: '*' },
       { action: 'dynamodb:GetItem', resource: names.table },
+      // A refreshed step, written unless a later listing's is stored (shared/db/progress-store.ts).
+      { action: 'dynamodb:PutItem', resource: names.table },
       { action: 'dynamodb:UpdateItem', resource: names.table },
       { action: 'dynamodb:BatchWriteItem', resource: names.table },
       { action: 'events:PutEvents', resource: names.bus },

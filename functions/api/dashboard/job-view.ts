@@ -33,6 +33,7 @@ import {
   type ViewContext,
 } from './route.js';
 import { planPanel } from './plan-panel.js';
+import { progressSection } from './progress-bar.js';
 import { scatterPlot } from './scatter-plot.js';
 import {
   HIGHER_IS_BETTER,
@@ -593,6 +594,7 @@ export function jobView(
             { class: 'note' },
             `This job is ${current.status}; the page refreshes until it finishes.`,
           ),
+      isTerminal(current.status) ? null : progressSection(current),
       failed || current.failureReason
         ? h(
             'section',
@@ -643,7 +645,8 @@ export function jobView(
       if (
         !job ||
         job.lastModifiedTime !== detail.job.lastModifiedTime ||
-        job.status !== detail.job.status
+        job.status !== detail.job.status ||
+        job.progress?.listedAt !== detail.job.progress?.listedAt
       ) {
         render(detail);
       }

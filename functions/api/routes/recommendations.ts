@@ -15,7 +15,7 @@ import {
 } from '../recommendation-ranking.js';
 import type { RouteHandler } from '../route-context.js';
 import type { productionVariantSchema } from '../responses.js';
-import { recommendationView } from '../views.js';
+import { recommendationView, runningJobView } from '../views.js';
 import { childrenQuery } from './jobs.js';
 
 export const filtersOf = (query: RecommendationFilters): RecommendationFilters => ({
@@ -137,6 +137,8 @@ export const listRecommendations: RouteHandler<'listRecommendations'> = async (
   const summary = (await readSummaries(context.reader, [key])).get(jobId(key));
 
   let ranked: RankedPage<Recommendation>;
+  // A job with a summary has ended; one without may still run, and the answer then says so.
+  let runningJob: ReturnType<typeof runningJobView> = null;
   if (summary) {
     const { page, ...rest } = rankPage(summary, ranking, position);
     ranked = { ...rest, page: await readPage(context.reader, key, page) };
@@ -144,6 +146,7 @@ export const listRecommendations: RouteHandler<'listRecommendations'> = async (
     // No summary: no job, a job without recommendations, or one stored before ingest wrote
     // summaries, whose recommendations are all read and ranked (the job's size read for a page).
     const item = await jobRecord(context.reader, found);
+    runningJob = runningJobView(item);
     const all =
       item.recommendationCount === 0 ? [] : await readRecommendations(context.reader, key);
     ranked = rankPage(all, ranking, position);
@@ -156,6 +159,7 @@ export const listRecommendations: RouteHandler<'listRecommendations'> = async (
       matchedCount: ranked.matchedCount,
       recommendations: ranked.page,
       nextCursor: ranked.next ? await context.cursor.next(ranked.next) : null,
+      runningJob,
     },
     itemsReturned: ranked.page.length,
   };

@@ -1,0 +1,189 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  CreateInferenceRecommendationsJobCommand,
+  SageMakerClient,
+  StopInferenceRecommendationsJobCommand,
+} from '@aws-sdk/client-sagemaker';
+import { fromIni } from '@aws-sdk/credential-providers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HUB_ACCOUNT } from '../../local/accounts.js';
+import { LOCAL_PROFILE } from '../../local/iam/user-credentials.js';
+import { SIMULATE_SECONDS_TAG, SIMULATE_TAG } from '../../local/recommender-job.js';
+import { startStack, type LocalStack } from '../../local/stack.js';
+import { eventually, runCli } from '../support/cli-process.js';
+
+/**
+ * Live progress on the local stack: a job created with the AWS SDK runs 4 benchmarks one after
+ * the other; while it runs, the API shows its completed count rising, an ETA, the best so far and
+ * the benchmarks finished so far, and once it ended the final progress.
+ */
+
+const NAME = 'live-progress-job';
+const REGION = 'us-east-1';
+let stack: LocalStack;
+let dataDir: string;
+let sagemaker: SageMakerClient;
+const ROLE = `arn:aws:iam::${HUB_ACCOUNT}:role/SageMakerInferenceRecommender`;
+const MODEL = `arn:aws:sagemaker:${REGION}:${HUB_ACCOUNT}:model-package/churn/7`;
+
+interface ApiProgress {
+  total: number;
+  completed: number;
+  failed: number;
+  running: number;
+  pending: number;
+  startedAt: string | null;
+  eta: string | null;
+  etaUnavailableReason: string | null;
+  best: { lowestCostPerInference: { recommendationId: string; value: number } | null };
+}
+interface ApiJob {
+  status: string;
+  progress: ApiProgress | null;
+}
+
+const get = async <T>(path: string) => {
+  const response = await fetch(`${stack.url}${path}`);
+  return { status: response.status, body: (await response.json()) as T };
+};
+const job = async () => (await get<{ job: ApiJob }>(`/jobs/${NAME}`)).body.job;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'irwatch-progress-'));
+  stack = await startStack({ dataDir, port: 0, pollIntervalSeconds: 1 });
+  sagemaker = new SageMakerClient({
+    region: REGION,
+    endpoint: stack.endpoints.sagemaker,
+    credentials: fromIni({
+      profile: LOCAL_PROFILE,
+      filepath: join(dataDir, 'credentials'),
+      configFilepath: join(dataDir, 'config'),
+    }),
+  });
+  await createJob(NAME, '40');
+}, 60_000);
+
+afterAll(async () => {
+  sagemaker?.destroy();
+  await stack?.stop();
+});
+
+async function createJob(name: string, seconds: string, simulate?: string) {
+  await sagemaker.send(
+    new CreateInferenceRecommendationsJobCommand({
+      JobName: name,
+      JobType: 'Default',
+      RoleArn: ROLE,
+      InputConfig: { ModelPackageVersionArn: MODEL },
+      Tags: [
+        { Key: SIMULATE_SECONDS_TAG, Value: seconds },
+        ...(simulate ? [{ Key: SIMULATE_TAG, Value: simulate }] : []),
+      ],
+    }),
+  );
+}
+
+const watch = (name: string) => runCli(['watch', name, '--interval', '1', '--data-dir', dataDir]);
+
+describe('live progress of a running job', { timeout: 120_000 }, () => {
+  it('shows rising completed counts, an ETA and the benchmarks so far before the job ends', async () => {
+    const watching = watch(NAME);
+    const first = await eventually(
+      async () => {
+        const body = await job();
+        const p = body.progress;
+        return body.status === 'IN_PROGRESS' && p && p.completed >= 1 && p.eta ? body : undefined;
+      },
+      60_000,
+      'a first finished benchmark and an ETA while the job runs',
+    );
+    const p1 = first.progress!;
+    expect(p1.total).toBe(4);
+    expect(p1.completed + p1.failed + p1.running + p1.pending).toBe(4);
+    expect(p1.startedAt).not.toBeNull();
+    expect(Date.parse(p1.eta!)).toBeGreaterThan(Date.parse(p1.startedAt!));
+    expect(p1.best.lowestCostPerInference?.recommendationId).toMatch(/^benchmark-\d+$/);
+
+    const { body: steps } = await get<{ benchmarks: Array<{ status: string }> }>(
+      `/jobs/${NAME}/benchmarks?limit=100`,
+    );
+    expect(steps.benchmarks.filter((s) => s.status === 'COMPLETED').length).toBeGreaterThanOrEqual(
+      p1.completed,
+    );
+
+    // A recommendations request says the job still runs and how far it is, instead of looking empty.
+    const { body: recs } = await get<{
+      recommendations: unknown[];
+      runningJob: { status: string; note: string; progress: ApiProgress } | null;
+    }>(`/jobs/${NAME}/recommendations`);
+    expect(recs.recommendations).toEqual([]);
+    expect(recs.runningJob?.status).toBe('IN_PROGRESS');
+    expect(recs.runningJob?.note).toMatch(/IN_PROGRESS.*once it completes.*benchmarks finished/);
+    expect(recs.runningJob?.progress.completed).toBeGreaterThanOrEqual(1);
+
+    const later = await eventually(
+      async () => {
+        const body = await job();
+        return body.status === 'IN_PROGRESS' && body.progress!.completed > p1.completed
+          ? body
+          : undefined;
+      },
+      60_000,
+      'the completed count rising while the job runs',
+    );
+    expect(later.progress!.eta).not.toBeNull();
+
+    const listed = await get<{ jobs: Array<ApiJob & { jobName: string }> }>(`/jobs?limit=50`);
+    const inList = listed.body.jobs.find((j) => j.jobName === NAME);
+    expect(inList?.progress?.total).toBe(4);
+
+    const done = await eventually(
+      async () => {
+        const body = await job();
+        return body.status === 'COMPLETED' ? body : undefined;
+      },
+      60_000,
+      'the job COMPLETED',
+    );
+    expect(done.progress).toMatchObject({ total: 4, completed: 4, running: 0, pending: 0 });
+    expect(done.progress!.eta).toBeNull();
+    expect(done.progress!.etaUnavailableReason).toMatch(/no benchmark is left/);
+    const { body: finalRecs } = await get<{ runningJob: unknown; recommendations: unknown[] }>(
+      `/jobs/${NAME}/recommendations`,
+    );
+    expect(finalRecs.runningJob).toBeNull();
+    expect(finalRecs.recommendations.length).toBeGreaterThan(0);
+
+    // irwatch watch, not on a terminal: one plain line per change, rising, with an ETA, then the
+    // summary and exit 0.
+    expect(await watching.exited).toBe(0);
+    const lines = watching.output().split('\n');
+    const counts = lines
+      .map((line) => /(\d+)\/4 benchmarks \((\d+) completed/.exec(line))
+      .filter((m) => m !== null)
+      .map((m) => Number(m[2]));
+    expect(counts.length).toBeGreaterThan(1);
+    expect(counts).toEqual([...counts].sort((a, b) => a - b));
+    expect(counts.at(-1)).toBeGreaterThan(counts[0]!);
+    expect(lines.some((line) => /ETA \S+Z \(in /.test(line))).toBe(true);
+    expect(watching.output()).not.toContain('\x1b[2K');
+    expect(watching.output()).toMatch(
+      /live-progress-job \(\d+, us-east-1\) COMPLETED\n {2}4 recommendation/,
+    );
+  });
+
+  it('irwatch watch exits 1 for a FAILED job and 2 for a STOPPED one', async () => {
+    await createJob('watch-failed', '12', 'fail');
+    await createJob('watch-stopped', '60');
+    const failed = watch('watch-failed');
+    const stopped = watch('watch-stopped');
+    await stopped.waitFor(/watch-stopped IN_PROGRESS/, 30_000);
+    await sagemaker.send(new StopInferenceRecommendationsJobCommand({ JobName: 'watch-stopped' }));
+    expect(await failed.exited).toBe(1);
+    expect(failed.output()).toMatch(/watch-failed \(\d+, us-east-1\) FAILED\n {2}reason: /);
+    expect(await stopped.exited).toBe(2);
+    expect(stopped.output()).toMatch(/watch-stopped \(\d+, us-east-1\) STOPPED/);
+  });
+});
