@@ -1,10 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { batchGetAll } from '../../shared/db/batch-get.js';
 import { keys, keyValues, layout } from '../../shared/db/table.js';
 import { RUNNING_STATUSES, type RunningJob } from './refresh-schedule.js';
 
@@ -60,14 +56,16 @@ export async function readRunningJobs(
   return { jobs, calls };
 }
 
+/** The last round's mark: a BatchGetItem of one key, the one read detect's role has (no GetItem). */
 export async function readRefreshMark(
   doc: DynamoDBDocumentClient,
   tableName: string,
 ): Promise<string | undefined> {
-  const { Item } = await doc.send(
-    new GetCommand({ TableName: tableName, Key: keys.refreshMark(), ConsistentRead: true }),
-  );
-  return typeof Item?.refreshedAt === 'string' ? Item.refreshedAt : undefined;
+  const { items } = await batchGetAll(doc, tableName, [keys.refreshMark()], {
+    consistentRead: true,
+  });
+  const [item] = items;
+  return typeof item?.refreshedAt === 'string' ? item.refreshedAt : undefined;
 }
 
 /** Moves the mark forward only: an overlapping poll's later round stays. */
