@@ -132,10 +132,13 @@ describe('detect in the packaged template', () => {
 
     // The backfill's read of the job records: BatchGetItem alone, on job partitions, and only
     // the attributes it compares.
-    const jobRecords = statements.filter(
+    const others = statements.filter(
       (s) => s !== table && actions(s).some((a) => a.startsWith('dynamodb:')),
     );
-    expect(jobRecords.map(actions)).toEqual([['dynamodb:BatchGetItem']]);
+    // And the refresh's Query of the running statuses on the status index.
+    expect(others.map(actions)).toEqual([['dynamodb:BatchGetItem'], ['dynamodb:Query']]);
+    expect(JSON.stringify(others[1]?.Resource)).toContain('/index/GSI1');
+    const jobRecords = others.slice(0, 1);
     expect(jobRecords[0]?.Condition).toEqual({
       'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${keyValues.jobPk('')}*`] },
       'ForAllValues:StringEquals': {
