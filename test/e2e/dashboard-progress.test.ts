@@ -1,18 +1,13 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  CreateInferenceRecommendationsJobCommand,
-  SageMakerClient,
-} from '@aws-sdk/client-sagemaker';
-import { fromIni } from '@aws-sdk/credential-providers';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HUB_ACCOUNT } from '../../local/accounts.js';
-import { LOCAL_PROFILE } from '../../local/iam/user-credentials.js';
 import { SIMULATE_SECONDS_TAG } from '../../local/recommender-job.js';
 import { startStack, type LocalStack } from '../../local/stack.js';
 import { launchChromium } from '../support/browser.js';
+import { createChurnJob, localSageMaker } from '../support/local-jobs.js';
 
 /**
  * The dashboard's job page while the job runs: a progress bar whose count rises and an ETA,
@@ -29,26 +24,12 @@ const pageErrors: string[] = [];
 beforeAll(async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'irwatch-dashboard-progress-'));
   stack = await startStack({ dataDir, port: 0, pollIntervalSeconds: 1, log: () => undefined });
-  const sagemaker = new SageMakerClient({
-    region: REGION,
-    endpoint: stack.endpoints.sagemaker,
-    credentials: fromIni({
-      profile: LOCAL_PROFILE,
-      filepath: join(dataDir, 'credentials'),
-      configFilepath: join(dataDir, 'config'),
-    }),
+  const sagemaker = localSageMaker(stack, REGION);
+  await createChurnJob(sagemaker, {
+    name: NAME,
+    account: HUB_ACCOUNT,
+    tags: [{ Key: SIMULATE_SECONDS_TAG, Value: '45' }],
   });
-  await sagemaker.send(
-    new CreateInferenceRecommendationsJobCommand({
-      JobName: NAME,
-      JobType: 'Default',
-      RoleArn: `arn:aws:iam::${HUB_ACCOUNT}:role/SageMakerInferenceRecommender`,
-      InputConfig: {
-        ModelPackageVersionArn: `arn:aws:sagemaker:${REGION}:${HUB_ACCOUNT}:model-package/churn/7`,
-      },
-      Tags: [{ Key: SIMULATE_SECONDS_TAG, Value: '45' }],
-    }),
-  );
   sagemaker.destroy();
   context = await launchChromium(await mkdtemp(join(tmpdir(), 'irwatch-chromium-')), {
     viewport: { width: 1280, height: 900 },

@@ -1,11 +1,6 @@
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  CreateInferenceRecommendationsJobCommand,
-  SageMakerClient,
-} from '@aws-sdk/client-sagemaker';
-import { fromIni } from '@aws-sdk/credential-providers';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { DetectRun } from '../../functions/detect/detect.js';
 import { HUB_ACCOUNT, SPOKE_ACCOUNT, SPOKE_PROFILE } from '../../local/accounts.js';
@@ -16,6 +11,7 @@ import { readWatchConfig } from '../../shared/accounts.js';
 import { eventually, runCli } from '../support/cli-process.js';
 import { CALL_LOG_VARIABLE } from '../support/iam.js';
 import { lambdaContext } from '../support/fixtures.js';
+import { createChurnJob, localSageMaker } from '../support/local-jobs.js';
 
 /**
  * One irwatch watching two accounts in two regions, end to end on the local stack: the same job
@@ -65,25 +61,8 @@ beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'irwatch-many-accounts-'));
   stack = await startStack({ dataDir, port: 0, pollIntervalSeconds: 1, scenarioSpeed: 100 });
   for (const [profile, account, region] of PLACES) {
-    const sagemaker = new SageMakerClient({
-      region,
-      endpoint: stack.endpoints.sagemaker,
-      credentials: fromIni({
-        profile,
-        filepath: join(dataDir, 'credentials'),
-        configFilepath: join(dataDir, 'config'),
-      }),
-    });
-    await sagemaker.send(
-      new CreateInferenceRecommendationsJobCommand({
-        JobName: NAME,
-        JobType: 'Default',
-        RoleArn: `arn:aws:iam::${account}:role/SageMakerInferenceRecommender`,
-        InputConfig: {
-          ModelPackageVersionArn: `arn:aws:sagemaker:${region}:${account}:model-package/churn/7`,
-        },
-      }),
-    );
+    const sagemaker = localSageMaker(stack, region, profile);
+    await createChurnJob(sagemaker, { name: NAME, account });
     sagemaker.destroy();
   }
 }, 60_000);

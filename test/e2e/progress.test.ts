@@ -2,17 +2,15 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  CreateInferenceRecommendationsJobCommand,
-  SageMakerClient,
   StopInferenceRecommendationsJobCommand,
+  type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
-import { fromIni } from '@aws-sdk/credential-providers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HUB_ACCOUNT } from '../../local/accounts.js';
-import { LOCAL_PROFILE } from '../../local/iam/user-credentials.js';
 import { SIMULATE_SECONDS_TAG, SIMULATE_TAG } from '../../local/recommender-job.js';
 import { startStack, type LocalStack } from '../../local/stack.js';
 import { eventually, runCli } from '../support/cli-process.js';
+import { createChurnJob, localSageMaker } from '../support/local-jobs.js';
 
 /**
  * Live progress on the local stack: a job created with the AWS SDK runs 4 benchmarks one after
@@ -25,8 +23,6 @@ const REGION = 'us-east-1';
 let stack: LocalStack;
 let dataDir: string;
 let sagemaker: SageMakerClient;
-const ROLE = `arn:aws:iam::${HUB_ACCOUNT}:role/SageMakerInferenceRecommender`;
-const MODEL = `arn:aws:sagemaker:${REGION}:${HUB_ACCOUNT}:model-package/churn/7`;
 
 interface ApiProgress {
   total: number;
@@ -53,15 +49,7 @@ const job = async () => (await get<{ job: ApiJob }>(`/jobs/${NAME}`)).body.job;
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'irwatch-progress-'));
   stack = await startStack({ dataDir, port: 0, pollIntervalSeconds: 1 });
-  sagemaker = new SageMakerClient({
-    region: REGION,
-    endpoint: stack.endpoints.sagemaker,
-    credentials: fromIni({
-      profile: LOCAL_PROFILE,
-      filepath: join(dataDir, 'credentials'),
-      configFilepath: join(dataDir, 'config'),
-    }),
-  });
+  sagemaker = localSageMaker(stack, REGION);
   await createJob(NAME, '40');
 }, 60_000);
 
@@ -70,20 +58,15 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function createJob(name: string, seconds: string, simulate?: string) {
-  await sagemaker.send(
-    new CreateInferenceRecommendationsJobCommand({
-      JobName: name,
-      JobType: 'Default',
-      RoleArn: ROLE,
-      InputConfig: { ModelPackageVersionArn: MODEL },
-      Tags: [
-        { Key: SIMULATE_SECONDS_TAG, Value: seconds },
-        ...(simulate ? [{ Key: SIMULATE_TAG, Value: simulate }] : []),
-      ],
-    }),
-  );
-}
+const createJob = (name: string, seconds: string, simulate?: string) =>
+  createChurnJob(sagemaker, {
+    name,
+    account: HUB_ACCOUNT,
+    tags: [
+      { Key: SIMULATE_SECONDS_TAG, Value: seconds },
+      ...(simulate ? [{ Key: SIMULATE_TAG, Value: simulate }] : []),
+    ],
+  });
 
 const watch = (name: string) => runCli(['watch', name, '--interval', '1', '--data-dir', dataDir]);
 
