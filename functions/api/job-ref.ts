@@ -1,5 +1,5 @@
 import { parseJobArn, type JobKey } from '../../shared/accounts.js';
-import { keys, keyValues, layout } from '../../shared/db/table.js';
+import { jobKeyOf, keys, keyValues, layout } from '../../shared/db/table.js';
 import { ambiguous, badRequest, notFound, type JobMatch } from './problem.js';
 import type { Item, TableReader } from './reader.js';
 import { isStoredJob } from './views.js';
@@ -58,7 +58,7 @@ export async function resolveJob(reader: TableReader, job: JobRef): Promise<Foun
     // tells the name as SageMaker spells it, which recommendation ids start with.
     const item = await reader.get(keys.job({ ...arn, jobName: arn.lowerCaseName }));
     if (!isStoredJob(item)) throw notFound(`No job ${job.ref} has been recorded.`);
-    return { key: keyOfItem(item), item };
+    return { key: jobKeyOf(item as unknown as JobKey), item };
   }
   if (job.accountId !== undefined && job.region !== undefined) {
     return { key: { jobName: job.ref, accountId: job.accountId, region: job.region } };
@@ -88,14 +88,8 @@ export async function resolveJob(reader: TableReader, job: JobRef): Promise<Foun
       matches,
     );
   }
-  return { key: keyOfItem(only), item: only };
+  return { key: jobKeyOf(only as unknown as JobKey), item: only };
 }
-
-const keyOfItem = (item: Item): JobKey => ({
-  jobName: String(item.jobName),
-  accountId: String(item.accountId),
-  region: String(item.region),
-});
 
 /** The job's stored record: the one resolveJob read, or one GetItem; a 404 when there is none. */
 export async function jobRecord(reader: TableReader, found: FoundJob): Promise<Item> {

@@ -90,7 +90,7 @@ export function createDetectDeps(options: DetectDepsOptions = {}): DetectSystem 
     refresh: refreshSystem(options),
     readWatermarks: (targets) => readWatermarks(doc, env.TABLE_NAME, targets, options.retry ?? {}),
     forTarget(where) {
-      const id = `${where.accountId}/${where.region}`;
+      const id = describeTarget(where);
       let deps = depsOf.get(id);
       if (!deps) {
         deps = targetDeps(where, sagemakerIn(where), options);
