@@ -3,14 +3,14 @@ import {
   DASHBOARD_HTML,
   DASHBOARD_SCRIPT,
   DASHBOARD_STYLE,
-} from '../functions/api/dashboard/assets.generated.js';
-import { DASHBOARD_PAGE } from '../functions/api/dashboard/page.js';
+} from '../functions/api/dashboard-assets.generated.js';
+import { DASHBOARD_PAGE } from '../functions/api/dashboard-page.js';
 import { emitSection, type Cell } from './report.js';
 import { kb } from './stats.js';
 
 /**
  * Page weight of the dashboard: what GET / sends, per part (HTML template, script, stylesheet,
- * as built into functions/api/dashboard/assets.generated.ts) and in total, against the budget
+ * as built into functions/api/dashboard-assets.generated.ts) and in total, against the budget
  * of 100 KB uncompressed. Gzip sizes are what a browser downloads through a compressing proxy
  * (API Gateway itself does not compress).
  */

@@ -3,7 +3,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import type * as z from 'zod/mini';
 import { logger } from '../../shared/observability.js';
 import { CursorCodec, queryFingerprint, type CursorScope } from './cursor.js';
-import { dashboardResponse } from './dashboard/page.js';
+import { dashboardResponse } from './dashboard-page.js';
 import {
   badRequest,
   internalErrorDetail,
@@ -67,7 +67,7 @@ export interface PageRoute {
   serve(): APIGatewayProxyStructuredResultV2;
 }
 
-/** Pages are matched before the data routes. GET / is the dashboard (dashboard/page.ts). */
+/** Pages are matched before the data routes. GET / is the dashboard (dashboard-page.ts). */
 const PAGES: PageRoute[] = [{ method: 'GET', pattern: '/', serve: dashboardResponse }];
 const PAGE_TABLE = PAGES.map((page) => ({ page, compiled: compilePattern(page.pattern) }));
 

@@ -5,10 +5,10 @@ import {
   DASHBOARD_HTML,
   DASHBOARD_SCRIPT,
   DASHBOARD_STYLE,
-} from '../../functions/api/dashboard/assets.generated.js';
-import { GENERATED_FILE, generatedModuleSource } from '../../functions/api/dashboard/build.js';
-import { CONTENT_SECURITY_POLICY, DASHBOARD_PAGE } from '../../functions/api/dashboard/page.js';
-import { jobHash, parseRoute } from '../../functions/api/dashboard/route.js';
+} from '../../functions/api/dashboard-assets.generated.js';
+import { GENERATED_FILE, generatedModuleSource } from '../../dashboard/build.js';
+import { CONTENT_SECURITY_POLICY, DASHBOARD_PAGE } from '../../functions/api/dashboard-page.js';
+import { jobHash, parseRoute } from '../../dashboard/route.js';
 import { serveRequest } from '../../functions/api/serve.js';
 import { httpEvent } from '../support/http-event.js';
 
@@ -16,8 +16,8 @@ const hashOf = (text: string) => `'sha256-${createHash('sha256').update(text).di
 const bytes = (text: string) => Buffer.byteLength(text, 'utf8');
 
 describe('the dashboard build', () => {
-  it('is up to date: assets.generated.ts is what build.ts makes of the sources', async () => {
-    // On failure: npx tsx functions/api/dashboard/build.ts
+  it('is up to date: dashboard-assets.generated.ts is what build.ts makes of the sources', async () => {
+    // On failure: npx tsx dashboard/build.ts
     expect(await readFile(GENERATED_FILE, 'utf8')).toBe(await generatedModuleSource());
   }, 60_000);
 

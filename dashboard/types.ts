@@ -1,6 +1,6 @@
 import type { z } from 'zod';
-import type { JobStatus } from '../../../shared/job-status.js';
-import { HIGHER_IS_BETTER_METRICS } from '../../../shared/model/types.js';
+import type { JobStatus } from '../shared/job-status.js';
+import { HIGHER_IS_BETTER_METRICS } from '../shared/model/types.js';
 import type {
   benchmarkListSchema,
   comparisonSchema,
@@ -8,8 +8,8 @@ import type {
   jobListSchema,
   modelJobListSchema,
   recommendationListSchema,
-} from '../responses.js';
-import type { recommendationFilterShape, SortField } from '../schemas.js';
+} from '../functions/api/responses.js';
+import type { recommendationFilterShape, SortField } from '../functions/api/schemas.js';
 
 /**
  * The page's view of the API: the response types come from the API's own zod schemas (type-only
@@ -30,7 +30,7 @@ export type Comparison = z.infer<typeof comparisonSchema>;
 export type MetricName = keyof Recommendation['metrics'];
 export type { JobStatus, SortField };
 
-export { isTerminal, JOB_STATUSES } from '../../../shared/job-status.js';
+export { isTerminal, JOB_STATUSES } from '../shared/job-status.js';
 
 /** The filters of GET /jobs/{job}/recommendations, by their query parameter names. */
 export const RECOMMENDATION_FILTERS = [

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { jobPlanSchema } from '../responses.js';
+import type { jobPlanSchema } from '../functions/api/responses.js';
 import { announce, h, replaceChildren, scrollRegion, svg, type Child } from './dom.js';
 import { cell, ms, number, usd } from './format.js';
 import { ApiProblemError, getJson, isAbort, withQuery } from './http.js';

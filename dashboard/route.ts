@@ -1,4 +1,4 @@
-import { jobArnOf, type JobKey } from '../../../shared/accounts.js';
+import { jobArnOf, type JobKey } from '../shared/accounts.js';
 /**
  * Hash routes, so the page needs no server-side routing and works wherever it is served:
  *   #/?status=&modelName=&limit=&cursor=      the jobs list
