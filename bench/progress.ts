@@ -1,6 +1,6 @@
 import './quiet.js';
-import { createdJob } from '../local/recommender-job.js';
-import type { SimulatedJob } from '../local/sagemaker-simulator.js';
+import { createdJob } from '../local/aws/sagemaker/recommender-job.js';
+import type { SimulatedJob } from '../local/aws/sagemaker/sagemaker-simulator.js';
 import type { StateChangeDetail } from '../shared/events.js';
 import { emitRefreshes } from '../functions/detect/refresh-schedule.js';
 import { emitSection, type Cell } from './report.js';

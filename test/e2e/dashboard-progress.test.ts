@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HUB_ACCOUNT } from '../../local/accounts.js';
-import { SIMULATE_SECONDS_TAG } from '../../local/recommender-job.js';
-import { startStack, type LocalStack } from '../../local/stack.js';
+import { HUB_ACCOUNT } from '../../local/stack/accounts.js';
+import { SIMULATE_SECONDS_TAG } from '../../local/aws/sagemaker/recommender-job.js';
+import { startStack, type LocalStack } from '../../local/stack/stack.js';
 import { launchChromium } from '../support/browser.js';
 import { createChurnJob, localSageMaker } from '../support/local-jobs.js';
 

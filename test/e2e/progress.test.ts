@@ -6,9 +6,9 @@ import {
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HUB_ACCOUNT } from '../../local/accounts.js';
-import { SIMULATE_SECONDS_TAG, SIMULATE_TAG } from '../../local/recommender-job.js';
-import { startStack, type LocalStack } from '../../local/stack.js';
+import { HUB_ACCOUNT } from '../../local/stack/accounts.js';
+import { SIMULATE_SECONDS_TAG, SIMULATE_TAG } from '../../local/aws/sagemaker/recommender-job.js';
+import { startStack, type LocalStack } from '../../local/stack/stack.js';
 import { eventually, runCli } from '../support/cli-process.js';
 import { createChurnJob, localSageMaker } from '../support/local-jobs.js';
 

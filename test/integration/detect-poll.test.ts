@@ -8,7 +8,7 @@ import type {
 import type { DetectReport } from '../../functions/detect/detect.js';
 import type * as DetectorStore from '../../functions/detect/detector-store.js';
 import type { createHandler as CreateHandler } from '../../functions/detect/handler.js';
-import type { JobStatus } from '../../local/sagemaker-simulator.js';
+import type { JobStatus } from '../../local/aws/sagemaker/sagemaker-simulator.js';
 import { keys } from '../../shared/db/table.js';
 import {
   HOUR,

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { matchesEventPattern } from '../../local/event-pattern.js';
-import { readServerlessConfig } from '../../local/serverless-config.js';
+import { matchesEventPattern } from '../../local/aws/eventbridge/event-pattern.js';
+import { readServerlessConfig } from '../../local/stack/serverless-config.js';
 import { recordedDetailSchema, stateChangeDetailSchema } from '../../shared/events.js';
 import { repoRoot } from '../support/serverless.js';
 import { readEventFile } from '../support/world.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { watchJob, type WatchedJob } from '../../local/watch.js';
+import { watchJob, type WatchedJob } from '../../local/cli/watch.js';
 
 const NOW = Date.parse('2026-11-01T10:00:00Z');
 const best = { instanceType: 'ml.c5.xlarge', memorySizeInMB: null, value: 0.0001 };

@@ -2,12 +2,13 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ApiError, apiGet, localApiUrl } from './api-client.js';
-import { EventPatternError, matchesEventPattern, parseEventPattern } from './event-pattern.js';
-import { ServerlessConfigError } from './serverless-config.js';
-
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+import {
+  EventPatternError,
+  matchesEventPattern,
+  parseEventPattern,
+} from '../aws/eventbridge/event-pattern.js';
+import { ServerlessConfigError } from '../stack/serverless-config.js';
+import { UsageError } from './usage-error.js';
 
 const USAGE = `irwatch — watch SageMaker Inference Recommender jobs
 
@@ -448,7 +449,6 @@ export async function run(argv: string[]): Promise<void> {
       error instanceof ServerlessConfigError ||
       (error instanceof Error &&
         [
-          'UsageError',
           'StackStartError',
           'ConfigError',
           'DataDirError',
