@@ -1,3 +1,7 @@
+import {
+  configurationLabel,
+  type DeployableConfiguration,
+} from '../shared/model/configuration-label.js';
 import { h, hidden } from './dom.js';
 import type { JobSummary, Recommendation } from './types.js';
 
@@ -45,27 +49,9 @@ export function cell(value: number | null, show: (value: number) => string): Nod
   return value === null ? unknown() : document.createTextNode(show(value));
 }
 
-/** What is deployed: `ml.c5.large × 1`, or `Serverless 2048 MB`. */
-export function configuration(rec: {
-  endpointType: string;
-  instanceType: string | null;
-  initialInstanceCount: number | null;
-  serverless: Recommendation['serverless'];
-}): string {
-  if (rec.endpointType === 'Serverless') {
-    const memory = rec.serverless?.memorySizeInMB;
-    const concurrency = rec.serverless?.maxConcurrency;
-    const provisioned = rec.serverless?.provisionedConcurrency;
-    return [
-      `Serverless ${memory ?? '?'} MB`,
-      concurrency ? `max concurrency ${concurrency}` : '',
-      provisioned ? `provisioned ${provisioned}` : '',
-    ]
-      .filter(Boolean)
-      .join(', ');
-  }
-  return `${rec.instanceType ?? 'unknown instance'} × ${rec.initialInstanceCount ?? '?'}`;
-}
+/** What is deployed, with a serverless endpoint's concurrency: the label irwatch uses everywhere. */
+export const configuration = (rec: DeployableConfiguration): string =>
+  configurationLabel(rec, { concurrency: true });
 
 export const environment = (rec: Pick<Recommendation, 'environmentParameters'>) =>
   rec.environmentParameters.map((p) => `${p.key ?? '?'}=${p.value ?? ''}`).join(' ');

@@ -1,3 +1,4 @@
+import { configurationLabel } from '../shared/model/configuration-label.js';
 import {
   announce,
   h,
@@ -196,10 +197,7 @@ function bestCards(job: Job): HTMLElement | null {
     highestMaxInvocations: most,
   } = job.best;
   if (!cost && !latency && !most) return null;
-  const where = (entry: NonNullable<typeof cost>) =>
-    entry.endpointType === 'Serverless'
-      ? `Serverless ${entry.memorySizeInMB ?? '?'} MB`
-      : (entry.instanceType ?? 'unknown instance');
+  const where = (entry: NonNullable<typeof cost>) => configurationLabel(entry);
   const card = (title: string, entry: typeof cost, show: (value: number) => string) =>
     h(
       'li',

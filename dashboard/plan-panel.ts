@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { jobPlanSchema } from '../functions/api/responses.js';
+import { configurationLabel } from '../shared/model/configuration-label.js';
 import { announce, h, replaceChildren, scrollRegion, svg, type Child } from './dom.js';
 import { cell, ms, number, usd } from './format.js';
 import { ApiProblemError, getJson, isAbort, withQuery } from './http.js';
@@ -41,10 +42,7 @@ const cents = new Intl.NumberFormat('en-US', {
 });
 const dollars = (value: number) => cents.format(value);
 
-const configurationOf = (entry: PlanEntry) =>
-  entry.endpointType === 'Serverless'
-    ? `Serverless ${entry.serverless?.memorySizeInMB ?? '?'} MB`
-    : (entry.instanceType ?? 'unknown instance');
+const configurationOf = (entry: PlanEntry) => configurationLabel(entry, { concurrency: true });
 
 function planTable(plan: JobPlan): HTMLElement {
   const header = [

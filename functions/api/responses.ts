@@ -283,7 +283,10 @@ export const comparisonSchema = z.object({
   jobs: z.array(jobSummarySchema),
   configurations: z.array(
     z.object({
-      key: described(z.string(), 'e.g. ml.g5.xlarge x1, or serverless 2048MB'),
+      key: described(
+        z.string(),
+        "The configuration's label, e.g. ml.g5.xlarge, ml.g5.xlarge x 2 or serverless 2048 MB",
+      ),
       configuration: configurationSchema,
       runs: z.array(comparedRunSchema),
       spread: z.object(

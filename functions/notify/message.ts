@@ -1,11 +1,14 @@
 import type { BestEntry, RecordedDetail, TerminalStatus } from '../../shared/events.js';
 import type {
   BenchmarkStep,
-  EndpointSettings,
   EnvironmentParameter,
   Metrics,
   Recommendation,
 } from '../../shared/model/types.js';
+import {
+  configurationLabel,
+  type DeployableConfiguration,
+} from '../../shared/model/configuration-label.js';
 
 /** What a notification is rendered from: the Recorded detail and the job's stored children. */
 export interface NotificationInput {
@@ -73,46 +76,9 @@ export function formatDollars(value: number, significant: number): string {
   return `$${trimmed}`;
 }
 
-type Endpoint = Pick<EndpointSettings, 'endpointType' | 'instanceType' | 'serverless'> & {
-  initialInstanceCount?: number | null;
-};
-
-/** `ml.g5.xlarge`, `ml.g5.xlarge x 2` or `serverless 2048 MB`. */
-export function endpointLabel(endpoint: Endpoint): string {
-  if (endpoint.endpointType === 'Serverless') {
-    const memory = endpoint.serverless?.memorySizeInMB;
-    return memory === null || memory === undefined ? 'serverless' : `serverless ${memory} MB`;
-  }
-  const type = endpoint.instanceType ?? 'unknown instance type';
-  const count = endpoint.initialInstanceCount;
-  return count !== null && count !== undefined && count > 1 ? `${type} x ${count}` : type;
-}
-
-const bestLabel = (entry: BestEntry): string =>
-  endpointLabel({
-    endpointType: entry.endpointType,
-    instanceType: entry.instanceType,
-    serverless:
-      entry.endpointType === 'Serverless'
-        ? {
-            memorySizeInMB: entry.memorySizeInMB,
-            maxConcurrency: null,
-            provisionedConcurrency: null,
-          }
-        : null,
-  });
-
 /** The label with the serverless settings a person deploying it needs to know. */
-function detailedLabel(endpoint: Endpoint): string {
-  const label = endpointLabel(endpoint);
-  const concurrency = endpoint.serverless?.maxConcurrency;
-  if (endpoint.endpointType !== 'Serverless' || concurrency === null || concurrency === undefined)
-    return label;
-  const provisioned = endpoint.serverless?.provisionedConcurrency;
-  return provisioned === null || provisioned === undefined
-    ? `${label}, max concurrency ${concurrency}`
-    : `${label}, max concurrency ${concurrency}, provisioned ${provisioned}`;
-}
+const detailedLabel = (endpoint: DeployableConfiguration) =>
+  configurationLabel(endpoint, { concurrency: true });
 
 type MetricsShown = Pick<
   Metrics,
@@ -202,7 +168,7 @@ function subjectSummary(input: NotificationInput): string {
   if (count === 0) return 'no recommendations';
   const cheapest = detail.best.lowestCostPerInference;
   return cheapest
-    ? `${plural(count, 'recommendation')}, cheapest ${bestLabel(cheapest)}`
+    ? `${plural(count, 'recommendation')}, cheapest ${configurationLabel(cheapest)}`
     : plural(count, 'recommendation');
 }
 
@@ -278,7 +244,9 @@ function bestSection(input: NotificationInput): string[] {
       lines.push(`  ${metricsLine(recommendation.metrics)}`);
     } else {
       // The stored recommendation is gone (recorded again since): say what the event says.
-      lines.push(`${heading}: ${bestLabel(entry)} (${metric} ${formatCount(entry.value)})`);
+      lines.push(
+        `${heading}: ${configurationLabel(entry)} (${metric} ${formatCount(entry.value)})`,
+      );
     }
   }
   if (missing.length > 0) {

@@ -7,6 +7,10 @@ import {
   matchesEventPattern,
   parseEventPattern,
 } from '../aws/eventbridge/event-pattern.js';
+import {
+  configurationLabel,
+  type DeployableConfiguration,
+} from '../../shared/model/configuration-label.js';
 import { ServerlessConfigError } from '../stack/serverless-config.js';
 import { UsageError } from './usage-error.js';
 
@@ -148,12 +152,9 @@ async function listRecommendations(job: string | undefined, options: Options): P
   const caption = `Job ${jobName} in account ${accountId}, ${region}`;
   const rows = listOf(body, 'recommendations').map((rec) => {
     const metrics = (rec.metrics ?? {}) as Record<string, unknown>;
-    const serverless = rec.serverless as { memorySizeInMB?: number } | null;
     return {
       id: String(rec.recommendationId).split('/').pop(),
-      config: serverless
-        ? `serverless ${serverless.memorySizeInMB} MB`
-        : `${rec.instanceType} x${rec.initialInstanceCount ?? 1}`,
+      config: configurationLabel(rec as unknown as DeployableConfiguration),
       ...metrics,
       pareto: (rec.derived as { paretoOptimal?: boolean } | undefined)?.paretoOptimal,
     };

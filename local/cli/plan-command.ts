@@ -3,6 +3,7 @@
  * as a table ranked by monthly cost. The API computes it; this turns rates such as `250/min` or
  * `4/s` into the invocations per minute the API takes, and the answer into a table.
  */
+import { configurationLabel } from '../../shared/model/configuration-label.js';
 import { UsageError } from './usage-error.js';
 
 type Options = Record<string, string | boolean | undefined>;
@@ -126,10 +127,7 @@ export function planReport(answer: PlanAnswer, table: TableRenderer): string {
   const inferences = Math.round(answer.inferencesPerMonth).toLocaleString('en-US');
   const rows = answer.entries.map((entry) => ({
     rank: entry.rank,
-    config:
-      entry.endpointType === 'Serverless'
-        ? `serverless ${entry.serverless?.memorySizeInMB} MB x${entry.serverless?.maxConcurrency}`
-        : entry.instanceType,
+    config: configurationLabel(entry, { concurrency: true }),
     id: entry.recommendationId.split('/').pop(),
     peak: entry.instancesAtPeak,
     baseline: entry.instancesAtBaseline,

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { PlanEntry } from '../../functions/api/capacity-plan.js';
 import { RESPONSES } from '../../functions/api/responses.js';
+import { configurationLabel } from '../../shared/model/configuration-label.js';
 import { rerunOf, useApiWorld } from '../support/api.js';
 import { requireAwsTools } from '../support/aws-tools.js';
 import { sampleJob } from '../support/world.js';
@@ -36,10 +37,7 @@ const EXAMPLE =
 const PEAK_HOURS = (730 * 10) / 24;
 const INFERENCES = 60 * (250 * PEAK_HOURS + 80 * (730 - PEAK_HOURS));
 
-const configurationOf = (entry: PlanEntry) =>
-  entry.endpointType === 'Serverless'
-    ? `serverless ${entry.serverless?.memorySizeInMB}MB`
-    : entry.instanceType;
+const configurationOf = (entry: PlanEntry) => configurationLabel(entry);
 
 describe('GET /jobs/{jobName}/plan', () => {
   it('ranks the 80/250 per minute, 10 h peak, 2 s example by monthly cost', async () => {
@@ -48,10 +46,10 @@ describe('GET /jobs/{jobName}/plan', () => {
     expect(plan).toMatchObject({ jobName: 'resnet-serverless', hoursPerMonth: 730 });
     expect(plan.inferencesPerMonth).toBeCloseTo(INFERENCES, 6);
     expect(plan.entries.map(configurationOf)).toEqual([
-      'serverless 2048MB',
-      'serverless 3072MB',
-      'serverless 4096MB',
-      'serverless 6144MB',
+      'serverless 2048 MB',
+      'serverless 3072 MB',
+      'serverless 4096 MB',
+      'serverless 6144 MB',
       'ml.c5.xlarge',
       'ml.g4dn.xlarge',
     ]);

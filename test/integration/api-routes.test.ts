@@ -496,12 +496,12 @@ describe('GET /compare', () => {
     };
     expect(names(body.jobs)).toEqual(['xgboost-churn-default', 'xgboost-churn-rerun']);
     expect(body.configurations.map((group) => group.key)).toEqual([
-      'ml.c5.large x1',
-      'ml.c5.xlarge x1',
-      'ml.c6i.xlarge x1',
-      'ml.g4dn.xlarge x1',
-      'ml.m5.large x1',
-      'ml.m5.xlarge x1',
+      'ml.c5.large',
+      'ml.c5.xlarge',
+      'ml.c6i.xlarge',
+      'ml.g4dn.xlarge',
+      'ml.m5.large',
+      'ml.m5.xlarge',
     ]);
     const c5large = body.configurations[0]!;
     expect(c5large.runs.map((run) => run.jobName)).toEqual([
@@ -528,12 +528,12 @@ describe('GET /compare', () => {
   it('keys serverless configurations by memory size', async () => {
     const body = await api.get('/compare?jobs=resnet-serverless');
     expect((body.configurations as Array<{ key: string }>).map((group) => group.key)).toEqual([
-      'ml.c5.xlarge x1',
-      'ml.g4dn.xlarge x1',
-      'serverless 2048MB',
-      'serverless 3072MB',
-      'serverless 4096MB',
-      'serverless 6144MB',
+      'ml.c5.xlarge',
+      'ml.g4dn.xlarge',
+      'serverless 2048 MB',
+      'serverless 3072 MB',
+      'serverless 4096 MB',
+      'serverless 6144 MB',
     ]);
   });
 

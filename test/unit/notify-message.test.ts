@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { configurationLabel } from '../../shared/model/configuration-label.js';
 import {
-  endpointLabel,
   formatCount,
   formatDollars,
   LIST_LIMITS,
@@ -229,21 +229,40 @@ describe('numbers as people read them', () => {
     expect(formatCount(value)).toBe(expected);
   });
 
-  it('labels instance counts and serverless memory', () => {
+  it('labels instance counts and serverless memory, with concurrency when asked', () => {
     const base = { endpointType: 'RealTime' as const, serverless: null };
-    expect(endpointLabel({ ...base, instanceType: 'ml.g5.xlarge', initialInstanceCount: 1 })).toBe(
+    const label = configurationLabel;
+    expect(label({ ...base, instanceType: 'ml.g5.xlarge', initialInstanceCount: 1 })).toBe(
       'ml.g5.xlarge',
     );
-    expect(endpointLabel({ ...base, instanceType: 'ml.g5.xlarge', initialInstanceCount: 3 })).toBe(
+    expect(label({ ...base, instanceType: 'ml.g5.xlarge', initialInstanceCount: 3 })).toBe(
       'ml.g5.xlarge x 3',
     );
+    expect(label({ ...base, instanceType: null, initialInstanceCount: null })).toBe(
+      'unknown instance type',
+    );
+    const serverless = {
+      endpointType: 'Serverless',
+      instanceType: null,
+      serverless: { memorySizeInMB: 6144, maxConcurrency: 20, provisionedConcurrency: 5 },
+    };
+    expect(label(serverless)).toBe('serverless 6144 MB');
+    expect(label(serverless, { concurrency: true })).toBe(
+      'serverless 6144 MB, max concurrency 20, provisioned 5',
+    );
     expect(
-      endpointLabel({
-        endpointType: 'Serverless',
-        instanceType: null,
-        serverless: { memorySizeInMB: 6144, maxConcurrency: 20, provisionedConcurrency: 5 },
-      }),
-    ).toBe('serverless 6144 MB');
+      label(
+        { ...serverless, serverless: { ...serverless.serverless, provisionedConcurrency: null } },
+        { concurrency: true },
+      ),
+    ).toBe('serverless 6144 MB, max concurrency 20');
+    // A best entry and a comparison's configuration carry the memory size flat.
+    expect(label({ endpointType: 'Serverless', instanceType: null, memorySizeInMB: 2048 })).toBe(
+      'serverless 2048 MB',
+    );
+    expect(label({ endpointType: 'Serverless', instanceType: null, serverless: null })).toBe(
+      'serverless',
+    );
   });
 });
 

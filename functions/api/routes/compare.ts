@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { jobKeyOf } from '../../../shared/db/table.js';
+import { configurationLabel } from '../../../shared/model/configuration-label.js';
 import { METRIC_NAMES, type Recommendation } from '../../../shared/model/types.js';
 import { jobRecord, resolveJob, type FoundJob } from '../job-ref.js';
 import { notFound, ProblemError } from '../problem.js';
@@ -21,10 +22,11 @@ export function configurationOf(rec: Recommendation): {
   key: string;
   configuration: Configuration;
 } {
+  const key = configurationLabel(rec);
   if (rec.endpointType === 'Serverless') {
     const memory = rec.serverless?.memorySizeInMB ?? null;
     return {
-      key: `serverless ${memory ?? 'unknown'}MB`,
+      key,
       configuration: {
         endpointType: 'Serverless',
         instanceType: null,
@@ -34,7 +36,7 @@ export function configurationOf(rec: Recommendation): {
     };
   }
   return {
-    key: `${rec.instanceType ?? 'unknown'} x${rec.initialInstanceCount ?? '?'}`,
+    key,
     configuration: {
       endpointType: 'RealTime',
       instanceType: rec.instanceType,
