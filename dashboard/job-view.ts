@@ -1,4 +1,5 @@
 import { configurationLabel } from '../shared/model/configuration-label.js';
+import { BEST_FIRST } from '../shared/model/metric-order.js';
 import {
   announce,
   h,
@@ -37,7 +38,6 @@ import { planPanel } from './plan-panel.js';
 import { progressSection } from './progress-bar.js';
 import { scatterPlot } from './scatter-plot.js';
 import {
-  HIGHER_IS_BETTER,
   isTerminal,
   RECOMMENDATION_FILTERS,
   type BenchmarkList,
@@ -152,7 +152,7 @@ function recQueryOf(query: URLSearchParams): RecQuery {
   return values;
 }
 
-const defaultOrder = (field: SortField) => (HIGHER_IS_BETTER.includes(field) ? 'desc' : 'asc');
+const defaultOrder = (field: SortField) => BEST_FIRST[field];
 
 function facts(job: Job): HTMLElement {
   const model = modelOf(job);

@@ -1,6 +1,5 @@
 import type { z } from 'zod';
 import type { JobStatus } from '../shared/job-status.js';
-import { HIGHER_IS_BETTER_METRICS } from '../shared/model/types.js';
 import type {
   benchmarkListSchema,
   comparisonSchema,
@@ -43,8 +42,6 @@ export const RECOMMENDATION_FILTERS = [
   'paretoOnly',
 ] as const;
 export type RecommendationFilter = (typeof RECOMMENDATION_FILTERS)[number];
-
-export const HIGHER_IS_BETTER: readonly SortField[] = HIGHER_IS_BETTER_METRICS;
 
 type Exhaustive<Listed, All> = [Exclude<All, Listed>] extends [never] ? true : false;
 const filtersListed: Exhaustive<RecommendationFilter, keyof typeof recommendationFilterShape> =

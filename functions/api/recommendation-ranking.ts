@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import type { Recommendation } from '../../shared/model/types.js';
-import { HIGHER_IS_BETTER, type BestMetric, type SortField } from './schemas.js';
+import { BEST_FIRST, type Order } from '../../shared/model/metric-order.js';
+import type { BestMetric, SortField } from './schemas.js';
 
 /**
  * Filters and orders recommendations in memory. DynamoDB cannot sort one partition by an
@@ -25,7 +26,7 @@ export interface RecommendationFilters {
   paretoOnly: boolean;
 }
 
-export type Order = 'asc' | 'desc';
+export type { Order };
 
 /** A recommendation's place in an order; also what a cursor remembers of the last one shown. */
 export const sortPointSchema = z.strictObject({ value: z.nullable(z.number()), id: z.string() });
@@ -58,8 +59,8 @@ export const hasFilters = (filters: RecommendationFilters) =>
     name === 'paretoOnly' ? value === true : value !== undefined,
   );
 
-export const defaultOrder = (field: SortField): Order =>
-  HIGHER_IS_BETTER.has(field) ? 'desc' : 'asc';
+/** Best first. */
+export const defaultOrder = (field: SortField): Order => BEST_FIRST[field];
 
 export function sortValue(rec: Rankable, field: SortField): number | null {
   if (field === 'costPerMillionInferences' || field === 'invocationsPerSecond') {
@@ -123,12 +124,6 @@ export function rankPage<T extends Rankable>(
     next: last && start + page.length < ranked.length ? sortPoint(last, query.sortBy) : undefined,
   };
 }
-
-export const BEST_ORDER: Record<BestMetric, Order> = {
-  costPerInference: 'asc',
-  modelLatency: 'asc',
-  maxInvocations: 'desc',
-};
 
 /** The job-level `best` entry that already answers "best by this metric" without filters. */
 export const BEST_ENTRY = {

@@ -2,11 +2,7 @@ import * as z from 'zod/mini';
 import { en } from 'zod/locales';
 import { isAccountId, isRegion, parseJobArn } from '../../shared/accounts.js';
 import { isJobName, JOB_NAME_RULE, JOB_STATUSES } from '../../shared/events.js';
-import {
-  DERIVED_METRIC_NAMES,
-  HIGHER_IS_BETTER_METRICS,
-  METRIC_NAMES,
-} from '../../shared/model/types.js';
+import { DERIVED_METRIC_NAMES, METRIC_NAMES } from '../../shared/model/types.js';
 
 // zod/mini builds a schema at a fraction of classic zod's cost, which every cold start pays;
 // it carries no messages of its own, so zod's English ones are set for the few rules below that
@@ -29,8 +25,6 @@ export const MAX_COMPARED_JOBS = 10;
 
 export const SORT_FIELDS = [...METRIC_NAMES, ...DERIVED_METRIC_NAMES] as const;
 export type SortField = (typeof SORT_FIELDS)[number];
-/** Fields where more is better: their default order is descending. */
-export const HIGHER_IS_BETTER: ReadonlySet<SortField> = new Set(HIGHER_IS_BETTER_METRICS);
 export const BEST_METRICS = ['costPerInference', 'modelLatency', 'maxInvocations'] as const;
 export type BestMetric = (typeof BEST_METRICS)[number];
 export const ENDPOINT_TYPES = ['RealTime', 'Serverless'] as const;

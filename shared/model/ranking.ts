@@ -1,4 +1,5 @@
 import type { Best, BestEntry } from '../events.js';
+import { betterBy } from './metric-order.js';
 import type { Recommendation } from './types.js';
 
 type Ranked = Pick<
@@ -26,27 +27,18 @@ export function paretoOptimalIds(recommendations: readonly Ranked[]): Set<string
   return optimal;
 }
 
+const PARETO_METRICS = ['costPerInference', 'modelLatency', 'maxInvocations'] as const;
+type ParetoMetric = (typeof PARETO_METRICS)[number];
+
+/** No worse by any of the three metrics and better by one; ties dominate nothing. */
 function dominates(a: Ranked, b: Ranked): boolean {
-  const [ac, al, ai] = [
-    a.metrics.costPerInference!,
-    a.metrics.modelLatency!,
-    a.metrics.maxInvocations!,
-  ];
-  const [bc, bl, bi] = [
-    b.metrics.costPerInference!,
-    b.metrics.modelLatency!,
-    b.metrics.maxInvocations!,
-  ];
-  const noWorse = ac <= bc && al <= bl && ai >= bi;
-  const better = ac < bc || al < bl || ai > bi;
-  return noWorse && better;
+  const margins = PARETO_METRICS.map((metric) =>
+    betterBy(metric, a.metrics[metric]!, b.metrics[metric]!),
+  );
+  return margins.every((margin) => margin >= 0) && margins.some((margin) => margin > 0);
 }
 
-function pick(
-  recommendations: readonly Ranked[],
-  metric: 'costPerInference' | 'modelLatency' | 'maxInvocations',
-  direction: 1 | -1,
-): BestEntry | null {
+function pick(recommendations: readonly Ranked[], metric: ParetoMetric): BestEntry | null {
   let best: Ranked | undefined;
   for (const r of recommendations) {
     const value = r.metrics[metric];
@@ -57,7 +49,7 @@ function pick(
       best === undefined ||
       current === null ||
       current === undefined ||
-      direction * (value - current) < 0 ||
+      betterBy(metric, value, current) > 0 ||
       (value === current && r.recommendationId < best.recommendationId)
     ) {
       best = r;
@@ -75,8 +67,8 @@ function pick(
 
 export function bestOf(recommendations: readonly Ranked[]): Best {
   return {
-    lowestCostPerInference: pick(recommendations, 'costPerInference', 1),
-    lowestModelLatency: pick(recommendations, 'modelLatency', 1),
-    highestMaxInvocations: pick(recommendations, 'maxInvocations', -1),
+    lowestCostPerInference: pick(recommendations, 'costPerInference'),
+    lowestModelLatency: pick(recommendations, 'modelLatency'),
+    highestMaxInvocations: pick(recommendations, 'maxInvocations'),
   };
 }

@@ -42,9 +42,6 @@ export interface Derived {
 
 export const DERIVED_METRIC_NAMES = ['costPerMillionInferences', 'invocationsPerSecond'] as const;
 
-/** The metrics where more is better: sorted descending by default, all others ascending. */
-export const HIGHER_IS_BETTER_METRICS = ['maxInvocations', 'invocationsPerSecond'] as const;
-
 export interface EnvironmentParameter {
   key: string | null;
   valueType: string | null;

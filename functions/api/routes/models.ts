@@ -6,8 +6,8 @@ import { notFound } from '../problem.js';
 import type { Item, TableReader } from '../reader.js';
 import {
   BEST_ENTRY,
-  BEST_ORDER,
   compareSortPoints,
+  defaultOrder,
   hasFilters,
   matchesFilters,
   type Rankable,
@@ -115,7 +115,7 @@ export const bestModelRecommendation: RouteHandler<'bestModelRecommendation'> = 
 ) => {
   const items = await newestModelJobItems(context.reader, path.modelName, query);
   const jobs = items.map(jobSummaryView).filter((job) => job.recommendationCount > 0);
-  const order = BEST_ORDER[query.best];
+  const order = defaultOrder(query.best);
   const filters = filtersOf(query);
   const passes = (rec: Rankable) =>
     rec.metrics[query.best] !== null && matchesFilters(rec, filters);
