@@ -1,33 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BuildOptions } from 'esbuild';
-import { parse, type CollectionTag, type ScalarTag } from 'yaml';
+import { parseCloudFormationYaml } from '../local/stack/cloudformation-yaml.js';
 import { readServerlessConfig } from '../local/stack/serverless-config.js';
 import { repoRoot } from './paths.js';
-
-/** CloudFormation short-form tags, kept opaque: only `custom.esbuild` and `provider` are read. */
-const opaqueTags: Array<ScalarTag | CollectionTag> = [
-  'GetAtt',
-  'Ref',
-  'Sub',
-  'Join',
-  'If',
-  'Equals',
-  'Select',
-  'Split',
-  'ImportValue',
-  'FindInMap',
-  'GetAZs',
-  'Base64',
-  'Not',
-  'And',
-  'Or',
-  'Condition',
-].flatMap((name): Array<ScalarTag | CollectionTag> => [
-  { tag: `!${name}`, resolve: (value: string) => ({ [`!${name}`]: value }) },
-  { tag: `!${name}`, collection: 'seq', resolve: (value) => ({ [`!${name}`]: value.toJSON() }) },
-  { tag: `!${name}`, collection: 'map', resolve: (value) => ({ [`!${name}`]: value.toJSON() }) },
-]);
 
 /** serverless-esbuild's own options: it removes these before handing the rest to esbuild. */
 const PLUGIN_ONLY_OPTIONS = [
@@ -72,7 +48,7 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
  * plugin-only keys, `exclude` turned into `external`.
  */
 export function serverlessBuildOptions(serverlessPath = join(repoRoot, 'serverless.yml')) {
-  const config = parse(readFileSync(serverlessPath, 'utf8'), { customTags: opaqueTags }) as unknown;
+  const config = parseCloudFormationYaml(readFileSync(serverlessPath, 'utf8'));
   if (!isRecord(config)) throw new BuildConfigError(`${serverlessPath} is not a YAML mapping`);
   const custom =
     isRecord(config.custom) && isRecord(config.custom.esbuild) ? config.custom.esbuild : {};

@@ -1,38 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parse, type CollectionTag, type ScalarTag } from 'yaml';
+import { parseCloudFormationYaml } from './cloudformation-yaml.js';
 
 export class ServerlessConfigError extends Error {
   override name = 'ServerlessConfigError';
 }
-
-/** A CloudFormation intrinsic kept as written (`!GetAtt EventBus.Name` → `{ 'Fn::GetAtt': ... }`). */
-const intrinsic = (tag: string, fn: string): Array<ScalarTag | CollectionTag> => [
-  {
-    tag: `!${tag}`,
-    resolve: (value: string) => ({ [fn]: fn === 'Fn::GetAtt' ? value.split('.') : value }),
-  },
-  { tag: `!${tag}`, collection: 'seq', resolve: (value) => ({ [fn]: value.toJSON() }) },
-  { tag: `!${tag}`, collection: 'map', resolve: (value) => ({ [fn]: value.toJSON() }) },
-];
-
-const cloudFormationTags = [
-  ['GetAtt', 'Fn::GetAtt'],
-  ['Ref', 'Ref'],
-  ['Sub', 'Fn::Sub'],
-  ['Join', 'Fn::Join'],
-  ['If', 'Fn::If'],
-  ['Equals', 'Fn::Equals'],
-  ['Select', 'Fn::Select'],
-  ['Split', 'Fn::Split'],
-  ['ImportValue', 'Fn::ImportValue'],
-  ['FindInMap', 'Fn::FindInMap'],
-  ['GetAZs', 'Fn::GetAZs'],
-  ['Base64', 'Fn::Base64'],
-  ['Not', 'Fn::Not'],
-  ['And', 'Fn::And'],
-  ['Or', 'Fn::Or'],
-].flatMap(([tag, fn]) => intrinsic(tag!, fn!));
 
 /** A YAML file with CloudFormation's short forms (`!Sub`, `!GetAtt`), or a JSON file, as written. */
 export const readTemplateDocument = (path: string): unknown => readYaml(path);
@@ -47,9 +19,7 @@ function readYaml(path: string): unknown {
     throw new ServerlessConfigError(`Cannot read ${path}: ${(error as Error).message}`);
   }
   try {
-    return path.endsWith('.json')
-      ? JSON.parse(text)
-      : parse(text, { customTags: cloudFormationTags, uniqueKeys: true });
+    return path.endsWith('.json') ? JSON.parse(text) : parseCloudFormationYaml(text);
   } catch (error) {
     throw new ServerlessConfigError(
       `${path} does not parse: ${(error as Error).message.split('\n')[0]}`,

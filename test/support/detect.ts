@@ -1,7 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { parse, type ScalarTag } from 'yaml';
 import type { DetectReport, DetectRun } from '../../functions/detect/detect.js';
 import type { BusEvent } from '../../local/aws/eventbridge/eventbridge-endpoint.js';
 import {
@@ -15,7 +12,7 @@ import {
   type StateChangeDetail,
 } from '../../shared/events.js';
 import { keyValues, layout } from '../../shared/db/table.js';
-import { repoRoot } from './serverless.js';
+import { readFunctionConfig } from './serverless.js';
 import { HOME, queryPartition } from './fixtures.js';
 import { sampleJob, type LocalWorld } from './world.js';
 
@@ -35,27 +32,6 @@ export function simulatedClock(startIso: string) {
       current += ms;
     },
   };
-}
-
-/** CloudFormation's short-form tags, kept as their long form so the YAML parses as the files are. */
-const cloudFormationTags: ScalarTag[] = [
-  { tag: '!GetAtt', resolve: (value: string) => ({ 'Fn::GetAtt': value.split('.') }) },
-  { tag: '!Ref', resolve: (value: string) => ({ Ref: value }) },
-  { tag: '!Sub', resolve: (value: string) => ({ 'Fn::Sub': value }) },
-];
-
-export interface FunctionEntry {
-  events?: Array<{ eventBridge?: { pattern?: unknown; schedule?: string } }>;
-  [key: string]: unknown;
-}
-
-/** A function's entry in serverless.yml, read from `functions/<name>/function.yml`. */
-export function readFunctionConfig(name: string): FunctionEntry {
-  const text = readFileSync(join(repoRoot, 'functions', name, 'function.yml'), 'utf8');
-  const parsed = parse(text, { customTags: cloudFormationTags }) as Record<string, FunctionEntry>;
-  const entry = parsed[name];
-  if (!entry) throw new Error(`functions/${name}/function.yml has no entry named ${name}`);
-  return entry;
 }
 
 /** The EventBridge patterns a function's rules match. */

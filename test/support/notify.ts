@@ -1,30 +1,16 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parse } from 'yaml';
 import type { WireObject, SimulatedJob } from '../../local/aws/sagemaker/sagemaker-simulator.js';
-import { repoRoot } from './serverless.js';
+import { readFunctionConfig } from './serverless.js';
 
 /** The EventBridge rule pattern of a function, read from its function.yml as serverless does. */
 export function rulePatternOf(functionName: string): unknown {
-  const text = readFileSync(join(repoRoot, 'functions', functionName, 'function.yml'), 'utf8');
-  const config = parse(text, {
-    customTags: [
-      { tag: '!GetAtt', resolve: (value: string) => ({ 'Fn::GetAtt': value.split('.') }) },
-      { tag: '!Ref', resolve: (value: string) => ({ Ref: value }) },
-      { tag: '!Sub', resolve: (value: string) => ({ 'Fn::Sub': value }) },
-    ],
-  }) as Record<string, { events?: Array<{ eventBridge?: { pattern?: unknown } }> }>;
-  const pattern = config[functionName]?.events?.find((e) => e.eventBridge)?.eventBridge?.pattern;
+  const pattern = readFunctionConfig(functionName).events?.find((e) => e.eventBridge)?.eventBridge
+    ?.pattern;
   if (!pattern) throw new Error(`functions/${functionName}/function.yml has no eventBridge rule`);
   return pattern;
 }
 
 export function functionTimeoutOf(functionName: string): number {
-  const text = readFileSync(join(repoRoot, 'functions', functionName, 'function.yml'), 'utf8');
-  const config = parse(text, {
-    customTags: [{ tag: '!GetAtt', resolve: (value: string) => value }],
-  }) as Record<string, { timeout?: number }>;
-  const timeout = config[functionName]?.timeout;
+  const timeout = readFunctionConfig(functionName).timeout;
   if (typeof timeout !== 'number') throw new Error(`functions/${functionName} sets no timeout`);
   return timeout;
 }

@@ -1,9 +1,11 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { inject } from 'vitest';
+import { parseCloudFormationYaml } from '../../local/stack/cloudformation-yaml.js';
 import type {} from './package-setup.js';
 
 const run = promisify(execFile);
@@ -87,4 +89,19 @@ export async function packagedTemplate(
     await readFile(join(dir, 'cloudformation-template-update-stack.json'), 'utf8'),
   ) as CfnTemplate;
   return { template, dir };
+}
+
+export interface FunctionEntry {
+  timeout?: number;
+  events?: Array<{ eventBridge?: { pattern?: unknown; schedule?: string } }>;
+  [key: string]: unknown;
+}
+
+/** A function's entry in serverless.yml, read from `functions/<name>/function.yml`. */
+export function readFunctionConfig(name: string): FunctionEntry {
+  const text = readFileSync(join(repoRoot, 'functions', name, 'function.yml'), 'utf8');
+  const parsed = parseCloudFormationYaml(text) as Record<string, FunctionEntry>;
+  const entry = parsed[name];
+  if (!entry) throw new Error(`functions/${name}/function.yml has no entry named ${name}`);
+  return entry;
 }
