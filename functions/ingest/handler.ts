@@ -6,7 +6,7 @@ import {
   type StateChangeDetail,
 } from '../../shared/events.js';
 import { eventDetail, withJobLocation } from '../../shared/event-detail.js';
-import { logger } from '../../shared/observability.js';
+import { logAndRethrow, logger } from '../../shared/observability.js';
 import { ingestDeps } from './deps.js';
 import { ingestStateChange, type IngestDeps, type IngestOutcome } from './ingest.js';
 
@@ -21,15 +21,11 @@ export const createHandler = (deps: IngestDeps = ingestDeps) =>
         region: detail.region,
         status: detail.status,
       });
-      try {
+      return logAndRethrow('Ingest failed', async () => {
         const result = await ingestStateChange(detail, deps);
         logger.info('Ingested state change', { outcome: result.outcome });
         return result;
-      } catch (error) {
-        // Rethrown so Lambda's async retries and then the dead-letter queue keep the event.
-        logger.error('Ingest failed', error as Error);
-        throw error;
-      }
+      });
     });
 
 export const handler = createHandler();

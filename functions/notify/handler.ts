@@ -2,7 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { RECORDED, recordedDetailSchema, type RecordedDetail } from '../../shared/events.js';
 import { eventDetail, withJobLocation } from '../../shared/event-detail.js';
-import { logger } from '../../shared/observability.js';
+import { logAndRethrow, logger } from '../../shared/observability.js';
 import { notifyDeps } from './deps.js';
 import {
   NotificationInProgressError,
@@ -22,16 +22,15 @@ export const createHandler = (deps: NotifyDeps = notifyDeps) =>
         region: detail.region,
         status: detail.status,
       });
-      try {
-        const result = await notifyRecorded(detail, deps);
-        logger.info('Notification handled', { ...result });
-        return result;
-      } catch (error) {
-        // Rethrown so Lambda's async retries and then the dead-letter queue keep the event.
-        if (error instanceof NotificationInProgressError) logger.info(error.message);
-        else logger.error('Notify failed', error as Error);
-        throw error;
-      }
+      return logAndRethrow(
+        'Notify failed',
+        async () => {
+          const result = await notifyRecorded(detail, deps);
+          logger.info('Notification handled', { ...result });
+          return result;
+        },
+        { expected: (error) => error instanceof NotificationInProgressError },
+      );
     });
 
 export const handler = createHandler();
