@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { send } from './http-server.js';
+import { readBody, send } from './http-server.js';
 
 /**
  * The AWS JSON protocols (awsJson1_0, awsJson1_1) as the local endpoints and their gates speak
@@ -122,4 +122,55 @@ export function jsonErrorReply(protocol: JsonProtocol, error: ServiceError): Rep
 
 export function sendReply(res: ServerResponse, reply: Reply): void {
   send(res, reply.status, reply.body, reply.headers);
+}
+
+/** A JSON-protocol request as an endpoint reads it. */
+export interface JsonRequest {
+  /** The operation `X-Amz-Target` names, when the request is a POST with this service's prefix. */
+  operation: string | undefined;
+  /** What the endpoint records the call as: the operation, or the target as it was sent. */
+  name: string;
+  /** The body as a JSON object, or the SerializationException it raises. */
+  input: Record<string, unknown> | ServiceError;
+}
+
+export async function readJsonRequest(
+  req: IncomingMessage,
+  protocol: JsonProtocol,
+): Promise<JsonRequest> {
+  const body = await readBody(req);
+  const target = targetOperation(req, protocol);
+  let input: JsonRequest['input'];
+  try {
+    input = parseJsonObject(body);
+  } catch (error) {
+    if (!(error instanceof ServiceError)) throw error;
+    input = error;
+  }
+  return {
+    operation: req.method === 'POST' ? target : undefined,
+    name: target ?? String(req.headers['x-amz-target'] ?? ''),
+    input,
+  };
+}
+
+/**
+ * Answers with what `run` returns (200, `serialize`d), or with the ServiceError it throws, which
+ * is returned for the endpoint's record; any other error is rethrown.
+ */
+export async function answerJson(
+  res: ServerResponse,
+  protocol: JsonProtocol,
+  run: () => unknown,
+  serialize: (output: never) => string = JSON.stringify,
+): Promise<ServiceError | undefined> {
+  try {
+    const output = await run();
+    sendReply(res, jsonReply(protocol, 200, serialize(output as never)));
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof ServiceError)) throw error;
+    sendReply(res, jsonErrorReply(protocol, error));
+    return error;
+  }
 }

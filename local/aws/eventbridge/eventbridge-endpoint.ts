@@ -1,16 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EventPatternError, matchesEventPattern, parseEventPattern } from './event-pattern.js';
-import {
-  EVENTBRIDGE_JSON,
-  jsonErrorReply,
-  jsonReply,
-  parseJsonObject,
-  sendReply,
-  ServiceError,
-  targetOperation,
-} from '../aws-json.js';
-import { listen as listenHttp, readBody, signedRegion } from '../http-server.js';
+import { answerJson, EVENTBRIDGE_JSON, readJsonRequest, ServiceError } from '../aws-json.js';
+import { listen as listenHttp, signedRegion } from '../http-server.js';
 import type { Gate } from '../iam/gate.js';
 import type { LocalServer } from '../http-server.js';
 
@@ -197,9 +189,6 @@ export function createEventBridgeEndpoint(
   const now = options.now ?? (() => Date.now());
   let failEntry = options.failEntry;
   let entriesSeen = 0;
-
-  const reply = (res: ServerResponse, status: number, body: unknown) =>
-    sendReply(res, jsonReply(EVENTBRIDGE_JSON, status, JSON.stringify(body)));
 
   async function putEvents(
     input: Record<string, unknown>,
@@ -424,39 +413,29 @@ export function createEventBridgeEndpoint(
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = await readBody(req);
-    const operation = targetOperation(req, EVENTBRIDGE_JSON) ?? '';
+    const request = await readJsonRequest(req, EVENTBRIDGE_JSON);
+    const operation = request.operation ?? '';
     const read = readOperations[operation];
-    if (req.method !== 'POST' || (operation !== 'PutEvents' && !read)) {
-      sendReply(
-        res,
-        jsonErrorReply(
-          EVENTBRIDGE_JSON,
-          new ServiceError(
-            400,
-            'UnknownOperationException',
-            `Unknown operation ${String(req.headers['x-amz-target'])}`,
-          ),
-        ),
-      );
+    if (operation !== 'PutEvents' && !read) {
+      await answerJson(res, EVENTBRIDGE_JSON, () => {
+        throw new ServiceError(
+          400,
+          'UnknownOperationException',
+          `Unknown operation ${String(req.headers['x-amz-target'])}`,
+        );
+      });
       return;
     }
     const call: PutEventsCall = { entries: [] };
     if (!read) calls.push(call);
-    try {
-      const input = parseJsonObject(body);
+    const error = await answerJson(res, EVENTBRIDGE_JSON, async () => {
+      if (request.input instanceof ServiceError) throw request.input;
       const region = options.region ?? signedRegion(req) ?? 'us-east-1';
-      if (read) {
-        reply(res, 200, read(input, region));
-        return;
-      }
-      call.response = await putEvents(input, region, call);
-      reply(res, 200, call.response);
-    } catch (error) {
-      if (!(error instanceof ServiceError)) throw error;
-      call.error = error.code;
-      sendReply(res, jsonErrorReply(EVENTBRIDGE_JSON, error));
-    }
+      if (read) return read(request.input, region);
+      call.response = await putEvents(request.input, region, call);
+      return call.response;
+    });
+    if (error) call.error = error.code;
   }
 
   return {

@@ -10,16 +10,8 @@ import {
   RecommendationStepType,
   SortOrder,
 } from '@aws-sdk/client-sagemaker';
-import {
-  jsonErrorReply,
-  jsonReply,
-  parseJsonObject,
-  SAGEMAKER_JSON,
-  sendReply,
-  ServiceError,
-  targetOperation,
-} from '../aws-json.js';
-import { listen as listenHttp, readBody, signedRegion } from '../http-server.js';
+import { answerJson, readJsonRequest, SAGEMAKER_JSON, ServiceError } from '../aws-json.js';
+import { listen as listenHttp, signedRegion } from '../http-server.js';
 import { callerOf, type Gate } from '../iam/gate.js';
 import { createdJob, simulatedDurationMs, stoppedJob } from './recommender-job.js';
 import type { LocalServer } from '../http-server.js';
@@ -72,6 +64,14 @@ export interface SimulatorApiCall {
 
 /** 'unavailable' is a 503, the other flavour of server-side failure AWS returns. */
 export type FaultKind = 'throttle' | 'server-error' | 'unavailable';
+
+/** What SageMaker answers when it throttles or fails, as its SDK sees it. */
+const faultError = (fault: FaultKind): ServiceError =>
+  fault === 'throttle'
+    ? new ServiceError(400, 'ThrottlingException', 'Rate exceeded')
+    : fault === 'server-error'
+      ? new ServiceError(500, 'InternalFailure', 'An internal error occurred.')
+      : new ServiceError(503, 'ServiceUnavailable', 'Service is unavailable.');
 
 export interface FaultCall {
   operation: string;
@@ -880,59 +880,32 @@ export function createSageMakerSimulator(
     options.onApiCall(call);
   }
 
-  const reply = (res: ServerResponse, status: number, body: WireObject) =>
-    sendReply(res, jsonReply(SAGEMAKER_JSON, status, toWireJson(body)));
-  const replyError = (res: ServerResponse, error: ServiceError) =>
-    sendReply(res, jsonErrorReply(SAGEMAKER_JSON, error));
-
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = await readBody(req);
-    const target = targetOperation(req, SAGEMAKER_JSON);
-    const operation = target ?? String(req.headers['x-amz-target'] ?? '');
-    let input: WireObject = {};
-    let parseError: ServiceError | undefined;
-    try {
-      input = parseJsonObject(body);
-    } catch (error) {
-      if (!(error instanceof ServiceError)) throw error;
-      parseError = error;
-    }
-
+    const request = await readJsonRequest(req, SAGEMAKER_JSON);
+    const operation = request.name;
+    const input: WireObject = request.input instanceof ServiceError ? {} : request.input;
     const index = callIndex++;
     const fault = faults?.({ operation, index, input });
     calls.push(fault ? { operation, input, fault } : { operation, input });
 
-    if (fault === 'throttle') {
-      replyError(res, new ServiceError(400, 'ThrottlingException', 'Rate exceeded'));
-      return;
-    }
-    if (fault === 'server-error') {
-      replyError(res, new ServiceError(500, 'InternalFailure', 'An internal error occurred.'));
-      return;
-    }
-    if (fault === 'unavailable') {
-      replyError(res, new ServiceError(503, 'ServiceUnavailable', 'Service is unavailable.'));
-      return;
-    }
-
-    const run = req.method === 'POST' && target !== undefined ? operations[target] : undefined;
-    if (!run) {
-      replyError(
-        res,
-        new ServiceError(400, 'UnknownOperationException', `Unknown operation ${operation}`),
-      );
-      return;
-    }
-    if (parseError) {
-      replyError(res, parseError);
-      return;
-    }
-    try {
-      reply(res, 200, run(input, placeOf(req), req));
-    } catch (error) {
-      if (error instanceof ServiceError) replyError(res, error);
-      else throw error;
-    }
+    await answerJson(
+      res,
+      SAGEMAKER_JSON,
+      () => {
+        if (fault) throw faultError(fault);
+        const run = request.operation !== undefined ? operations[request.operation] : undefined;
+        if (!run) {
+          throw new ServiceError(
+            400,
+            'UnknownOperationException',
+            `Unknown operation ${operation}`,
+          );
+        }
+        if (request.input instanceof ServiceError) throw request.input;
+        return run(input, placeOf(req), req);
+      },
+      toWireJson,
+    );
   }
 
   return {

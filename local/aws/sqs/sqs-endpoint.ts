@@ -1,15 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import {
-  jsonErrorReply,
-  jsonReply,
-  parseJsonObject,
-  sendReply,
-  ServiceError,
-  SQS_JSON,
-  targetOperation,
-} from '../aws-json.js';
-import { listen as listenHttp, readBody } from '../http-server.js';
+import { answerJson, readJsonRequest, ServiceError, SQS_JSON } from '../aws-json.js';
+import { listen as listenHttp } from '../http-server.js';
 import type { Gate } from '../iam/gate.js';
 import type { LocalServer } from '../http-server.js';
 
@@ -476,17 +468,13 @@ export function createSqsEndpoint(options: SqsEndpointOptions = {}): SqsEndpoint
     },
   };
 
-  const reply = (res: ServerResponse, status: number, body: unknown) =>
-    sendReply(res, jsonReply(SQS_JSON, status, JSON.stringify(body)));
-
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = await readBody(req);
-    const name = targetOperation(req, SQS_JSON);
-    const operation = name !== undefined ? operations[name] : undefined;
-    const call: SqsCall = { operation: name ?? String(req.headers['x-amz-target']) };
+    const request = await readJsonRequest(req, SQS_JSON);
+    const operation = request.operation !== undefined ? operations[request.operation] : undefined;
+    const call: SqsCall = { operation: request.name };
     calls.push(call);
-    try {
-      if (req.method !== 'POST' || !operation) {
+    const error = await answerJson(res, SQS_JSON, () => {
+      if (!operation) {
         throw new ServiceError(
           400,
           'UnsupportedOperation',
@@ -494,18 +482,12 @@ export function createSqsEndpoint(options: SqsEndpointOptions = {}): SqsEndpoint
           'AWS.SimpleQueueService.UnsupportedOperation',
         );
       }
-      let input: Record<string, unknown>;
-      try {
-        input = parseJsonObject(body);
-      } catch {
+      if (request.input instanceof ServiceError) {
         throw new ServiceError(400, 'InvalidParameterValue', 'Request body is not a JSON object');
       }
-      reply(res, 200, operation(input, req.headers.host ?? '127.0.0.1'));
-    } catch (error) {
-      if (!(error instanceof ServiceError)) throw error;
-      call.error = error.code;
-      sendReply(res, jsonErrorReply(SQS_JSON, error));
-    }
+      return operation(request.input, req.headers.host ?? '127.0.0.1');
+    });
+    if (error) call.error = error.code;
   }
 
   return {
