@@ -37,8 +37,8 @@ const TITLES: Record<number, string> = {
 };
 
 /**
- * An error whose message is meant for the caller (Middy's `expose`): 4xx only. Anything else
- * thrown while serving a request becomes a 500 that says nothing about its cause.
+ * An error whose detail the caller reads in a 4xx problem. Anything else thrown while serving a
+ * request is logged and becomes a 500 problem naming only the correlation id, not its cause.
  */
 export class ProblemError extends Error {
   override name = 'ProblemError';

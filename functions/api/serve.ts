@@ -184,7 +184,10 @@ function json(body: unknown): APIGatewayProxyStructuredResultV2 {
   };
 }
 
-/** Answers one API Gateway HTTP API (payload 2.0) request: a 200, a 4xx problem, or a bare 500. */
+/**
+ * Answers one API Gateway HTTP API (payload 2.0) request: a 200, a 4xx problem naming what was
+ * wrong, or a 500 problem that names only the correlation id (the cause goes to the log).
+ */
 export async function serveRequest(
   event: APIGatewayProxyEventV2,
   deps: ApiDeps,
