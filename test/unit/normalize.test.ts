@@ -123,7 +123,7 @@ describe('normalizeRecommendations', () => {
     expect(b?.metrics.maxInvocations).toBeNull();
   });
 
-  it('derives a stable id from the configuration when SageMaker gives none', () => {
+  it('derives a stable id from the configuration when SageMaker gives none, in any order', () => {
     const input = [
       rec(undefined, { CostPerHour: 1 }, { InstanceType: 'ml.g5.xlarge', InitialInstanceCount: 1 }),
       rec(
@@ -131,14 +131,27 @@ describe('normalizeRecommendations', () => {
         { CostPerHour: 2 },
         { InstanceType: 'ml.g5.2xlarge', InitialInstanceCount: 1 },
       ),
+      rec(undefined, { CostPerHour: 3 }, { InstanceType: 'ml.g5.xlarge', InitialInstanceCount: 2 }),
+      rec(
+        undefined,
+        { CostPerHour: 4 },
+        { ServerlessConfig: { MemorySizeInMB: 2048, MaxConcurrency: 5 } },
+      ),
     ];
     const first = normalizeRecommendations(JOB, input);
-    const reversed = normalizeRecommendations(JOB, [...input].reverse());
     expect(first[0]?.recommendationId).toMatch(/^job\/[0-9a-f]{8}$/);
     expect(first[0]?.recommendationIdDerived).toBe(true);
-    expect(new Set(first.map((r) => r.recommendationId)).size).toBe(2);
-    expect(reversed.map((r) => r.recommendationId).sort()).toEqual(
-      first.map((r) => r.recommendationId).sort(),
+    expect(new Set(first.map((r) => r.recommendationId)).size).toBe(input.length);
+    const idOfCost = new Map(first.map((r) => [r.metrics.costPerHour, r.recommendationId]));
+    fc.assert(
+      fc.property(
+        fc.shuffledSubarray(input, { minLength: input.length, maxLength: input.length }),
+        (shuffled) => {
+          for (const r of normalizeRecommendations(JOB, shuffled)) {
+            expect(r.recommendationId).toBe(idOfCost.get(r.metrics.costPerHour));
+          }
+        },
+      ),
     );
   });
 });
