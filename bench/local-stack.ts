@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { repoRoot } from './paths.js';
 import { emitSection } from './report.js';
 import { median, ms, ratio } from './stats.js';
+import { sleep } from '../shared/retry.js';
 
 const RUNS = Number(process.env.BENCH_STACK_RUNS ?? 3);
 const GIVE_UP_MS = 60_000;
@@ -30,8 +31,6 @@ interface Start {
   /** What the stack itself printed ("irwatch local stack up in N ms"), if it did. */
   reportedMs: number;
 }
-
-const sleep = (msToWait: number) => new Promise((resolve) => setTimeout(resolve, msToWait));
 
 async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;

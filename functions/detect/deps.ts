@@ -14,7 +14,7 @@ import {
 import { createDocumentClient, createEventBridgeClient } from '../../shared/aws.js';
 import { PutEventsError, putBusEvents } from '../../shared/bus.js';
 import { readEnv, readNumberEnv } from '../../shared/config.js';
-import type { RetryOptions } from '../../shared/db/batch-write.js';
+import type { RetryOptions } from '../../shared/retry.js';
 import { STATE_CHANGE } from '../../shared/event-names.js';
 import type { StateChangeDetail } from '../../shared/events.js';
 import {

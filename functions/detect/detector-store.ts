@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { batchPutAll, type RetryOptions } from '../../shared/db/batch-write.js';
+import { batchPutAll } from '../../shared/db/batch-write.js';
+import type { RetryOptions } from '../../shared/retry.js';
 import { batchGetAll } from '../../shared/db/batch-get.js';
 import { describeTarget, type AccountRegion, type JobKey } from '../../shared/accounts.js';
 import { keys } from '../../shared/db/table.js';

@@ -7,8 +7,6 @@ export class UnprocessedItemsError extends Error {
   override name = 'UnprocessedItemsError';
 }
 
-export type { RetryOptions } from '../retry.js';
-
 export type WriteRequest =
   | { PutRequest: { Item: Record<string, unknown> } }
   | { DeleteRequest: { Key: Record<string, unknown> } };
