@@ -174,7 +174,10 @@ const random = {
   backoff: seededRandom(SEED ^ 0x77777777),
 };
 
+/** Switches every injected fault off (the suite must then fail: nothing it claims was tested). */
 let faultsOn = true;
+/** The PutEvents entries refused on purpose, to find each accepted later. */
+const refusedEntries: Array<{ detailType: string; detail: string }> = [];
 const injected = {
   putEventsEntries: 0,
   snsPublishes: 0,
@@ -428,9 +431,10 @@ beforeAll(async () => {
   eventBridge = createEventBridgeEndpoint({
     account: ACCOUNT,
     region: REGION,
-    failEntry: () => {
+    failEntry: (entry) => {
       if (!faultsOn || random.putEvents() >= RATES.putEventsEntry) return undefined;
       injected.putEventsEntries += 1;
+      refusedEntries.push({ detailType: entry.DetailType ?? '', detail: entry.Detail ?? '' });
       return { ErrorCode: 'InternalFailure', ErrorMessage: 'Injected by the fault suite' };
     },
     onEvents: (_events, records) => {
@@ -725,27 +729,86 @@ describe('fault injection: 200 jobs through detect, ingest and notify while ever
       ]),
     );
 
-    // What the suite claims to survive must have happened: every kind of fault was injected,
-    // and some deliveries failed and were retried or redriven to success.
-    const none = Object.entries({
-      'SageMaker throttles': simulatorCalls.filter((c) => c.fault === 'throttle').length,
-      'SageMaker 5xx': simulatorCalls.filter((c) => c.fault === 'server-error').length,
-      'half-unprocessed batches': injected.unprocessedBatches,
-      'refused PutEvents entries': injected.putEventsEntries,
-      'failed SNS publishes': injected.snsPublishes,
-      'detect crashes': injected.crashes.detect,
-      'ingest crashes': injected.crashes.ingest,
-      'notify crashes': injected.crashes.notify,
-      'crashes after the work': injected.crashesAtEnd,
-      'deliveries retried to success': retriedToSuccess.length,
-      'dead letters redriven': deadBeforeRedrive,
-      'duplicate deliveries': counts.duplicates,
-    }).filter(([, count]) => count === 0);
-    expect(
-      none.map(([kind]) => kind),
-      'faults the suite never injected or survived',
-    ).toEqual([]);
-  }, 240_000);
+    // What the suite claims to survive must have happened, each kind of fault at least once, and
+    // each kind's own outcome must be right: the jobs a SageMaker fault hit are stored as
+    // SageMaker last describes them, every refused event was accepted later, every crashed
+    // delivery was retried or redriven to success, every terminal job notified once.
+    const jobsHitBy = (fault: string) =>
+      new Set(
+        simulatorCalls
+          .filter((call) => call.fault === fault && typeof call.input.JobName === 'string')
+          .map((call) => call.input.JobName as string),
+      );
+    // Equal as toEqual has it: undefined members and key order do not count.
+    const canonical = (value: unknown) =>
+      JSON.stringify(value, (_key, member: unknown) =>
+        member && typeof member === 'object' && !Array.isArray(member)
+          ? Object.fromEntries(
+              Object.entries(member)
+                .filter(([, inner]) => inner !== undefined)
+                .sort(([a], [b]) => (a < b ? -1 : 1)),
+            )
+          : member,
+      );
+    const isStoredRight = (name: string) => canonical(stored[name]) === canonical(expected[name]);
+    const storedRight = (names: Set<string>) => names.size > 0 && [...names].every(isStoredRight);
+    const accepted = new Set(
+      busEvents.map((r) => `${r.event['detail-type']} ${JSON.stringify(r.event.detail)}`),
+    );
+    const neverAccepted = refusedEntries.filter(
+      (entry) =>
+        !accepted.has(`${entry.detailType} ${JSON.stringify(JSON.parse(entry.detail || 'null'))}`),
+    );
+    const crashedDeliveries = (name: FunctionName) =>
+      all.filter(
+        (d) =>
+          d.functionName === name && d.failures.some((f) => f.startsWith('SimulatedCrashError')),
+      );
+    // A crashed delivery either succeeded on a retry or was dead-lettered, and every dead letter
+    // was put back and handled (lettersAfterRedrive is 0, asserted above).
+    const crashesSurvived = (name: FunctionName) =>
+      crashedDeliveries(name).every(
+        (d) => d.outcome === 'succeeded' || d.outcome === 'dead-letter',
+      );
+    const notifiedOnce = lost.length === 0 && duplicated.length === 0;
+    const throttled = jobsHitBy('throttle');
+    const failed = jobsHitBy('server-error');
+    const perKind: Record<string, { injected: number; survived: boolean }> = {
+      'SageMaker throttles (jobs hit)': {
+        injected: throttled.size,
+        survived: storedRight(throttled),
+      },
+      'SageMaker 5xx (jobs hit)': { injected: failed.size, survived: storedRight(failed) },
+      'half-unprocessed batches': {
+        injected: injected.unprocessedBatches,
+        survived: jobs.every(({ name }) => isStoredRight(name)),
+      },
+      'refused PutEvents entries': {
+        injected: refusedEntries.length,
+        survived: neverAccepted.length === 0,
+      },
+      'failed SNS publishes': { injected: injected.snsPublishes, survived: notifiedOnce },
+      'detect crashes': { injected: injected.crashes.detect, survived: crashesSurvived('detect') },
+      'ingest crashes (deliveries)': {
+        injected: crashedDeliveries('ingest').length,
+        survived: crashesSurvived('ingest'),
+      },
+      'notify crashes (deliveries)': {
+        injected: crashedDeliveries('notify').length,
+        survived: crashesSurvived('notify') && notifiedOnce,
+      },
+      'crashes after the work': { injected: injected.crashesAtEnd, survived: notifiedOnce },
+      'deliveries retried to success': { injected: retriedToSuccess.length, survived: true },
+      'dead letters redriven': { injected: deadBeforeRedrive, survived: lettersAfterRedrive === 0 },
+      'duplicate deliveries': { injected: counts.duplicates, survived: notifiedOnce },
+    };
+    const untested = Object.entries(perKind)
+      .filter(([, { injected: count, survived }]) => count === 0 || !survived)
+      .map(([kind, { injected: count }]) =>
+        count === 0 ? `${kind}: never injected` : `${kind}: not survived`,
+      );
+    expect(untested, 'faults the suite never injected or did not survive').toEqual([]);
+  }, 600_000);
 
   it('counts the duplicate notify documents: a crash after SNS accepted, before the claim is marked sent', async () => {
     faultsOn = false;
