@@ -102,6 +102,62 @@ function planTable(plan: JobPlan): HTMLElement {
   );
 }
 
+/** irwatch's scaling of the first-ranked real-time entry next to SageMaker's (source=sagemaker). */
+function sideBySideTable(side: NonNullable<JobPlan['sagemaker']>): HTMLElement {
+  const { minInvocationsPerMinute: min, maxInvocationsPerMinute: max } =
+    side.scalingPolicyObjective;
+  const cpu = side.sagemaker.targetCpuUtilizationPerCore;
+  const row = (
+    who: string,
+    figures: { minCapacity: number | null; maxCapacity: number | null; targetValue: number | null },
+    cooldowns: string,
+  ) =>
+    h(
+      'tr',
+      null,
+      h('th', { scope: 'row' }, who),
+      h('td', { class: 'num' }, cell(figures.minCapacity, number)),
+      h('td', { class: 'num' }, cell(figures.maxCapacity, number)),
+      h('td', { class: 'num' }, cell(figures.targetValue, number)),
+      h('td', null, cooldowns),
+    );
+  const seconds = (value: number | null) => (value === null ? '—' : `${value} s`);
+  return scrollRegion(
+    'Scaling policies side by side',
+    h(
+      'table',
+      { id: 'plan-sagemaker' },
+      h(
+        'caption',
+        null,
+        `Scaling of #${side.rank} at ${min} to ${max} invocations / min: irwatch and SageMaker’s GetScalingConfigurationRecommendation`,
+      ),
+      h(
+        'thead',
+        null,
+        h(
+          'tr',
+          null,
+          ['Policy', 'Min', 'Max', 'Invocations / instance', 'Cooldown in / out'].map(
+            (title, index) =>
+              h('th', { scope: 'col', class: index >= 1 && index <= 3 ? 'num' : null }, title),
+          ),
+        ),
+      ),
+      h(
+        'tbody',
+        null,
+        row('irwatch', side.irwatch, '—'),
+        row(
+          cpu === null ? 'SageMaker' : `SageMaker (${cpu}% CPU per core)`,
+          side.sagemaker,
+          `${seconds(side.sagemaker.scaleInCooldown)} / ${seconds(side.sagemaker.scaleOutCooldown)}`,
+        ),
+      ),
+    ),
+  );
+}
+
 const WIDTH = 560;
 const HEIGHT = 260;
 const MARGIN = { top: 12, right: 16, bottom: 44, left: 64 };
@@ -213,6 +269,7 @@ export function planPanel(job: JobLocation, context: ViewContext): HTMLElement {
   const error = h('p', { id: 'plan-error', class: 'error', role: 'alert', hidden: true });
   const results = h('div', { id: 'plan-results', 'aria-live': 'polite' });
   let requests = 0;
+  const askSageMaker = h('input', { id: 'plan-source', name: 'source', type: 'checkbox' });
 
   async function load(): Promise<void> {
     const request = (requests += 1);
@@ -221,6 +278,7 @@ export function planPanel(job: JobLocation, context: ViewContext): HTMLElement {
     };
     if (job.region) query.region = job.region;
     for (const [name, input] of inputs) query[name] = input.value.trim();
+    if (askSageMaker.checked) query.source = 'sagemaker';
     results.setAttribute('aria-busy', 'true');
     try {
       const plan = await getJson<JobPlan>(
@@ -236,6 +294,7 @@ export function planPanel(job: JobLocation, context: ViewContext): HTMLElement {
         h('p', { id: 'plan-summary', class: 'count' }, summary),
         costLatencyPlot(plan, target),
         planTable(plan),
+        plan.sagemaker ? sideBySideTable(plan.sagemaker) : null,
         h(
           'details',
           { class: 'assumptions' },
@@ -282,6 +341,11 @@ export function planPanel(job: JobLocation, context: ViewContext): HTMLElement {
       inputs.set(field.name, input);
       return h('div', { class: 'field' }, h('label', { for: input.id }, field.label), input);
     }),
+    h(
+      'div',
+      { class: 'field' },
+      h('label', { for: askSageMaker.id }, askSageMaker, ' Ask SageMaker too'),
+    ),
     h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Plan')),
   );
 

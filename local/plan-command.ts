@@ -71,6 +71,7 @@ export function planPath(target: string | undefined, options: Options): string {
     if (value !== undefined) query.set(parameter, value);
   }
   if (options['exclude-over-latency'] === true) query.set('latency', 'exclude');
+  if (options.sagemaker === true) query.set('source', 'sagemaker');
   const path = model
     ? `models/${encodeURIComponent(model)}/plan`
     : `jobs/${encodeURIComponent(target!)}/plan`;
@@ -93,7 +94,26 @@ interface PlanEntryRow {
   reason: string | null;
 }
 
+interface ScalingFigures {
+  minCapacity: number | null;
+  maxCapacity: number | null;
+  targetValue: number | null;
+}
+
+interface SideBySide {
+  recommendationId: string;
+  rank: number;
+  scalingPolicyObjective: { minInvocationsPerMinute: number; maxInvocationsPerMinute: number };
+  irwatch: ScalingFigures;
+  sagemaker: ScalingFigures & {
+    targetCpuUtilizationPerCore: number | null;
+    scaleInCooldown: number | null;
+    scaleOutCooldown: number | null;
+  };
+}
+
 interface PlanAnswer {
+  sagemaker?: SideBySide | null;
   jobName?: string;
   accountId?: string;
   region?: string;
@@ -166,8 +186,40 @@ export function planReport(answer: PlanAnswer, table: TableRenderer): string {
       `${answer.excludedForLatency} configuration(s) over the latency target left out.`,
     );
   }
+  if (answer.sagemaker) lines.push('', ...sideBySideReport(answer.sagemaker, table));
   lines.push('', 'Assumptions:', ...answer.assumptions.map((text) => `  - ${text}`));
   return lines.join('\n');
+}
+
+const orDash = (value: number | null) => (value === null ? '-' : value);
+
+/** irwatch's scaling of one entry next to SageMaker's GetScalingConfigurationRecommendation. */
+export function sideBySideReport(side: SideBySide, table: TableRenderer): string[] {
+  const { minInvocationsPerMinute: min, maxInvocationsPerMinute: max } =
+    side.scalingPolicyObjective;
+  const cpu = side.sagemaker.targetCpuUtilizationPerCore;
+  return [
+    `Scaling of #${side.rank} (${side.recommendationId.split('/').pop()}) at ${min} to ${max} invocations/min, irwatch next to SageMaker's GetScalingConfigurationRecommendation:`,
+    table(
+      [
+        { who: 'irwatch', ...side.irwatch, cooldowns: '-' },
+        {
+          who: `SageMaker${cpu === null ? '' : ` (${cpu}% CPU/core)`}`,
+          minCapacity: orDash(side.sagemaker.minCapacity),
+          maxCapacity: orDash(side.sagemaker.maxCapacity),
+          targetValue: orDash(side.sagemaker.targetValue),
+          cooldowns: `${orDash(side.sagemaker.scaleInCooldown)} / ${orDash(side.sagemaker.scaleOutCooldown)} s`,
+        },
+      ],
+      [
+        ['who', 'POLICY'],
+        ['minCapacity', 'MIN'],
+        ['maxCapacity', 'MAX'],
+        ['targetValue', 'INVOCATIONS/INSTANCE'],
+        ['cooldowns', 'SCALE-IN / OUT COOLDOWN'],
+      ],
+    ),
+  ];
 }
 
 export async function runPlan(

@@ -430,3 +430,96 @@ export function planCapacity(
     assumptions: assumptionsOf(objective, considered, context),
   };
 }
+
+// ---------------------------------------------------------------------------------------------
+// SageMaker's own opinion (GetScalingConfigurationRecommendation), next to irwatch's.
+
+/** The traffic objective as GetScalingConfigurationRecommendation takes it: whole invocations per minute. */
+export interface ScalingPolicyObjective {
+  minInvocationsPerMinute: number;
+  maxInvocationsPerMinute: number;
+}
+
+/** What irwatch asks SageMaker: the entry's recommendation in its job, at the plan's traffic. */
+export interface ScalingQuestion extends ScalingPolicyObjective {
+  jobName: string;
+  accountId: string;
+  region: string;
+  recommendationId: string;
+}
+
+/** SageMaker's answer, flattened: its first target-tracking policy, and its capacities. */
+export interface SageMakerScaling {
+  targetCpuUtilizationPerCore: number | null;
+  /** The invocations per minute per instance and the latency SageMaker's policy is based on. */
+  invocationsPerInstance: number | null;
+  modelLatency: number | null;
+  minCapacity: number | null;
+  maxCapacity: number | null;
+  scaleInCooldown: number | null;
+  scaleOutCooldown: number | null;
+  targetValue: number | null;
+  predefinedMetricType: string | null;
+}
+
+export interface ScalingSideBySide {
+  recommendationId: string;
+  jobName: string;
+  rank: number;
+  scalingPolicyObjective: ScalingPolicyObjective;
+  irwatch: { minCapacity: number; maxCapacity: number; targetValue: number };
+  sagemaker: SageMakerScaling;
+}
+
+/**
+ * The objective in whole invocations per minute (SageMaker's members are integers): the
+ * baseline rounded down and the peak rounded up, so the range asked holds the traffic planned.
+ */
+export const scalingObjectiveOf = (objective: TrafficObjective): ScalingPolicyObjective => ({
+  minInvocationsPerMinute: Math.floor(objective.baselineInvocationsPerMinute),
+  maxInvocationsPerMinute: Math.ceil(objective.peakInvocationsPerMinute),
+});
+
+/**
+ * The entry SageMaker is asked about: the first-ranked one with a scaling policy to compare and
+ * a recommendation id SageMaker gave (`known`; irwatch derives ids for recommendations without).
+ */
+export const entryForSageMaker = (
+  plan: Pick<CapacityPlan, 'entries'>,
+  known: (entry: PlanEntry) => boolean,
+): PlanEntry | undefined =>
+  plan.entries.find(
+    (entry) =>
+      entry.deployment?.putScalingPolicy && entry.deployment.registerScalableTarget && known(entry),
+  );
+
+export function questionFor(entry: PlanEntry, objective: TrafficObjective): ScalingQuestion {
+  return {
+    jobName: entry.jobName,
+    accountId: entry.accountId,
+    region: entry.region,
+    recommendationId: entry.recommendationId,
+    ...scalingObjectiveOf(objective),
+  };
+}
+
+export function sideBySide(
+  entry: PlanEntry,
+  objective: TrafficObjective,
+  sagemaker: SageMakerScaling,
+): ScalingSideBySide {
+  const target = entry.deployment!.registerScalableTarget!;
+  const policy = entry.deployment!.putScalingPolicy!;
+  return {
+    recommendationId: entry.recommendationId,
+    jobName: entry.jobName,
+    rank: entry.rank,
+    scalingPolicyObjective: scalingObjectiveOf(objective),
+    irwatch: {
+      minCapacity: target.MinCapacity,
+      maxCapacity: target.MaxCapacity,
+      targetValue: policy.TargetTrackingScalingPolicyConfiguration.TargetValue,
+    },
+    sagemaker,
+  };
+}

@@ -6,7 +6,7 @@ import {
   type EndpointPerformance,
   type Recommendation,
 } from '../../shared/model/types.js';
-import type { PlanEntry } from './capacity-plan.js';
+import type { PlanEntry, ScalingSideBySide } from './capacity-plan.js';
 import { progressSchema, runningJobSchema } from './progress-schema.js';
 import { BEST_METRICS, described, ENDPOINT_TYPES, SORT_FIELDS, type RouteId } from './schemas.js';
 
@@ -390,8 +390,41 @@ const planObjectiveSchema = described(
     minInstances: integer(),
     endpointType: z.nullable(endpointType),
     latency: z.enum(['flag', 'exclude']),
+    source: z.enum(['irwatch', 'sagemaker']),
   }),
   'The traffic objective planned for, defaults filled in.',
+);
+
+const scalingNumber = z.nullable(z.number());
+export const scalingSideBySideSchema = described(
+  z.object({
+    recommendationId: z.string(),
+    jobName: z.string(),
+    rank: described(integer(), 'The entry’s rank in this plan.'),
+    scalingPolicyObjective: described(
+      z.object({ minInvocationsPerMinute: integer(), maxInvocationsPerMinute: integer() }),
+      'The traffic asked about, in whole invocations per minute: the baseline rounded down, the peak rounded up.',
+    ),
+    irwatch: described(
+      z.object({ minCapacity: integer(), maxCapacity: integer(), targetValue: z.number() }),
+      'The entry’s registerScalableTarget capacities and put-scaling-policy target value.',
+    ),
+    sagemaker: described(
+      z.object({
+        targetCpuUtilizationPerCore: scalingNumber,
+        invocationsPerInstance: scalingNumber,
+        modelLatency: scalingNumber,
+        minCapacity: scalingNumber,
+        maxCapacity: scalingNumber,
+        scaleInCooldown: scalingNumber,
+        scaleOutCooldown: scalingNumber,
+        targetValue: scalingNumber,
+        predefinedMetricType: nullableString(),
+      }),
+      'GetScalingConfigurationRecommendation’s answer: its metric, its capacities and its first target-tracking policy; null where it gave none.',
+    ),
+  }),
+  'With source=sagemaker: SageMaker’s scaling recommendation for the first-ranked real-time entry next to irwatch’s; null otherwise.',
 );
 
 const planShape = {
@@ -406,6 +439,7 @@ const planShape = {
   ),
   excludedForLatency: integer(),
   assumptions: described(z.array(z.string()), 'What the figures rest on.'),
+  sagemaker: z.nullable(scalingSideBySideSchema),
 };
 
 export const jobPlanSchema = z.object({
@@ -476,6 +510,7 @@ export const NAMED_SCHEMAS = {
   Comparison: comparisonSchema,
   Problem: problemSchema,
   PlanEntry: planEntrySchema,
+  ScalingSideBySide: scalingSideBySideSchema,
   JobPlan: jobPlanSchema,
   ModelPlan: modelPlanSchema,
 } as const;
@@ -488,7 +523,10 @@ const sameShapes: [
   Same<z.infer<typeof endpointPerformanceSchema>, EndpointPerformance>,
 ] = [true, true, true];
 void sameShapes;
-const samePlanShapes: [Same<z.infer<typeof planEntrySchema>, PlanEntry>] = [true];
+const samePlanShapes: [
+  Same<z.infer<typeof planEntrySchema>, PlanEntry>,
+  Same<z.infer<typeof scalingSideBySideSchema>, ScalingSideBySide>,
+] = [true, true];
 void samePlanShapes;
 
 /** What each route answers with (200). */

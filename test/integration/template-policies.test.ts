@@ -80,6 +80,8 @@ function expectedCalls(template: CloudFormationTemplate): Record<string, Expecte
       { action: 'dynamodb:Query', resource: `${names.table}/index/GSI1` },
       { action: 'dynamodb:Query', resource: `${names.table}/index/GSI2` },
       { action: 'ssm:GetParameter', resource: names.cursorKeyParameter },
+      // A plan with source=sagemaker (functions/api/scaling-recommendation.ts).
+      { action: 'sagemaker:GetScalingConfigurationRecommendation', resource: names.job },
       {
         action: 'kms:Decrypt',
         resource: names.ssmKey,

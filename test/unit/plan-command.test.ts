@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { perMinute, planPath } from '../../local/plan-command.js';
+import { perMinute, planPath, sideBySideReport } from '../../local/plan-command.js';
 
 describe('irwatch plan', () => {
   it('reads rates per second, minute or hour as invocations per minute', () => {
@@ -36,5 +36,49 @@ describe('irwatch plan', () => {
     expect(() => planPath('job', { model: 'm', peak: '1' })).toThrow(/a job or --model/);
     expect(() => planPath(undefined, { peak: '1' })).toThrow(/a job or --model/);
     expect(() => planPath('job', {})).toThrow(/needs --peak/);
+  });
+
+  it('asks for SageMaker’s opinion with --sagemaker, and prints it next to irwatch’s', () => {
+    const query = new URLSearchParams(
+      planPath('job', { peak: '250', sagemaker: true }).split('?')[1],
+    );
+    expect(query.get('source')).toBe('sagemaker');
+    expect(new URLSearchParams(planPath('job', { peak: '250' }).split('?')[1]).has('source')).toBe(
+      false,
+    );
+    const rows: Array<Record<string, unknown>> = [];
+    const lines = sideBySideReport(
+      {
+        recommendationId: 'job/abc123',
+        rank: 5,
+        scalingPolicyObjective: { minInvocationsPerMinute: 80, maxInvocationsPerMinute: 250 },
+        irwatch: { minCapacity: 1, maxCapacity: 2, targetValue: 427 },
+        sagemaker: {
+          targetCpuUtilizationPerCore: 50,
+          minCapacity: 1,
+          maxCapacity: null,
+          targetValue: 305,
+          scaleInCooldown: 300,
+          scaleOutCooldown: 60,
+        },
+      },
+      (given) => {
+        rows.push(...given);
+        return 'TABLE';
+      },
+    );
+    expect(lines[0]).toBe(
+      "Scaling of #5 (abc123) at 80 to 250 invocations/min, irwatch next to SageMaker's GetScalingConfigurationRecommendation:",
+    );
+    expect(rows).toEqual([
+      { who: 'irwatch', minCapacity: 1, maxCapacity: 2, targetValue: 427, cooldowns: '-' },
+      {
+        who: 'SageMaker (50% CPU/core)',
+        minCapacity: 1,
+        maxCapacity: '-',
+        targetValue: 305,
+        cooldowns: '300 / 60 s',
+      },
+    ]);
   });
 });
