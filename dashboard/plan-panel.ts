@@ -47,6 +47,7 @@ const configurationOf = (entry: PlanEntry) =>
     : (entry.instanceType ?? 'unknown instance');
 
 function planTable(plan: JobPlan): HTMLElement {
+  const saving = plan.savingsAgainst !== null;
   const header = [
     '#',
     'Configuration',
@@ -57,6 +58,7 @@ function planTable(plan: JobPlan): HTMLElement {
     'Latency',
     'Target',
     'Why not',
+    ...(saving ? [`Saving / month vs ${plan.savingsAgainst}`] : []),
   ];
   return scrollRegion(
     'Capacity plan table',
@@ -71,7 +73,11 @@ function planTable(plan: JobPlan): HTMLElement {
           'tr',
           null,
           header.map((title, index) =>
-            h('th', { scope: 'col', class: index >= 2 && index <= 6 ? 'num' : null }, title),
+            h(
+              'th',
+              { scope: 'col', class: (index >= 2 && index <= 6) || index === 9 ? 'num' : null },
+              title,
+            ),
           ),
         ),
       ),
@@ -95,6 +101,62 @@ function planTable(plan: JobPlan): HTMLElement {
             h('td', { class: 'num' }, cell(entry.modelLatency, ms)),
             h('td', null, LATENCY_WORDS[entry.latency]),
             h('td', null, entry.reason ?? ''),
+            saving ? h('td', { class: 'num' }, cell(entry.monthlySaving, dollars)) : null,
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+/** The endpoints the job benchmarked, planned at the same traffic: what today costs. */
+function existingTable(plan: JobPlan): HTMLElement | null {
+  if (plan.existingEndpoints.length === 0) return null;
+  return scrollRegion(
+    'Existing endpoints',
+    h(
+      'table',
+      { id: 'plan-existing' },
+      h('caption', null, 'Today: the endpoints the job benchmarked, at the same traffic'),
+      h(
+        'thead',
+        null,
+        h(
+          'tr',
+          null,
+          [
+            'Endpoint',
+            'Now',
+            'At peak',
+            'At baseline',
+            '$ per month',
+            'Latency',
+            'Why unknown',
+          ].map((title, index) =>
+            h('th', { scope: 'col', class: index >= 2 && index <= 5 ? 'num' : null }, title),
+          ),
+        ),
+      ),
+      h(
+        'tbody',
+        null,
+        plan.existingEndpoints.map((endpoint) =>
+          h(
+            'tr',
+            { 'data-endpoint': endpoint.endpointName, 'data-found': String(endpoint.found) },
+            h('th', { scope: 'row' }, endpoint.endpointName),
+            h(
+              'td',
+              null,
+              endpoint.instanceType === null
+                ? 'unknown'
+                : `${endpoint.instanceType} × ${endpoint.instanceCount ?? '?'}`,
+            ),
+            h('td', { class: 'num' }, cell(endpoint.instancesAtPeak, number)),
+            h('td', { class: 'num' }, cell(endpoint.instancesAtBaseline, number)),
+            h('td', { class: 'num' }, cell(endpoint.monthlyCost, dollars)),
+            h('td', { class: 'num' }, cell(endpoint.modelLatency, ms)),
+            h('td', null, endpoint.reason ?? ''),
           ),
         ),
       ),
@@ -294,6 +356,7 @@ export function planPanel(job: JobLocation, context: ViewContext): HTMLElement {
         h('p', { id: 'plan-summary', class: 'count' }, summary),
         costLatencyPlot(plan, target),
         planTable(plan),
+        existingTable(plan),
         plan.sagemaker ? sideBySideTable(plan.sagemaker) : null,
         h(
           'details',

@@ -92,6 +92,18 @@ interface PlanEntryRow {
   costPerMillionInferences: number | null;
   latency: string;
   reason: string | null;
+  monthlySaving?: number | null;
+}
+
+interface ExistingEndpointRow {
+  endpointName: string;
+  instanceType: string | null;
+  instanceCount: number | null;
+  instancesAtPeak: number | null;
+  instancesAtBaseline: number | null;
+  monthlyCost: number | null;
+  modelLatency: number | null;
+  reason: string | null;
 }
 
 interface ScalingFigures {
@@ -114,6 +126,8 @@ interface SideBySide {
 
 interface PlanAnswer {
   sagemaker?: SideBySide | null;
+  existingEndpoints?: ExistingEndpointRow[];
+  savingsAgainst?: string | null;
   jobName?: string;
   accountId?: string;
   region?: string;
@@ -157,6 +171,7 @@ export function planReport(answer: PlanAnswer, table: TableRenderer): string {
     peak: entry.instancesAtPeak,
     baseline: entry.instancesAtBaseline,
     monthly: dollars(entry.monthlyCost),
+    saving: dollars(entry.monthlySaving ?? null),
     perMillion: dollars(entry.costPerMillionInferences),
     latencyMs: entry.modelLatency,
     latency: LATENCY_WORDS[entry.latency] ?? entry.latency,
@@ -174,6 +189,7 @@ export function planReport(answer: PlanAnswer, table: TableRenderer): string {
           ['peak', 'AT PEAK'],
           ['baseline', 'AT BASELINE'],
           ['monthly', '$/MONTH'],
+          ...(answer.savingsAgainst ? [['saving', 'SAVING/MONTH'] as [string, string]] : []),
           ['perMillion', '$/MILLION'],
           ['latencyMs', 'LATENCY ms'],
           ['latency', 'TARGET'],
@@ -186,12 +202,54 @@ export function planReport(answer: PlanAnswer, table: TableRenderer): string {
       `${answer.excludedForLatency} configuration(s) over the latency target left out.`,
     );
   }
+  if (answer.existingEndpoints && answer.existingEndpoints.length > 0) {
+    lines.push(
+      '',
+      ...existingReport(answer.existingEndpoints, answer.savingsAgainst ?? null, table),
+    );
+  }
   if (answer.sagemaker) lines.push('', ...sideBySideReport(answer.sagemaker, table));
   lines.push('', 'Assumptions:', ...answer.assumptions.map((text) => `  - ${text}`));
   return lines.join('\n');
 }
 
 const orDash = (value: number | null) => (value === null ? '-' : value);
+
+/** The endpoints the job benchmarked, planned at the same traffic: what today costs. */
+export function existingReport(
+  endpoints: ExistingEndpointRow[],
+  savingsAgainst: string | null,
+  table: TableRenderer,
+): string[] {
+  return [
+    savingsAgainst
+      ? `Today (savings are against ${savingsAgainst}):`
+      : 'Today (no benchmarked endpoint has a known cost: no savings):',
+    table(
+      endpoints.map((endpoint) => ({
+        name: endpoint.endpointName,
+        config:
+          endpoint.instanceType === null
+            ? '?'
+            : `${endpoint.instanceType} x${orDash(endpoint.instanceCount)}`,
+        peak: endpoint.instancesAtPeak,
+        baseline: endpoint.instancesAtBaseline,
+        monthly: dollars(endpoint.monthlyCost),
+        latencyMs: endpoint.modelLatency,
+        note: endpoint.reason,
+      })),
+      [
+        ['name', 'ENDPOINT'],
+        ['config', 'NOW'],
+        ['peak', 'AT PEAK'],
+        ['baseline', 'AT BASELINE'],
+        ['monthly', '$/MONTH'],
+        ['latencyMs', 'LATENCY ms'],
+        ['note', 'WHY UNKNOWN'],
+      ],
+    ),
+  ];
+}
 
 /** irwatch's scaling of one entry next to SageMaker's GetScalingConfigurationRecommendation. */
 export function sideBySideReport(side: SideBySide, table: TableRenderer): string[] {

@@ -124,3 +124,65 @@ describe('plan with source=sagemaker', () => {
     );
   });
 });
+
+describe('savings against the endpoint the job benchmarked', () => {
+  const PEAK_HOURS = (730 * 10) / 24;
+
+  it('plans today’s endpoint at the same traffic and gives each entry its monthly saving', async () => {
+    const plan = await api.get<
+      PlanBody & {
+        existingEndpoints: Array<Record<string, unknown>>;
+        savingsAgainst: string | null;
+        assumptions: string[];
+      }
+    >(
+      '/jobs/llama-existing-endpoints/plan?peakInvocationsPerMinute=250&baselineInvocationsPerMinute=80&peakHoursPerDay=10&maxModelLatency=3000',
+    );
+    expect(RESPONSES.jobPlan.safeParse(plan).success).toBe(true);
+    const [prod, canary] = plan.existingEndpoints;
+    // Ingest read it with DescribeEndpoint + DescribeEndpointConfig when the job was recorded:
+    // 3 ml.g5.2xlarge now; the job measured 96 per minute per instance at 3,850 ms.
+    expect(prod).toMatchObject({
+      endpointName: 'llama-2-7b-chat-prod',
+      found: true,
+      instanceType: 'ml.g5.2xlarge',
+      instanceCount: 3,
+      maxInvocations: 96,
+      latency: 'exceeded',
+      // 96 × 0.7 = 67.2 per instance: ⌈250 / 67.2⌉ = 4 at the peak, ⌈80 / 67.2⌉ = 2 outside it.
+      instancesAtPeak: 4,
+      instancesAtBaseline: 2,
+      reason: null,
+    });
+    // Priced with the cost per hour the job measured for ml.g5.2xlarge.
+    const g5 = plan.entries.find((entry) => entry.instanceType === 'ml.g5.2xlarge')!;
+    expect(prod!.costPerHour).toBe(g5.costPerHour);
+    const todayCost = g5.costPerHour! * (4 * PEAK_HOURS + 2 * (730 - PEAK_HOURS));
+    expect(prod!.monthlyCost).toBeCloseTo(todayCost, 6);
+    // Deleted before the job was recorded: named, its configuration and cost unknown.
+    expect(canary).toMatchObject({
+      endpointName: 'llama-2-7b-chat-canary',
+      found: false,
+      instanceType: null,
+      monthlyCost: null,
+      reason: expect.stringMatching(/deleted since the job ran/),
+    });
+    expect(plan.savingsAgainst).toBe('llama-2-7b-chat-prod');
+    for (const entry of plan.entries) {
+      expect(entry.monthlySaving, entry.recommendationId).toBeCloseTo(
+        todayCost - entry.monthlyCost!,
+        6,
+      );
+    }
+    expect(plan.assumptions.join(' ')).toMatch(/monthlySaving is llama-2-7b-chat-prod/);
+  });
+
+  it('gives no saving when no benchmarked endpoint has a known cost', async () => {
+    const plan = await api.get<
+      PlanBody & { existingEndpoints: unknown[]; savingsAgainst: string | null }
+    >('/jobs/resnet-serverless/plan?peakInvocationsPerMinute=250');
+    expect(plan.existingEndpoints).toEqual([]);
+    expect(plan.savingsAgainst).toBeNull();
+    expect(plan.entries.every((entry) => entry.monthlySaving === null)).toBe(true);
+  });
+});

@@ -302,6 +302,8 @@ const JOB_ACTIONS = [
   'sagemaker:ListInferenceRecommendationsJobSteps',
   'sagemaker:DescribeInferenceRecommendationsJob',
   'sagemaker:GetScalingConfigurationRecommendation',
+  'sagemaker:DescribeEndpoint',
+  'sagemaker:DescribeEndpointConfig',
 ];
 
 const jobArn = (account: string, region: string) =>
@@ -323,6 +325,16 @@ function readerRoleExpectations(spoke: SpokeStack): Expectation[] {
     ...[HUB.region, OTHER_REGION].flatMap((region) => [
       call('sagemaker:DescribeInferenceRecommendationsJob', jobArn(account, region), 'Allowed'),
       call('sagemaker:GetScalingConfigurationRecommendation', jobArn(account, region), 'Allowed'),
+      call(
+        'sagemaker:DescribeEndpoint',
+        `arn:aws:sagemaker:${region}:${account}:endpoint/prod`,
+        'Allowed',
+      ),
+      call(
+        'sagemaker:DescribeEndpointConfig',
+        `arn:aws:sagemaker:${region}:${account}:endpoint-config/prod-config`,
+        'Allowed',
+      ),
     ]),
     call(
       'sagemaker:CreateInferenceRecommendationsJob',

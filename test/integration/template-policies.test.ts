@@ -123,6 +123,15 @@ function expectedCalls(template: CloudFormationTemplate): Record<string, Expecte
       ...onFailure('ingest'),
       { action: 'sagemaker:DescribeInferenceRecommendationsJob', resource: names.job },
       { action: 'sagemaker:ListInferenceRecommendationsJobSteps', resource: '*' },
+      // The endpoints a finished job benchmarked (functions/ingest/deps.ts).
+      {
+        action: 'sagemaker:DescribeEndpoint',
+        resource: names.job.replace('inference-recommendations-job/', 'endpoint/'),
+      },
+      {
+        action: 'sagemaker:DescribeEndpointConfig',
+        resource: names.job.replace('inference-recommendations-job/', 'endpoint-config/'),
+      },
       { action: 'dynamodb:GetItem', resource: names.table },
       // A refreshed step, written unless a later listing's is stored (shared/db/progress-store.ts).
       { action: 'dynamodb:PutItem', resource: names.table },

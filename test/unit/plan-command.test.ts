@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { perMinute, planPath, sideBySideReport } from '../../local/plan-command.js';
+import { existingReport, perMinute, planPath, sideBySideReport } from '../../local/plan-command.js';
 
 describe('irwatch plan', () => {
   it('reads rates per second, minute or hour as invocations per minute', () => {
@@ -80,5 +80,37 @@ describe('irwatch plan', () => {
         cooldowns: '300 / 60 s',
       },
     ]);
+  });
+
+  it('prints today’s endpoints, saying which one savings are against, or that there is none', () => {
+    const rows: Array<Record<string, unknown>> = [];
+    const table = (given: Array<Record<string, unknown>>) => {
+      rows.push(...given);
+      return 'TABLE';
+    };
+    const endpoint = {
+      endpointName: 'prod',
+      instanceType: 'ml.g5.2xlarge',
+      instanceCount: 3,
+      instancesAtPeak: 4,
+      instancesAtBaseline: 2,
+      monthlyCost: 3133.52,
+      modelLatency: 3850,
+      reason: null,
+    };
+    expect(existingReport([endpoint], 'prod', table)[0]).toBe('Today (savings are against prod):');
+    expect(rows[0]).toMatchObject({
+      name: 'prod',
+      config: 'ml.g5.2xlarge x3',
+      monthly: '$3,133.52',
+    });
+    expect(
+      existingReport(
+        [{ ...endpoint, instanceType: null, monthlyCost: null, reason: 'deleted' }],
+        null,
+        table,
+      )[0],
+    ).toMatch(/no benchmarked endpoint has a known cost/);
+    expect(rows[1]).toMatchObject({ config: '?', monthly: null, note: 'deleted' });
   });
 });

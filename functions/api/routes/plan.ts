@@ -1,6 +1,7 @@
 import type * as z from 'zod/mini';
 import { jobKeyOf } from '../../../shared/db/table.js';
 import type { JsonValue } from '../../../shared/model/types.js';
+import { fromItem, type StoredJob } from '../../../shared/db/items.js';
 import type { Recommendation } from '../../../shared/model/types.js';
 import {
   entryForSageMaker,
@@ -8,12 +9,14 @@ import {
   questionFor,
   sideBySide,
   type CapacityPlan,
+  type ExistingEndpointInput,
   type PlanCandidate,
   type ScalingSideBySide,
   type TrafficObjective,
 } from '../capacity-plan.js';
 import { jobRecord, resolveJob } from '../job-ref.js';
 import { badRequest, ProblemError } from '../problem.js';
+import type { Item } from '../reader.js';
 import type { RouteContext, RouteHandler } from '../route-context.js';
 import type { jobPlanQuerySchema } from '../schemas.js';
 import { jobView, type JobView } from '../views.js';
@@ -71,6 +74,26 @@ export function latencyThresholdsOf(job: JobView): string[] {
 }
 
 /**
+ * The endpoints a job benchmarked: as ingest recorded them once the job ended, else (a job
+ * recorded before ingest looked) by the names its InputConfig.Endpoints gives, unknown.
+ */
+export function existingEndpointsOf(item: Item): ExistingEndpointInput[] {
+  const job = fromItem<StoredJob>(item);
+  if (job.existingEndpoints) {
+    return job.existingEndpoints.map((existing) => ({
+      endpointName: existing.endpointName,
+      existing,
+    }));
+  }
+  const named = job.inputConfig?.endpoints;
+  return (Array.isArray(named) ? named : [])
+    .filter(isRecord)
+    .map((endpoint) => endpoint.endpointName)
+    .filter((name): name is string => typeof name === 'string')
+    .map((endpointName) => ({ endpointName, existing: undefined }));
+}
+
+/**
  * source=sagemaker: GetScalingConfigurationRecommendation for the first-ranked entry SageMaker
  * can answer about (a real-time one that serves the traffic, with an id SageMaker gave it), at
  * the same traffic. SageMaker answers only for COMPLETED jobs: anything else is a 409 here,
@@ -122,13 +145,14 @@ export const jobPlan: RouteHandler<'jobPlan'> = async ({ path, query }, context)
     accountId: query.accountId,
     region: query.region,
   });
-  const job = jobView(await jobRecord(context.reader, found));
+  const item = await jobRecord(context.reader, found);
+  const job = jobView(item);
   const recommendations =
     job.recommendationCount === 0 ? [] : await readRecommendations(context.reader, found.key);
   const plan = planCapacity(
     recommendations.map((recommendation) => ({ recommendation, modelName: job.modelName })),
     objective,
-    { latencyThresholds: latencyThresholdsOf(job) },
+    { latencyThresholds: latencyThresholdsOf(job), existingEndpoints: existingEndpointsOf(item) },
   );
   const sagemaker =
     query.source === 'sagemaker'
@@ -182,7 +206,15 @@ export const modelPlan: RouteHandler<'modelPlan'> = async ({ path, query }, cont
     },
   }));
   const thresholds = [...new Set(jobs.flatMap(latencyThresholdsOf))];
-  const plan = planCapacity(candidates, objective, { latencyThresholds: thresholds });
+  // Newest job first: an endpoint benchmarked by several jobs is planned as the newest saw it.
+  const existing = new Map<string, ExistingEndpointInput>();
+  for (const input of items.flatMap(existingEndpointsOf)) {
+    if (!existing.has(input.endpointName)) existing.set(input.endpointName, input);
+  }
+  const plan = planCapacity(candidates, objective, {
+    latencyThresholds: thresholds,
+    existingEndpoints: [...existing.values()],
+  });
   const sagemaker =
     query.source === 'sagemaker'
       ? await sageMakerOpinion(
