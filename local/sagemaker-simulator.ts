@@ -1138,6 +1138,8 @@ export function cloneJob(template: SimulatedJob, options: CloneJobOptions): Simu
   const ctx = { to: options.jobName, mapMs };
   const clone: SimulatedJob = { describe: relabel(template.describe, '', ctx) as WireObject };
   if (template.steps) clone.steps = template.steps.map((s) => relabel(s, '', ctx) as WireObject);
+  // The endpoints the job benchmarked exist beside it, under their own names: kept as they are.
+  if (template.endpoints) clone.endpoints = template.endpoints;
   if (options.timeline) {
     clone.timeline = options.timeline.map((e) => ({
       status: e.status,

@@ -132,6 +132,39 @@ describe('the capacity plan on the local stack', () => {
     expect(cli.output()).toMatch(/^SageMaker \(50% CPU\/core\)/m);
   });
 
+  it('prices the endpoint the llama job benchmarked and gives each entry its saving', async () => {
+    const job = 'llama-existing-endpoints';
+    await eventually(
+      async () => {
+        const response = await fetch(`${stack.url}/jobs/${job}`);
+        if (!response.ok) return undefined;
+        const body = (await response.json()) as { job: { status: string } };
+        return body.job.status === 'COMPLETED' ? true : undefined;
+      },
+      90_000,
+      `${job} completed`,
+    );
+    const plan = (await (await fetch(`${stack.url}/jobs/${job}/plan?${EXAMPLE}`)).json()) as {
+      existingEndpoints: Array<{
+        endpointName: string;
+        found: boolean;
+        monthlyCost: number | null;
+      }>;
+      savingsAgainst: string | null;
+      entries: Array<{ monthlySaving: number | null }>;
+    };
+    expect(plan.existingEndpoints.map((e) => [e.endpointName, e.found])).toEqual([
+      ['llama-2-7b-chat-prod', true],
+      ['llama-2-7b-chat-canary', false],
+    ]);
+    expect(plan.savingsAgainst).toBe('llama-2-7b-chat-prod');
+    expect(plan.entries.every((entry) => typeof entry.monthlySaving === 'number')).toBe(true);
+    const cli = runCli(['plan', job, '--peak', '250/min', '--data-dir', dataDir]);
+    expect(await cli.exited).toBe(0);
+    expect(cli.output()).toMatch(/^Today \(savings are against llama-2-7b-chat-prod\):/m);
+    expect(cli.output()).toMatch(/SAVING\/MONTH/);
+  }, 120_000);
+
   it('refuses a bad rate before asking, and relays the API’s 400 naming the parameter', async () => {
     const rate = runCli(['plan', JOB, '--peak', 'lots', '--data-dir', dataDir]);
     expect(await rate.exited).toBe(1);
