@@ -112,6 +112,17 @@ describe('plan with source=sagemaker', () => {
     expect(throttled.headers['content-type']).toBe('application/problem+json');
     expect((throttled.body as ProblemBody).detail).toMatch(/throttled.*ThrottlingException/);
 
+    api.simulator.setFaults((call) =>
+      call.operation === 'GetScalingConfigurationRecommendation' ? 'unavailable' : undefined,
+    );
+    const unavailable = await api.request(
+      `/jobs/resnet-serverless/plan?${EXAMPLE}&source=sagemaker`,
+    );
+    expect(unavailable.status).toBe(503);
+    expect((unavailable.body as ProblemBody).detail).toMatch(
+      /failed to answer.*ServiceUnavailable/,
+    );
+
     api.simulator.setFaults(undefined);
     // Deleted from SageMaker since irwatch recorded it.
     expect(api.simulator.removeJob('xgboost-churn-default')).toBe(true);
