@@ -424,7 +424,7 @@ describe('detector store', () => {
     ).rejects.toMatchObject({ name: 'UnprocessedKeysError' });
   });
 
-  it('reads the refresh round\'s mark in the same BatchGetItem as the watermarks', async () => {
+  it("reads the refresh round's mark in the same BatchGetItem as the watermarks", async () => {
     await resetDetector(world);
     await setWatermark(clock.now());
     const handler = createHandler(createDetectDeps({ now: clock.date, retry: { sleep: noSleep } }));
