@@ -115,6 +115,15 @@ export function progressSection(job: Job): HTMLElement {
         ? ['Expected done by ', time(p.eta), '.']
         : `No ETA yet: ${p.etaUnavailableReason ?? 'unknown'}.`,
     ),
+    p.startedAt
+      ? h(
+          'p',
+          { id: 'progress-started', class: 'muted' },
+          'First benchmark started ',
+          time(p.startedAt),
+          '.',
+        )
+      : null,
     bestSoFar(p.best),
   );
 }

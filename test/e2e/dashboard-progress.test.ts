@@ -78,6 +78,7 @@ describe('dashboard: a running job', { timeout: 120_000 }, () => {
     const first = await finished();
     expect(first).toBeGreaterThanOrEqual(1);
     expect(await page.locator('#progress-eta').textContent()).toMatch(/^Expected done by /);
+    expect(await page.locator('#progress-started time').getAttribute('datetime')).toMatch(/Z$/);
     expect(await page.locator('#progress-counts').textContent()).toMatch(
       new RegExp(`^${first} of 4 benchmarks finished: `),
     );
