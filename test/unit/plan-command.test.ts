@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { existingReport, perMinute, planPath, sideBySideReport } from '../../local/plan-command.js';
+import {
+  existingReport,
+  perMinute,
+  planPath,
+  sideBySideReport,
+} from '../../local/cli/plan-command.js';
 
 describe('irwatch plan', () => {
   it('reads rates per second, minute or hour as invocations per minute', () => {
