@@ -50,7 +50,7 @@ async function refreshRound(
   const sageMakerBefore = world.simulator.calls.length;
   const report = await emitRefreshes({
     ...real,
-    readRefreshMark: async () => undefined,
+    readRefreshMark: async () => null,
     writeRefreshMark: async () => undefined,
     async publishRefreshes(details) {
       due.push(...details);

@@ -16,6 +16,8 @@ export interface JobMatch {
   status: string;
 }
 
+export type ProblemStatus = 400 | 404 | 405 | 409 | 502 | 503;
+
 export interface Problem {
   type: string;
   title: string;
@@ -34,16 +36,20 @@ const TITLES: Record<number, string> = {
   405: 'Method Not Allowed',
   409: 'Conflict',
   500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
 };
 
 /**
- * An error whose detail the caller reads in a 4xx problem. Anything else thrown while serving a
- * request is logged and becomes a 500 problem naming only the correlation id, not its cause.
+ * An error whose detail the caller reads in a problem: a 4xx, or the 502/503 of a service irwatch
+ * asked on the caller's behalf (SageMaker refused, or throttled), naming that service's answer.
+ * Anything else thrown while serving a request is logged and becomes a 500 problem naming only
+ * the correlation id, not its cause.
  */
 export class ProblemError extends Error {
   override name = 'ProblemError';
   constructor(
-    readonly status: 400 | 404 | 405 | 409,
+    readonly status: ProblemStatus,
     readonly detail: string,
     readonly extra: Pick<Problem, 'invalidParams' | 'allowedMethods' | 'matches'> = {},
   ) {

@@ -282,6 +282,7 @@ export const PLAN_DEFAULTS = {
   minInstances: 1,
 } as const;
 export const PLAN_LATENCY_HANDLING = ['flag', 'exclude'] as const;
+export const PLAN_SOURCES = ['irwatch', 'sagemaker'] as const;
 const MAX_INVOCATIONS_PER_MINUTE = 1e9;
 
 /** A number in a range, from its query string; `bounds` say the range in the message too. */
@@ -358,6 +359,10 @@ const planShape = {
     ),
     'flag: entries over maxModelLatency stay, marked and ranked after those within it. exclude: they are left out. Default flag.',
   ),
+  source: described(
+    z._default(z.optional(z.enum(PLAN_SOURCES, { error: oneOf(PLAN_SOURCES) })), 'irwatch'),
+    'sagemaker: also asks SageMaker (GetScalingConfigurationRecommendation) for the first-ranked real-time entry at the same traffic, and shows its scaling policy next to irwatch’s (`sagemaker`). Default irwatch: no call to SageMaker.',
+  ),
 };
 
 export const jobPlanQuerySchema = z.strictObject({ ...planShape, ...jobLocation });
@@ -375,7 +380,7 @@ export interface RouteSpec {
   path: z.ZodMiniObject;
   query: z.ZodMiniObject;
   /** The problem statuses the route answers besides 500. */
-  errors: ReadonlyArray<400 | 404 | 409>;
+  errors: ReadonlyArray<400 | 404 | 409 | 502 | 503>;
 }
 
 export const ROUTES = {
@@ -384,7 +389,7 @@ export const ROUTES = {
     pattern: '/jobs',
     summary: 'Jobs, newest first',
     description:
-      'By status (GSI1, newest lastModifiedTime first), by model (GSI2, newest creationTime first), or all jobs (every status partition of GSI1, merged newest first).',
+      'By status (GSI1, newest lastModifiedTime first), by model (GSI2, newest creationTime first), or all jobs (every status partition of GSI1, merged newest first). A job that runs carries its `progress` (benchmark counts, ETA, best so far), refreshed while it runs.',
     path: noPathSchema,
     query: listJobsQuerySchema,
     errors: [400],
@@ -392,7 +397,9 @@ export const ROUTES = {
   getJob: {
     method: 'GET',
     pattern: '/jobs/{jobName}',
-    summary: 'A job with its best recommendations, counts and endpoint performances',
+    summary: 'A job with its best recommendations, counts, progress and endpoint performances',
+    description:
+      'While the job is PENDING, IN_PROGRESS or STOPPING, `progress` is refreshed from SageMaker’s listing of its benchmark steps at an interval (5 minutes by default when deployed): finished, running and pending benchmarks, an ETA and the best benchmark so far per goal. `benchmarkCount` and `best` fill in once the job ended.',
     path: jobPathSchema,
     query: jobQuerySchema,
     errors: [400, 404, 409],
@@ -402,7 +409,7 @@ export const ROUTES = {
     pattern: '/jobs/{jobName}/recommendations',
     summary: 'A job’s recommendations, filtered and sorted',
     description:
-      'Filters on a metric exclude recommendations where that metric is unknown. Ties and unknown values sort by recommendationId.',
+      'Filters on a metric exclude recommendations where that metric is unknown. Ties and unknown values sort by recommendationId. SageMaker gives recommendations only once a job completes: for a job that still runs the list is empty and `runningJob` says so, with the progress and the best benchmarks so far.',
     path: jobPathSchema,
     query: listRecommendationsQuerySchema,
     errors: [400, 404, 409],
@@ -419,6 +426,8 @@ export const ROUTES = {
     method: 'GET',
     pattern: '/jobs/{jobName}/benchmarks',
     summary: 'A job’s benchmark steps, failed ones with their reasons',
+    description:
+      'While the job runs, the steps SageMaker has listed so far, as of the last refresh of its progress: pending and running ones without metrics, finished ones with theirs, so a client can show them as they finish.',
     path: jobPathSchema,
     query: jobPageQuerySchema,
     errors: [400, 404, 409],
@@ -459,7 +468,7 @@ export const ROUTES = {
       'For each configuration: instances at the peak and the baseline, monthly cost with scaling between them, cost per million inferences, whether the latency target holds, or why it cannot serve the traffic; and the create-endpoint-config, register-scalable-target and put-scaling-policy inputs that deploy it.',
     path: jobPathSchema,
     query: jobPlanQuerySchema,
-    errors: [400, 404, 409],
+    errors: [400, 404, 409, 502, 503],
   },
   modelPlan: {
     method: 'GET',
@@ -469,7 +478,7 @@ export const ROUTES = {
       'Looks at the 50 newest jobs of the model; a configuration measured in several runs is planned with its newest run and shows the spread between runs.',
     path: modelPathSchema,
     query: modelPlanQuerySchema,
-    errors: [400, 404],
+    errors: [400, 404, 409, 502, 503],
   },
   openApi: {
     method: 'GET',

@@ -27,6 +27,8 @@ export interface ApiDeps {
   cursorKey(): Promise<Buffer>;
   /** Told what every answered request read and returned (metrics, benchmarks, tests). */
   observeReads?(observation: ReadObservation): void;
+  /** SageMaker's scaling recommendation (plan routes, source=sagemaker); deps.ts wires it. */
+  scalingRecommendation?: RouteContext['scalingRecommendation'];
 }
 
 /** Read amplification of one request: itemsRead / itemsReturned. */
@@ -185,8 +187,9 @@ function json(body: unknown): APIGatewayProxyStructuredResultV2 {
 }
 
 /**
- * Answers one API Gateway HTTP API (payload 2.0) request: a 200, a 4xx problem naming what was
- * wrong, or a 500 problem that names only the correlation id (the cause goes to the log).
+ * Answers one API Gateway HTTP API (payload 2.0) request: a 200, a problem naming what was wrong
+ * (a 4xx, or a 502/503 when SageMaker refused or throttled), or a 500 problem that names only the
+ * correlation id (the cause goes to the log).
  */
 export async function serveRequest(
   event: APIGatewayProxyEventV2,
@@ -221,6 +224,9 @@ export async function serveRequest(
         next: async (position) => (await cursors()).encode(scope, position),
       },
       openApiDocument: cachedOpenApiDocument,
+      scalingRecommendation:
+        deps.scalingRecommendation ??
+        (() => Promise.reject(new Error('No SageMaker client was given to this api handler'))),
     };
     const result = await (HANDLERS[route.id] as AnyHandler)({ path, query }, context);
     observe(deps, { route: route.id, status: 200, ...stats, itemsReturned: result.itemsReturned });

@@ -13,6 +13,7 @@ import {
 } from '../../shared/model/configuration-label.js';
 import { ServerlessConfigError } from '../stack/serverless-config.js';
 import { UsageError } from './usage-error.js';
+import { WATCH_NOT_FOLLOWED_EXIT } from './watch.js';
 
 const USAGE = `irwatch — watch SageMaker Inference Recommender jobs
 
@@ -191,6 +192,9 @@ async function runWatch(job: string | undefined, options: Options): Promise<numb
         throw error;
       }
     },
+    isPassing: (error) =>
+      error instanceof ApiError &&
+      (error.status === 0 || error.status === 429 || error.status >= 500),
     wait: () => new Promise((resolve) => setTimeout(resolve, intervalMs)),
     now: () => new Date(),
     out: process.stdout,
@@ -259,7 +263,8 @@ job's ARN: alone, it is refused with the list of matches.`,
   plan: {
     usage: `irwatch plan <job|job ARN> --peak RATE [--baseline RATE] [--peak-hours H] [--max-latency MS]
              [--target-utilization 0.7] [--min-instances 1] [--endpoint-type RealTime|Serverless]
-             [--exclude-over-latency] [--account ID --region R] [--api-url URL] [--data-dir .irwatch]
+             [--exclude-over-latency] [--sagemaker] [--account ID --region R] [--api-url URL]
+             [--data-dir .irwatch]
 irwatch plan --model NAME|PACKAGE-ARN --peak RATE [same options]
 
 Ranks a job's configurations (or, with --model, those of the model's newest jobs) by what they
@@ -267,7 +272,9 @@ cost a month at your traffic: instances at the peak and at the baseline, $/month
 between them, $/million inferences, and whether --max-latency holds. A RATE is 250/min, 4/s or
 15000/h (a bare number is per minute); --baseline defaults to the peak, --peak-hours (hours a day
 at the peak) to 24. The API's answer also holds, per configuration, the create-endpoint-config,
-register-scalable-target and put-scaling-policy inputs (GET /jobs/<job>/plan).`,
+register-scalable-target and put-scaling-policy inputs (GET /jobs/<job>/plan). --sagemaker also
+asks SageMaker's GetScalingConfigurationRecommendation about the first-ranked real-time entry at the
+same traffic and prints its policy next to irwatch's.`,
     options: {
       model: { type: 'string' },
       peak: { type: 'string' },
@@ -278,6 +285,7 @@ register-scalable-target and put-scaling-policy inputs (GET /jobs/<job>/plan).`,
       'min-instances': { type: 'string' },
       'endpoint-type': { type: 'string' },
       'exclude-over-latency': { type: 'boolean' },
+      sagemaker: { type: 'boolean' },
       ...LOCATION,
       ...API,
     },
@@ -287,9 +295,11 @@ register-scalable-target and put-scaling-policy inputs (GET /jobs/<job>/plan).`,
               [--data-dir .irwatch]
 
 Follows a job until it ends: a progress bar with its benchmarks' counts and ETA on a terminal, one
-line per change otherwise; then prints its summary and exits 0 if it COMPLETED, 1 if it FAILED
-(or was deleted, or irwatch could not read it), 2 if it was STOPPED. Reads the job every --interval
-seconds.`,
+line per change otherwise; then prints its summary and exits 0 if it COMPLETED, 1 if it FAILED (or
+was deleted), 2 if it was STOPPED, and 3 if it could not follow the job (a bad option, no AWS
+credentials, the API refused the signed request or stayed unreachable, the job never recorded).
+Reads the job every --interval seconds. With --api-url, reads a deployed API, signing with SigV4
+from your AWS credentials (the caller needs execute-api:Invoke on the API).`,
     options: { ...LOCATION, interval: { type: 'string' }, ...API },
   },
   dashboard: {
@@ -462,6 +472,7 @@ export async function run(argv: string[]): Promise<void> {
           'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL',
         ].some((name) => error.name === name || (error as NodeJS.ErrnoException).code === name));
     console.error(`irwatch: ${known ? (error as Error).message : explain(error)}`);
-    process.exitCode = 1;
+    // A watch that failed must not read as a FAILED job (exit 1) to the pipeline waiting on it.
+    process.exitCode = argv[0] === 'watch' ? WATCH_NOT_FOLLOWED_EXIT : 1;
   }
 }

@@ -88,6 +88,13 @@ const ingestDeps = () =>
     listSteps: async () => [],
     putChildren: async () => undefined,
     putJob: async () => ({ changed: false, job: undefined }),
+    describeExistingEndpoint: async (_job, performance) => ({
+      ...performance,
+      found: false,
+      endpointConfigName: null,
+      variants: [],
+      note: null,
+    }),
     markPublished: async () => undefined,
     markNotFound: async () => undefined,
     publishRecorded: async () => undefined,
