@@ -64,7 +64,8 @@ type AnyHandler = (
 export interface PageRoute {
   method: 'GET';
   pattern: string;
-  serve(): APIGatewayProxyStructuredResultV2;
+  /** Given the request's headers (lower-case names, as API Gateway passes them). */
+  serve(headers: Record<string, string | undefined>): APIGatewayProxyStructuredResultV2;
 }
 
 /** Pages are matched before the data routes. GET / is the dashboard (dashboard-page.ts). */
@@ -198,7 +199,7 @@ export async function serveRequest(
     const page = PAGE_TABLE.find(
       (entry) => entry.page.method === method && matchPath(entry.compiled, rawPath),
     );
-    if (page) return page.page.serve();
+    if (page) return page.page.serve(event.headers ?? {});
     const { route, raw } = findRoute(method, keepJobArnWhole(rawPath));
     routeId = route.id;
     const path = parseParams(route.spec.path, decodeParams(raw), 'path');
