@@ -79,13 +79,11 @@ const ROUTE_TABLE = (Object.entries(ROUTES) as Array<[RouteId, RouteSpec]>).map(
   compiled: compilePattern(spec.pattern),
 }));
 
-// The document and the response schemas it is made of load on the first request for it (esbuild
-// keeps a dynamically imported module's code from running before then).
+// The document, built with the code (openapi-build.ts), is decompressed on the first request for
+// it (esbuild keeps a dynamically imported module's code from running before then).
 let openApiDocument: Promise<Record<string, unknown>> | undefined;
 const cachedOpenApiDocument = () =>
-  (openApiDocument ??= import('./openapi.js').then(({ buildOpenApiDocument }) =>
-    buildOpenApiDocument(),
-  ));
+  (openApiDocument ??= import('./openapi-document.js').then((module) => module.openApiDocument()));
 
 const MAX_NAME_IN_MESSAGE = 100;
 const clip = (text: string) =>
