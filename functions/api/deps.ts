@@ -1,9 +1,8 @@
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../shared/aws.js';
 import { ConfigError, readEnv } from '../../shared/config.js';
 import { batchGetAll } from '../../shared/db/batch-get.js';
-import { metrics } from '../../shared/metrics.js';
+import { createCountPublisher } from '../../shared/emf.js';
 import { getSecretString } from '../../shared/secrets.js';
 import { loadCursorKey } from './cursor.js';
 import type { ItemKey, TableReader } from './reader.js';
@@ -20,6 +19,8 @@ if (process.env.AWS_LAMBDA_FUNCTION_NAME && !cursorKeySecretArn) {
 }
 
 const doc = createDocumentClient();
+// The reads per route, as CloudWatch metrics (namespace irwatch): one EMF line per request.
+const counts = createCountPublisher();
 
 export function dynamoReader(client: DynamoDBDocumentClient, tableName: string): TableReader {
   return {
@@ -56,11 +57,13 @@ export const apiDeps: ApiDeps = {
     return cursorKey;
   },
   observeReads(observation) {
-    metrics.addDimension('route', observation.route);
-    metrics.addMetric('DynamoDbRequests', MetricUnit.Count, observation.requests);
-    metrics.addMetric('ItemsRead', MetricUnit.Count, observation.itemsRead);
-    metrics.addMetric('ItemsReturned', MetricUnit.Count, observation.itemsReturned);
-    // Flushed here rather than by a middleware, which would warn on every unrouted request.
-    metrics.publishStoredMetrics();
+    counts.publish(
+      { route: observation.route },
+      {
+        DynamoDbRequests: observation.requests,
+        ItemsRead: observation.itemsRead,
+        ItemsReturned: observation.itemsReturned,
+      },
+    );
   },
 };
