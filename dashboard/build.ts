@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { brotliCompressSync, constants } from 'node:zlib';
 import { build, transform } from 'esbuild';
 import { format, resolveConfig } from 'prettier';
-import { SCRIPT_SLOT, STYLE_SLOT } from './slots.js';
+import { SCRIPT_SLOT, STYLE_SLOT } from '../functions/api/dashboard-slots.js';
 
 /**
  * Builds the dashboard into the api's `functions/api/dashboard-assets.generated.ts`: the page

@@ -1,6 +1,6 @@
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cloneJob } from '../../local/sagemaker-simulator.js';
+import { cloneJob } from '../../local/aws/sagemaker/sagemaker-simulator.js';
 import { jobArnOf, scopeOf, type AccountRegion } from '../../shared/accounts.js';
 import { keyValues, layout } from '../../shared/db/table.js';
 import { useApiWorld } from '../support/api.js';

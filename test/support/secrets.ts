@@ -9,10 +9,10 @@ import {
   type LocalSecret,
   type SecretsManagerEndpoint,
 } from '../../local/aws/secretsmanager/secrets-manager-endpoint.js';
-import { listen, type LocalServer } from '../../local/http-server.js';
-import { secretsManagerProtocol } from '../../local/iam/requests.js';
-import type { LocalIam } from '../../local/iam/local-iam.js';
-import { loadTemplate } from '../../local/iam/template-policies.js';
+import { listen, type LocalServer } from '../../local/aws/http-server.js';
+import { secretsManagerProtocol } from '../../local/aws/iam/requests.js';
+import type { LocalIam } from '../../local/aws/iam/local-iam.js';
+import { loadTemplate } from '../../local/aws/iam/template-policies.js';
 import { ACCOUNT, REGION } from './fixtures.js';
 import { repoRoot } from './serverless.js';
 

@@ -10,14 +10,14 @@ import {
   sendReply,
   ServiceError,
   targetOperation,
-} from '../../aws-json.js';
-import { listen as listenHttp, readBody, type LocalServer } from '../../http-server.js';
-import type { Gate } from '../../iam/gate.js';
+} from '../aws-json.js';
+import { listen as listenHttp, readBody, type LocalServer } from '../http-server.js';
+import type { Gate } from '../iam/gate.js';
 import {
   TemplateResolver,
   type CloudFormationTemplate,
   type TemplateEnvironment,
-} from '../../iam/template-policies.js';
+} from '../iam/template-policies.js';
 
 /** One secret with its one version (AWSCURRENT), as the local Secrets Manager keeps it. */
 export interface LocalSecret {

@@ -5,10 +5,10 @@ import {
   paginateScan,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { parseJobArn, type AccountRegion, type JobKey } from '../shared/accounts.js';
-import { batchWriteAll, type WriteRequest } from '../shared/db/batch-write.js';
-import { modelKeyOf } from '../shared/db/items.js';
-import { keys, keyValues, layout } from '../shared/db/table.js';
+import { parseJobArn, type AccountRegion, type JobKey } from '../../shared/accounts.js';
+import { batchWriteAll, type WriteRequest } from '../../shared/db/batch-write.js';
+import { modelKeyOf } from '../../shared/db/items.js';
+import { keys, keyValues, layout } from '../../shared/db/table.js';
 
 /**
  * The one-off migration of a table written before jobs were keyed by account and region.
