@@ -2,13 +2,13 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 /**
  * SDK client factories. Endpoints are never configured here: the SDK reads its own
  * AWS_ENDPOINT_URL_SAGEMAKER, AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_EVENTBRIDGE and
- * AWS_ENDPOINT_URL_SNS (and AWS_ENDPOINT_URL_SSM), which is how the local stack and the tests point it at local servers.
+ * AWS_ENDPOINT_URL_SNS, which is how the local stack and the tests point it at local servers
+ * (shared/secrets.ts reads AWS_ENDPOINT_URL_SECRETS_MANAGER the same way).
  * Each function's deps.ts calls these once, at module scope.
  */
 export interface ClientOptions {
@@ -38,5 +38,3 @@ export const createEventBridgeClient = (options: ClientOptions = {}) =>
   new EventBridgeClient(common(options));
 
 export const createSnsClient = (options: ClientOptions = {}) => new SNSClient(common(options));
-
-export const createSsmClient = (options: ClientOptions = {}) => new SSMClient(common(options));

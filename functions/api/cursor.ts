@@ -97,23 +97,23 @@ export class CursorCodec {
 }
 
 export interface CursorKeySource {
-  /** Name of the SSM SecureString parameter holding the key (deployed). */
-  parameterName?: string;
-  /** A key given directly (tests and the local stack only; never set in serverless.yml). */
+  /** ARN of the Secrets Manager secret holding the key (deployed; the stack generates it). */
+  secretId?: string;
+  /** A key given directly (tests only; never set in serverless.yml). */
   localKey?: string;
-  fetchParameter(name: string): Promise<string | undefined>;
+  fetchSecret(secretId: string): Promise<string | undefined>;
 }
 
 /**
- * The key that signs cursors: the SSM parameter when deployed, else a given local key, else a
- * random key for this process (cursors then die with the process, which a local run accepts).
+ * The key that signs cursors: the secret when one is named, else a given local key, else a
+ * random key for this process (cursors then die with the process, which a test accepts).
  */
 export async function loadCursorKey(source: CursorKeySource): Promise<Buffer> {
-  if (source.parameterName) {
-    const value = await source.fetchParameter(source.parameterName);
+  if (source.secretId) {
+    const value = await source.fetchSecret(source.secretId);
     if (!value || value.length < MIN_CURSOR_KEY_LENGTH) {
       throw new ConfigError(
-        `SSM parameter ${source.parameterName} must hold at least ${MIN_CURSOR_KEY_LENGTH} characters`,
+        `Secret ${source.secretId} must hold at least ${MIN_CURSOR_KEY_LENGTH} characters`,
       );
     }
     return Buffer.from(value, 'utf8');

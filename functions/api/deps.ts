@@ -1,32 +1,32 @@
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { sageMakerClients } from '../../shared/account-clients.js';
 import { readWatchConfig } from '../../shared/accounts.js';
-import { createDocumentClient, createSsmClient } from '../../shared/aws.js';
+import { createDocumentClient } from '../../shared/aws.js';
 import { ConfigError, readEnv } from '../../shared/config.js';
 import { batchGetAll } from '../../shared/db/batch-get.js';
-import { metrics } from '../../shared/metrics.js';
+import { createCountPublisher } from '../../shared/emf.js';
+import { getSecretString } from '../../shared/secrets.js';
 import { loadCursorKey } from './cursor.js';
 import type { ItemKey, TableReader } from './reader.js';
 import { scalingRecommendationVia } from './scaling-recommendation.js';
 import type { ApiDeps } from './serve.js';
 
 const config = readEnv(['TABLE_NAME']);
-/** Deployed: the NAME of the SSM SecureString parameter holding the cursor key (never the key). */
-const cursorKeyParameter = process.env.CURSOR_KEY_PARAMETER || undefined;
-/** Tests and the local stack only. */
+/** The ARN of the secret holding the cursor key, which the stack generates (never the key). */
+const cursorKeySecretArn = process.env.CURSOR_KEY_SECRET_ARN || undefined;
+/** Tests only. */
 const localCursorKey = process.env.CURSOR_KEY || undefined;
-if (process.env.AWS_LAMBDA_FUNCTION_NAME && !cursorKeyParameter) {
+if (process.env.AWS_LAMBDA_FUNCTION_NAME && !cursorKeySecretArn) {
   // A random key per Lambda instance would make every cursor fail on the next instance.
-  throw new ConfigError('Missing environment variable(s): CURSOR_KEY_PARAMETER');
+  throw new ConfigError('Missing environment variable(s): CURSOR_KEY_SECRET_ARN');
 }
 
 const doc = createDocumentClient();
-const ssm = cursorKeyParameter ? createSsmClient() : undefined;
 // Only plans with source=sagemaker call it. Two attempts: API Gateway waits 30 s at most, and a
 // throttled call is better answered with a 503 the caller can retry than with a timeout.
 const sagemakerIn = sageMakerClients(readWatchConfig(), 'irwatch-api', { maxAttempts: 2 });
+// The reads per route, as CloudWatch metrics (namespace irwatch): one EMF line per request.
+const counts = createCountPublisher();
 
 export function dynamoReader(client: DynamoDBDocumentClient, tableName: string): TableReader {
   return {
@@ -53,14 +53,9 @@ export const apiDeps: ApiDeps = {
   cursorKey() {
     // Once per cold start; a failed fetch is retried by the next request instead of cached.
     cursorKey ??= loadCursorKey({
-      parameterName: cursorKeyParameter,
+      secretId: cursorKeySecretArn,
       localKey: localCursorKey,
-      async fetchParameter(name) {
-        const output = await ssm!.send(
-          new GetParameterCommand({ Name: name, WithDecryption: true }),
-        );
-        return output.Parameter?.Value;
-      },
+      fetchSecret: (secretId) => getSecretString(secretId),
     }).catch((error: unknown) => {
       cursorKey = undefined;
       throw error;
@@ -69,11 +64,13 @@ export const apiDeps: ApiDeps = {
   },
   scalingRecommendation: scalingRecommendationVia(sagemakerIn),
   observeReads(observation) {
-    metrics.addDimension('route', observation.route);
-    metrics.addMetric('DynamoDbRequests', MetricUnit.Count, observation.requests);
-    metrics.addMetric('ItemsRead', MetricUnit.Count, observation.itemsRead);
-    metrics.addMetric('ItemsReturned', MetricUnit.Count, observation.itemsReturned);
-    // Flushed here rather than by a middleware, which would warn on every unrouted request.
-    metrics.publishStoredMetrics();
+    counts.publish(
+      { route: observation.route },
+      {
+        DynamoDbRequests: observation.requests,
+        ItemsRead: observation.itemsRead,
+        ItemsReturned: observation.itemsReturned,
+      },
+    );
   },
 };

@@ -66,7 +66,8 @@ type AnyHandler = (
 export interface PageRoute {
   method: 'GET';
   pattern: string;
-  serve(): APIGatewayProxyStructuredResultV2;
+  /** Given the request's headers (lower-case names, as API Gateway passes them). */
+  serve(headers: Record<string, string | undefined>): APIGatewayProxyStructuredResultV2;
 }
 
 /** Pages are matched before the data routes. GET / is the dashboard (dashboard-page.ts). */
@@ -80,13 +81,11 @@ const ROUTE_TABLE = (Object.entries(ROUTES) as Array<[RouteId, RouteSpec]>).map(
   compiled: compilePattern(spec.pattern),
 }));
 
-// The document and the response schemas it is made of load on the first request for it (esbuild
-// keeps a dynamically imported module's code from running before then).
+// The document, built with the code (openapi-build.ts), is decompressed on the first request for
+// it (esbuild keeps a dynamically imported module's code from running before then).
 let openApiDocument: Promise<Record<string, unknown>> | undefined;
 const cachedOpenApiDocument = () =>
-  (openApiDocument ??= import('./openapi.js').then(({ buildOpenApiDocument }) =>
-    buildOpenApiDocument(),
-  ));
+  (openApiDocument ??= import('./openapi-document.js').then((module) => module.openApiDocument()));
 
 const MAX_NAME_IN_MESSAGE = 100;
 const clip = (text: string) =>
@@ -204,7 +203,7 @@ export async function serveRequest(
     const page = PAGE_TABLE.find(
       (entry) => entry.page.method === method && matchPath(entry.compiled, rawPath),
     );
-    if (page) return page.page.serve();
+    if (page) return page.page.serve(event.headers ?? {});
     const { route, raw } = findRoute(method, keepJobArnWhole(rawPath));
     routeId = route.id;
     const path = parseParams(route.spec.path, decodeParams(raw), 'path');

@@ -48,9 +48,11 @@ export const DYNAMODB_JSON: JsonProtocol = {
   errorType: (code) => `com.amazon.coral.service#${code}`,
 };
 
-export const SSM_JSON: JsonProtocol = {
-  targetPrefix: 'AmazonSSM',
+export const SECRETS_MANAGER_JSON: JsonProtocol = {
+  targetPrefix: 'secretsmanager',
   contentType: 'application/x-amz-json-1.1',
+  // Its modelled errors (botocore's secretsmanager) carry `Message`.
+  messageKey: () => 'Message',
 };
 
 /** An error the service answers with: HTTP status, code, message (and SQS's query code). */

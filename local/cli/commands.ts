@@ -63,6 +63,7 @@ export async function runStart(options: Options): Promise<number> {
       `  EventBridge        ${stack.endpoints.eventbridge}   (bus irwatch-local)`,
       `  SNS                ${stack.endpoints.sns}   (outbox: ${join(stack.dataDir, 'outbox.jsonl')})`,
       `  SQS                ${stack.endpoints.sqs}`,
+      `  Secrets Manager    ${stack.endpoints.secretsmanager}   (the api's cursor key, in ${join(stack.dataDir, 'secrets.json')})`,
       `  endpoints for the AWS CLI and SDKs: ${join(stack.dataDir, 'stack.json')}`,
       `  accounts           ${watched.accounts.map((account) => `${account.id} (profile ${account.profile})`).join(', ')}; regions ${watched.regions.join(', ')}`,
       `  IAM                ${options['no-iam'] === true ? 'OFF (--no-iam): every signed call is allowed' : "each function's calls evaluated against its role in serverless.yml"}`,

@@ -151,10 +151,13 @@ export async function startDashboardProxy(options: DashboardProxyOptions): Promi
       }
       const { pathname } = new URL(req.url ?? '/', 'http://dashboard.invalid');
       if (pathname === '/') {
-        const page = dashboardResponse();
-        send(res, page.statusCode ?? 200, String(page.body ?? ''), {
+        const page = dashboardResponse({ 'accept-encoding': req.headers['accept-encoding'] });
+        const body = Buffer.from(String(page.body ?? ''), page.isBase64Encoded ? 'base64' : 'utf8');
+        res.writeHead(page.statusCode ?? 200, {
           ...(page.headers as Record<string, string>),
+          'content-length': body.length,
         });
+        res.end(body);
         return;
       }
       await forward(req, res);

@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync } from 'node:fs';
-import { readFile, unlink, writeFile } from 'node:fs/promises';
+import { unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
@@ -33,6 +32,7 @@ import {
   dynamodbProtocol,
   eventBridgeProtocol,
   sagemakerProtocol,
+  secretsManagerProtocol,
   snsProtocol,
   sqsProtocol,
   stsProtocol,
@@ -50,6 +50,11 @@ import { createStsEndpoint } from '../aws/sts/sts-endpoint.js';
 import type { SimulatorApiCall } from '../aws/sagemaker/sagemaker-simulator.js';
 import { recordSageMakerCall, replaySageMakerCalls } from '../aws/sagemaker/sagemaker-journal.js';
 import { createTableInput } from '../../shared/db/table.js';
+import {
+  createSecretsManagerEndpoint,
+  provisionSecrets,
+  templateSecrets,
+} from '../aws/secretsmanager/secrets-manager-endpoint.js';
 
 export interface StackOptions {
   /** The irwatch checkout whose handlers and samples run; this package by default. */
@@ -84,7 +89,10 @@ export interface LocalStack {
   /** False when AWS_ENDPOINT_URL_SAGEMAKER named a SageMaker to use instead of the simulator. */
   simulated: boolean;
   bus: LocalBus;
-  endpoints: Record<'dynamodb' | 'sagemaker' | 'eventbridge' | 'sns' | 'sqs' | 'sts', string>;
+  endpoints: Record<
+    'dynamodb' | 'sagemaker' | 'eventbridge' | 'sns' | 'sqs' | 'sts' | 'secretsmanager',
+    string
+  >;
   /** The accounts of the local world, the hub first, with the AWS profile of each one's user. */
   accounts: Array<{ id: string; profile: string; hub: boolean }>;
   /** The regions every account has, the hub's first. */
@@ -162,18 +170,6 @@ interface Closable {
   close(): Promise<void>;
 }
 
-/** The cursor key of the local API, kept with the data so cursors survive a restart. */
-async function localCursorKey(dataDir: string): Promise<string> {
-  const file = join(dataDir, 'cursor-key');
-  try {
-    return (await readFile(file, 'utf8')).trim();
-  } catch {
-    const key = randomBytes(48).toString('base64');
-    await writeFile(file, `${key}\n`, { mode: 0o600 });
-    return key;
-  }
-}
-
 async function launch(options: StackOptions, servers: Closable[]): Promise<LocalStack> {
   const root = resolve(options.root ?? join(import.meta.dirname, '..', '..'));
   const dataDir = dataDirPath(options.dataDir ?? join(root, '.irwatch'));
@@ -225,12 +221,13 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
     SPOKE_ROLE_NAME: `irwatch-${STAGE}-reader`,
     SPOKE_EXTERNAL_ID: watchParameters.spokeExternalId,
   };
+  const template = loadTemplate(configPath, {
+    stage: STAGE,
+    region: REGION,
+    parameters: watchParameters,
+  });
   const iam = createLocalIam({
-    template: loadTemplate(configPath, {
-      stage: STAGE,
-      region: REGION,
-      parameters: watchParameters,
-    }),
+    template,
     environment: { account: ACCOUNT, region: REGION, stage: STAGE },
     user: user.keys,
     seed: user.seed,
@@ -413,6 +410,20 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
     sqs.listen(0, iam.gateFor(sqsProtocol, hubOnly)),
   ]);
   servers.push(eventsServer, snsServer, sqsServer);
+  // The template's secrets (the api's cursor key), created at start as CloudFormation does at
+  // the first deploy, and kept with the data so that cursors survive a restart.
+  const secrets = createSecretsManagerEndpoint(
+    await provisionSecrets(
+      dataDir,
+      templateSecrets(template, { account: ACCOUNT, region: REGION, stage: STAGE }),
+    ),
+  );
+  const secretsServer = await secrets.listen(
+    0,
+    iam.gateFor(secretsManagerProtocol(secrets.arnOf), hubOnly),
+  );
+  servers.push(secretsServer);
+  const cursorKeySecret = secrets.arnOf(`irwatch/${STAGE}/api/cursor-key`);
 
   Object.assign(process.env, {
     AWS_REGION: REGION,
@@ -423,6 +434,7 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
     AWS_ENDPOINT_URL_SQS: sqsServer.url,
     AWS_ENDPOINT_URL_SAGEMAKER: sagemakerUrl,
     AWS_ENDPOINT_URL_STS: sts.url,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsServer.url,
     TABLE_NAME: tableName,
     EVENT_BUS_NAME: `irwatch-${STAGE}`,
     TOPIC_ARN: topicArn,
@@ -430,7 +442,8 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
     PROGRESS_REFRESH_SECONDS: String(options.pollIntervalSeconds ?? 5),
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
     POWERTOOLS_METRICS_DISABLED: 'true',
-    CURSOR_KEY: await localCursorKey(dataDir),
+    // Its ARN, as serverless.yml gives it (`!Ref CursorKeySecret`); the api reads the value.
+    ...(cursorKeySecret ? { CURSOR_KEY_SECRET_ARN: cursorKeySecret } : {}),
   });
 
   const api = service.functions.find((fn) => fn.httpApi.length > 0);
@@ -526,6 +539,7 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
     sns: snsServer.url,
     sqs: sqsServer.url,
     sts: sts.url,
+    secretsmanager: secretsServer.url,
   };
   await writeFile(
     join(dataDir, 'stack.json'),

@@ -28,6 +28,11 @@ function hostilePage(targets: Record<string, string>): string {
       fetch(targets.sagemaker + '/', { method: 'POST', mode: 'no-cors', body: '{}' }).catch(() => undefined),
       fetch(targets.eventbridge + '/', { method: 'POST', mode: 'no-cors', body: '{}' }).catch(() => undefined),
       fetch(targets.sqs + '/', { method: 'POST', mode: 'no-cors', body: '{}' }).catch(() => undefined),
+      fetch(targets.secretsmanager + '/', {
+        method: 'POST',
+        mode: 'no-cors',
+        body: JSON.stringify({ SecretId: 'irwatch/local/api/cursor-key' }),
+      }).catch(() => undefined),
       fetch(targets.sns + '/', {
         method: 'POST',
         mode: 'no-cors',
@@ -84,7 +89,7 @@ describe('the API and the data of the local stack', () => {
 
   it('are private to the user: the data folder 0700, its files 0600', async () => {
     expect((await stat(dataDir)).mode & 0o777).toBe(0o700);
-    for (const file of ['credentials', 'config', 'stack.json', 'cursor-key']) {
+    for (const file of ['credentials', 'config', 'stack.json', 'secrets.json']) {
       expect((await stat(join(dataDir, file))).mode & 0o777, file).toBe(0o600);
     }
   });

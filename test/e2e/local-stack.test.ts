@@ -68,10 +68,21 @@ describe('npm start: the local stack from the command line', () => {
       finished.map((job) => job.jobName).sort(),
     );
 
+    // A cursor signed with the key the stack generated into its Secrets Manager (secrets.json).
+    const firstPage = (await (await fetch(`http://127.0.0.1:${port}/jobs?limit=1`)).json()) as {
+      nextCursor: string | null;
+    };
+    expect(firstPage.nextCursor).toEqual(expect.any(String));
+
     first.child.kill('SIGINT');
     expect(await first.exited).toBe(0);
 
     const second = await startCli(dataDir, port);
+    // The same key after the restart: the cursor still continues its listing.
+    const nextPage = await fetch(
+      `http://127.0.0.1:${port}/jobs?limit=1&cursor=${encodeURIComponent(firstPage.nextCursor!)}`,
+    );
+    expect(nextPage.status).toBe(200);
     const { jobs } = await getJobs(port);
     expect(jobs.map((job) => `${job.jobName}:${job.status}`).sort()).toEqual(
       finished.map((job) => `${job.jobName}:${job.status}`).sort(),

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalSecretsManager, type LocalSecretsManager } from '../support/secrets.js';
 import { useLocalTable } from '../support/dynamodb.js';
 import { REGION } from '../support/fixtures.js';
 import { httpEvent } from '../support/http-event.js';
@@ -23,8 +24,11 @@ let template: CfnTemplate;
 let packageDir: string;
 let work: string;
 const handlers = new Map<string, { path: string; handler: string }>();
+let secrets: LocalSecretsManager;
 
 beforeAll(async () => {
+  // The api's cursor key, as the stack generates it, behind the local IAM gate.
+  secrets = await startLocalSecretsManager(table.stage, table.iam);
   ({ template, dir: packageDir } = await packagedTemplate('dev'));
   work = await mkdtemp(join(tmpdir(), 'irwatch-bundles-'));
   for (const [, fn] of resourcesOfType(template, 'AWS::Lambda::Function')) {
@@ -40,6 +44,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await secrets?.server.close();
   if (work) await rm(work, { recursive: true, force: true });
 });
 
@@ -57,6 +62,7 @@ function environmentOf(name: string): Record<string, string> {
     Table: table.tableName,
     EventBus: `irwatch-dev`,
     Topic: `arn:aws:sns:${REGION}:111122223333:irwatch-dev`,
+    CursorKeySecret: secrets.secrets[0]!.arn,
   };
   return Object.fromEntries(
     Object.entries(variables).map(([key, value]) => {
@@ -82,6 +88,7 @@ async function inLambdaEnvironment(name: string, script: string): Promise<unknow
       AWS_SECRET_ACCESS_KEY: 'test',
       AWS_SESSION_TOKEN: 'test-session',
       AWS_ENDPOINT_URL_DYNAMODB: table.endpoint,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.server.url,
       POWERTOOLS_LOG_LEVEL: 'SILENT',
       POWERTOOLS_METRICS_DISABLED: 'true',
     },
@@ -115,8 +122,15 @@ describe('the packaged bundles', () => {
 
   it('api answers through its bundled SDK, signed with the Lambda credentials', async () => {
     const bundle = handlers.get('api');
-    const events = [httpEvent('/jobs/no-such-job'), httpEvent('/openapi.json')];
-    const [missing, openApi] = (await inLambdaEnvironment(
+    // A well-formed cursor the key did not sign: checking it needs the key from Secrets Manager.
+    const forged = `${Buffer.from('{}').toString('base64url')}.${'A'.repeat(43)}`;
+    const events = [
+      httpEvent('/jobs/no-such-job'),
+      httpEvent('/openapi.json'),
+      httpEvent(`/jobs?cursor=${forged}`),
+      httpEvent('/', { headers: { 'accept-encoding': 'br' } }),
+    ];
+    const [missing, openApi, cursor, page] = (await inLambdaEnvironment(
       'api',
       `const { handler } = require(${JSON.stringify(bundle?.path)});
        const context = { functionName: 'irwatch-dev-api', awsRequestId: 'bundle-test',
@@ -137,5 +151,10 @@ describe('the packaged bundles', () => {
       openapi: '3.1.0',
       components: { schemas: { Recommendation: { type: 'object' } } },
     });
+    // The cursor key read with the bundle's own signed GetSecretValue: a 400 about the
+    // signature, not a 500 about the key.
+    expect(cursor?.statusCode).toBe(400);
+    expect(JSON.parse(cursor?.body ?? '{}').detail).toContain('signature does not match');
+    expect(page?.headers['content-encoding']).toBe('br');
   });
 });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CONTENT_SECURITY_POLICY, DASHBOARD_PAGE } from '../../functions/api/dashboard-page.js';
+import { CONTENT_SECURITY_POLICY, dashboardPage } from '../../functions/api/dashboard-page.js';
 import { startDashboardProxy } from '../../local/cli/dashboard-proxy.js';
 import { listen, send, type LocalServer } from '../../local/aws/http-server.js';
 import { freePort, runCli, type CliProcess } from '../support/cli-process.js';
@@ -141,11 +141,13 @@ describe('irwatch dashboard --api-url', () => {
     const base = `http://127.0.0.1:${port}`;
     expect(printed).toBe(`irwatch dashboard on ${base}/`);
 
-    const page = await fetch(`${base}/`);
+    const page = await fetch(`${base}/`, { headers: { 'accept-encoding': 'br' } });
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(page.headers.get('content-security-policy')).toBe(CONTENT_SECURITY_POLICY);
-    expect(await page.text()).toBe(DASHBOARD_PAGE);
+    // Sent as built, brotli-compressed; fetch decodes it.
+    expect(page.headers.get('content-encoding')).toBe('br');
+    expect(await page.text()).toBe(dashboardPage());
     expect(received).toEqual([]);
 
     const jobs = await fetch(`${base}/jobs?status=COMPLETED&limit=5`, {

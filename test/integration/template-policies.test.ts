@@ -45,9 +45,9 @@ function deployedNames(template: CloudFormationTemplate) {
     logStream: (fn: string) =>
       `arn:aws:logs:${region}:${account}:log-group:/aws/lambda/irwatch-${ENV.stage}-${fn}:log-stream:2026/12/06/[$LATEST]0123456789abcdef`,
     job: `arn:aws:sagemaker:${region}:${account}:inference-recommendations-job/my-job`,
-    cursorKeyParameter: `arn:aws:ssm:${region}:${account}:parameter/irwatch/${ENV.stage}/api/cursor-key`,
-    // The keys behind aws/ssm and aws/sns (or a key the deployer chose instead).
-    ssmKey: `arn:aws:kms:${region}:${account}:key/0a1b2c3d-0000-4000-8000-00000000aaaa`,
+    // Secrets Manager's ARN of the cursor key: its name, a hyphen and six random characters.
+    cursorKeySecret: resolver.ref('CursorKeySecret'),
+    // The key behind aws/sns (or a key the deployer chose instead).
     snsKey: `arn:aws:kms:${region}:${account}:key/0a1b2c3d-0000-4000-8000-00000000bbbb`,
   };
 }
@@ -79,16 +79,12 @@ function expectedCalls(template: CloudFormationTemplate): Record<string, Expecte
       { action: 'dynamodb:Query', resource: names.table },
       { action: 'dynamodb:Query', resource: `${names.table}/index/GSI1` },
       { action: 'dynamodb:Query', resource: `${names.table}/index/GSI2` },
-      { action: 'ssm:GetParameter', resource: names.cursorKeyParameter },
       // A plan with source=sagemaker (functions/api/scaling-recommendation.ts).
       { action: 'sagemaker:GetScalingConfigurationRecommendation', resource: names.job },
       {
-        action: 'kms:Decrypt',
-        resource: names.ssmKey,
-        context: {
-          'kms:ViaService': `ssm.${region}.amazonaws.com`,
-          'kms:EncryptionContext:PARAMETER_ARN': names.cursorKeyParameter,
-        },
+        action: 'secretsmanager:GetSecretValue',
+        resource: names.cursorKeySecret,
+        context: { 'secretsmanager:SecretId': names.cursorKeySecret },
       },
     ],
     detect: [
@@ -665,14 +661,14 @@ describe('each simulation on a deliberately broken copy of the template', () => 
     expect(await deniedCalls(t)).toHaveLength(3);
   });
 
-  it('denies api a key of another parameter than its cursor key', async () => {
+  it('denies api its cursor key when the grant names another secret', async () => {
     const t = copy();
-    const decrypt = statementsAllowing(t, 'ApiRole', 'kms:Decrypt')[0]!;
-    const condition = decrypt.Condition as Record<string, Record<string, unknown>>;
-    condition.StringEquals!['kms:EncryptionContext:PARAMETER_ARN'] =
-      'arn:aws:ssm:eu-west-1:111122223333:parameter/other';
+    const read = statementsAllowing(t, 'ApiRole', 'secretsmanager:GetSecretValue')[0]!;
+    read.Resource = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:other-AbCdEf';
     expect(await deniedCalls(t)).toEqual([
-      expect.stringContaining('ImplicitlyDenied kms:Decrypt on'),
+      expect.stringMatching(
+        /^api: ApiRole .* ImplicitlyDenied secretsmanager:GetSecretValue on arn:aws:secretsmanager:.*:secret:irwatch\/dev\/api\/cursor-key-[A-Za-z0-9]{6} with /,
+      ),
     ]);
   });
 

@@ -14,7 +14,9 @@ const logFile = process.env[CALL_LOG_VARIABLE] ?? join(repoRoot, 'test/artifacts
 /**
  * Actions AWS services take with a function's role on its behalf, never sent by its code:
  * Lambda writes its logs and traces and sends a failed event to its on-failure destination; SNS
- * encrypts what notify publishes with the topic's key, and SSM decrypts the api's cursor key.
+ * encrypts what notify publishes with the topic's key. (The api reads its cursor key itself:
+ * secretsmanager:GetSecretValue is a call of its code, which Secrets Manager decrypts with its
+ * own AWS-managed key, no grant needed.)
  */
 const ON_ITS_BEHALF = new Set([
   'logs:CreateLogStream',

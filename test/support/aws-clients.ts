@@ -84,7 +84,7 @@ export async function awsError(
 }
 
 export interface BotocoreCall {
-  service: 'sagemaker' | 'events' | 'sns' | 'sqs';
+  service: 'sagemaker' | 'events' | 'sns' | 'sqs' | 'secretsmanager';
   endpoint: string;
   operation: string;
   params?: Record<string, unknown>;

@@ -95,31 +95,31 @@ describe('queryFingerprint', () => {
 });
 
 describe('loadCursorKey', () => {
-  it('reads the SSM parameter when one is named, and only then', async () => {
+  it('reads the secret when one is named, and only then', async () => {
     const fetched: string[] = [];
-    const fetchParameter = async (name: string) => {
+    const fetchSecret = async (name: string) => {
       fetched.push(name);
       return 'k'.repeat(40);
     };
-    expect(
-      await loadCursorKey({ parameterName: '/p', localKey: 'ignored', fetchParameter }),
-    ).toEqual(Buffer.from('k'.repeat(40)));
-    expect(fetched).toEqual(['/p']);
-    expect(await loadCursorKey({ localKey: 'l'.repeat(32), fetchParameter })).toEqual(
+    expect(await loadCursorKey({ secretId: 'arn:s', localKey: 'ignored', fetchSecret })).toEqual(
+      Buffer.from('k'.repeat(40)),
+    );
+    expect(fetched).toEqual(['arn:s']);
+    expect(await loadCursorKey({ localKey: 'l'.repeat(32), fetchSecret })).toEqual(
       Buffer.from('l'.repeat(32)),
     );
-    const random = await loadCursorKey({ fetchParameter });
+    const random = await loadCursorKey({ fetchSecret });
     expect(random).toHaveLength(32);
-    expect(await loadCursorKey({ fetchParameter })).not.toEqual(random);
-    expect(fetched).toEqual(['/p']);
+    expect(await loadCursorKey({ fetchSecret })).not.toEqual(random);
+    expect(fetched).toEqual(['arn:s']);
   });
 
-  it('fails on an empty or short parameter instead of signing with it', async () => {
+  it('fails on an empty or short secret instead of signing with it', async () => {
     await expect(
-      loadCursorKey({ parameterName: '/p', fetchParameter: async () => undefined }),
+      loadCursorKey({ secretId: 'arn:s', fetchSecret: async () => undefined }),
     ).rejects.toThrow(ConfigError);
     await expect(
-      loadCursorKey({ parameterName: '/p', fetchParameter: async () => 'short' }),
+      loadCursorKey({ secretId: 'arn:s', fetchSecret: async () => 'short' }),
     ).rejects.toThrow(ConfigError);
   });
 });

@@ -7,6 +7,7 @@ import {
   COMPONENT_PREFIX,
   openApiPath,
 } from '../../functions/api/openapi.js';
+import { openApiDocument } from '../../functions/api/openapi-document.js';
 import { NAMED_SCHEMAS } from '../../functions/api/responses.js';
 import { ROUTES, type RouteSpec } from '../../functions/api/schemas.js';
 import { repoRoot } from '../support/serverless.js';
@@ -25,6 +26,11 @@ function refsIn(value: unknown, found: string[] = []): string[] {
 }
 
 describe('the OpenAPI document', () => {
+  it('is up to date: openapi-document.generated.ts holds what openapi-build.ts makes of the schemas', () => {
+    // On failure: npx tsx functions/api/openapi-build.ts
+    expect(openApiDocument()).toEqual(JSON.parse(JSON.stringify(document)));
+  });
+
   it('is OpenAPI 3.1 with SigV4 security and every route', () => {
     expect(document.openapi).toBe('3.1.0');
     expect(document.security).toEqual([{ sigv4: [] }]);

@@ -3,8 +3,8 @@ import {
   DYNAMODB_JSON,
   EVENTBRIDGE_JSON,
   SAGEMAKER_JSON,
+  SECRETS_MANAGER_JSON,
   SQS_JSON,
-  SSM_JSON,
   type JsonProtocol,
 } from '../aws-json.js';
 import { tableDefinition } from '../../../shared/db/table.js';
@@ -332,25 +332,41 @@ export const sqsProtocol: ServiceProtocol = {
   },
 };
 
-// ---------------------------------------------------------------- SSM
+// ---------------------------------------------------------------- Secrets Manager
 
-export const ssmProtocol: ServiceProtocol = {
-  signingName: 'ssm',
-  iamPrefix: 'ssm',
-  json: SSM_JSON,
-  deniedStatus: 400,
-  deniedCode: 'AccessDeniedException',
-  async authorize(operation, input, where) {
-    const action = `ssm:${operation}`;
-    const name = str(input.Name);
-    return authorization(
-      action,
-      name
-        ? `arn:aws:ssm:${where.region}:${where.account}:parameter${name.startsWith('/') ? '' : '/'}${name}`
-        : undefined,
-    );
-  },
-};
+/**
+ * Secrets Manager, whose calls name a secret by name, full ARN or ARN without its random suffix:
+ * `arnOf` gives the full ARN of a secret that exists. One that does not is authorized on the ARN
+ * as given (or as its name would make it), so a caller without the grant is refused before it
+ * learns whether the secret exists, as AWS does.
+ */
+export function secretsManagerProtocol(
+  arnOf: (secretId: string) => string | undefined,
+): ServiceProtocol {
+  return {
+    signingName: 'secretsmanager',
+    iamPrefix: 'secretsmanager',
+    json: SECRETS_MANAGER_JSON,
+    deniedStatus: 400,
+    deniedCode: 'AccessDeniedException',
+    async authorize(operation, input, where) {
+      const id = str(input.SecretId);
+      const arn = id
+        ? (arnOf(id) ??
+          (id.startsWith('arn:')
+            ? id
+            : `arn:aws:secretsmanager:${where.region}:${where.account}:secret:${id}`))
+        : undefined;
+      const context: Record<string, string> = {};
+      if (arn) context['secretsmanager:SecretId'] = arn;
+      for (const key of ['VersionId', 'VersionStage'] as const) {
+        const value = str(input[key]);
+        if (value !== undefined) context[`secretsmanager:${key}`] = value;
+      }
+      return authorization(`secretsmanager:${operation}`, arn, context);
+    },
+  };
+}
 
 // ---------------------------------------------------------------- STS
 

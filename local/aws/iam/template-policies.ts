@@ -390,6 +390,14 @@ function generatedId(seed: string, shape: 'uuid' | 'api'): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
+/** The six characters Secrets Manager adds to a secret's name in its ARN, stable per secret. */
+function secretSuffix(seed: string): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  return [...createHash('sha256').update(seed).digest().subarray(0, 6)]
+    .map((byte) => alphabet[byte % alphabet.length])
+    .join('');
+}
+
 /** Resolves the intrinsics of one template for one account, region and stage. */
 export class TemplateResolver {
   readonly partition: string;
@@ -537,6 +545,8 @@ export class TemplateResolver {
         return generatedId(`${this.stackName}/${logicalId}`, 'api');
       case 'AWS::ApiGatewayV2::Stage':
         return String(this.property(logicalId, 'StageName'));
+      case 'AWS::SecretsManager::Secret':
+        return this.attribute(logicalId, 'Id', at);
       default:
         throw new TemplatePolicyError(
           `${at}: Ref to ${logicalId}, a ${type}, is not resolved here`,
@@ -616,6 +626,16 @@ export class TemplateResolver {
       case 'AWS::S3::Bucket':
         if (name === 'Arn') return `arn:${this.partition}:s3:::${this.ref(logicalId)}`;
         throw unsupported();
+      case 'AWS::SecretsManager::Secret': {
+        // Secrets Manager appends a hyphen and six random characters to the name in the ARN.
+        const secret = this.nameOf(logicalId, 'Name');
+        if (name === 'Id')
+          return this.arn(
+            'secretsmanager',
+            `secret:${secret}-${secretSuffix(`${this.stackName}/${logicalId}`)}`,
+          );
+        throw unsupported();
+      }
       case 'AWS::ApiGatewayV2::Api':
         if (name === 'ApiId') return this.ref(logicalId);
         if (name === 'ApiEndpoint') {
