@@ -1,4 +1,10 @@
 import type { EndpointType, ExistingEndpoint, Recommendation } from '../../shared/model/types.js';
+import {
+  deploymentNotes,
+  VARIANT_NAME,
+  variantConfigurationOf,
+  type VariantConfiguration,
+} from './deployment.js';
 
 /**
  * The capacity and cost plan: from a traffic objective (invocations per minute at the peak and
@@ -13,7 +19,6 @@ export const HOURS_PER_MONTH = 730;
 /** Application Auto Scaling's names for a SageMaker endpoint variant's instance count. */
 export const SCALABLE_DIMENSION = 'sagemaker:variant:DesiredInstanceCount';
 export const SCALING_METRIC = 'SageMakerVariantInvocationsPerInstance';
-export const VARIANT_NAME = 'AllTraffic';
 
 export type LatencyHandling = 'flag' | 'exclude';
 
@@ -40,6 +45,8 @@ export interface PlanCandidate {
   recommendation: Recommendation;
   /** The Model the job benchmarked, null when it benchmarked a model package. */
   modelName: string | null;
+  /** The model package the job benchmarked, when it did and the caller knows it. */
+  modelPackageVersionArn?: string | null;
   /** When the same configuration was measured in several runs (a model's jobs): their spread. */
   runs?: RunSpread;
 }
@@ -295,38 +302,23 @@ function deploymentOf(
   const rec = candidate.recommendation;
   if (!costing.servable) return null;
   const endpointName = endpointNameFor(rec.jobName);
-  const notes: string[] = [];
+  const notes = deploymentNotes(rec, {
+    modelName: candidate.modelName,
+    modelPackageVersionArn: candidate.modelPackageVersionArn ?? null,
+  });
   const model = candidate.modelName ? { ModelName: candidate.modelName } : {};
-  if (!candidate.modelName) {
-    notes.push(
-      'The job benchmarked a model package: create a Model from it (CreateModel with PrimaryContainer.ModelPackageName) and add its name as ModelName.',
-    );
-  }
-  if (rec.environmentParameters.length > 0) {
-    notes.push(
-      'The configuration was measured with environment variables on the container: create the Model with PrimaryContainer.Environment holding them (GET the recommendation for the list).',
-    );
-  }
-  const createEndpointConfig = (variant: Record<string, unknown>) => ({
+  const createEndpointConfig = (variant: VariantConfiguration) => ({
     EndpointConfigName: `${endpointName.slice(0, 58)}-plan`,
     ProductionVariants: [{ VariantName: VARIANT_NAME, ...model, ...variant }],
   });
   if (rec.endpointType === 'Serverless') {
-    const memory = rec.serverless?.memorySizeInMB;
-    const concurrency = rec.serverless?.maxConcurrency;
-    if (!memory || !concurrency) return null;
-    const provisioned = rec.serverless?.provisionedConcurrency;
+    const serverless = variantConfigurationOf(rec);
+    if (!serverless) return null;
     notes.push(
       'A serverless endpoint scales itself up to MaxConcurrency: there is no scalable target or policy to register.',
     );
     return {
-      createEndpointConfig: createEndpointConfig({
-        ServerlessConfig: {
-          MemorySizeInMB: memory,
-          MaxConcurrency: concurrency,
-          ...(provisioned ? { ProvisionedConcurrency: provisioned } : {}),
-        },
-      }),
+      createEndpointConfig: createEndpointConfig(serverless),
       registerScalableTarget: null,
       putScalingPolicy: null,
       notes,
@@ -334,16 +326,14 @@ function deploymentOf(
   }
   const atPeak = costing.instancesAtPeak;
   const planned = costing.plannedInvocationsPerInstance;
-  if (!rec.instanceType || atPeak === null || planned === null) return null;
+  const instances = variantConfigurationOf(rec, atPeak);
+  if (!instances || atPeak === null || planned === null) return null;
   const resourceId = `endpoint/${endpointName}/variant/${VARIANT_NAME}`;
   notes.push(
     `${instancesText(atPeak)} at the start, what the peak needs; target tracking then holds about ${round(planned, 4)} invocations per minute per instance, with ${objective.minInstances} to ${atPeak} instances. Name the endpoint ${endpointName} (CreateEndpoint) or change ResourceId to the endpoint's name.`,
   );
   return {
-    createEndpointConfig: createEndpointConfig({
-      InstanceType: rec.instanceType,
-      InitialInstanceCount: atPeak,
-    }),
+    createEndpointConfig: createEndpointConfig(instances),
     registerScalableTarget: {
       ServiceNamespace: 'sagemaker',
       ResourceId: resourceId,

@@ -6,6 +6,11 @@ import {
   type PlanCandidate,
   type TrafficObjective,
 } from '../../functions/api/capacity-plan.js';
+import {
+  deploymentNotes,
+  environmentOf,
+  variantConfigurationOf,
+} from '../../functions/api/deployment.js';
 import type { Recommendation } from '../../shared/model/types.js';
 
 /** Properties of the plan over arbitrary recommendations and traffic. */
@@ -357,5 +362,48 @@ describe('planCapacity', () => {
       MaxCapacity: 2,
       ResourceId: 'endpoint/plan-job/variant/AllTraffic',
     });
+  });
+});
+
+describe('deployment advice (the plan and GET /jobs/{job}/recommendations/{id} share it)', () => {
+  it('turns a configuration into ProductionVariant fields, or null when SageMaker left it incomplete', () => {
+    expect(variantConfigurationOf(recommendation('a', { initialInstanceCount: 2 }))).toEqual({
+      InstanceType: 'ml.c5.xlarge',
+      InitialInstanceCount: 2,
+    });
+    // The plan starts with the instances its peak needs, not the ones benchmarked.
+    expect(variantConfigurationOf(recommendation('a', {}), 5)).toMatchObject({
+      InitialInstanceCount: 5,
+    });
+    expect(variantConfigurationOf(recommendation('a', { instanceType: null }))).toBeNull();
+    const serverless = (config: Recommendation['serverless']) =>
+      recommendation('s', { endpointType: 'Serverless', instanceType: null, serverless: config });
+    expect(
+      variantConfigurationOf(
+        serverless({ memorySizeInMB: 2048, maxConcurrency: 5, provisionedConcurrency: 2 }),
+      ),
+    ).toEqual({
+      ServerlessConfig: { MemorySizeInMB: 2048, MaxConcurrency: 5, ProvisionedConcurrency: 2 },
+    });
+    expect(
+      variantConfigurationOf(
+        serverless({ memorySizeInMB: 2048, maxConcurrency: null, provisionedConcurrency: null }),
+      ),
+    ).toBeNull();
+  });
+
+  it('says what to do first: a model package to make a Model of, an environment to set', () => {
+    const plain = recommendation('a', {});
+    expect(deploymentNotes(plain, { modelName: 'm', modelPackageVersionArn: null })).toEqual([]);
+    const arn = 'arn:aws:sagemaker:us-east-1:123456789012:model-package/p/1';
+    const [packageNote] = deploymentNotes(plain, { modelName: null, modelPackageVersionArn: arn });
+    expect(packageNote).toContain(`model package ${arn}`);
+    const withEnvironment = recommendation('e', {
+      environmentParameters: [{ key: 'OMP_NUM_THREADS', value: '2', valueType: 'String' }],
+    });
+    expect(environmentOf(withEnvironment)).toEqual({ OMP_NUM_THREADS: '2' });
+    expect(
+      deploymentNotes(withEnvironment, { modelName: 'm', modelPackageVersionArn: null }),
+    ).toEqual([expect.stringContaining('PrimaryContainer.Environment')]);
   });
 });

@@ -1,8 +1,13 @@
-import type { z } from 'zod';
 import { scopeOf, type JobKey } from '../../../shared/accounts.js';
 import { summaryEntriesOf, type SummaryEntry } from '../../../shared/db/items.js';
 import { jobKeyOf, keys, keyValues } from '../../../shared/db/table.js';
 import type { Recommendation } from '../../../shared/model/types.js';
+import {
+  deploymentNotes,
+  environmentOf,
+  VARIANT_NAME,
+  variantConfigurationOf,
+} from '../deployment.js';
 import { jobRecord, resolveJob } from '../job-ref.js';
 import { notFound } from '../problem.js';
 import { batchGetAll, queryAll, type Item, type ItemKey, type TableReader } from '../reader.js';
@@ -14,7 +19,6 @@ import {
   type RecommendationFilters,
 } from '../recommendation-ranking.js';
 import type { RouteHandler } from '../route-context.js';
-import type { productionVariantSchema } from '../responses.js';
 import { recommendationView, runningJobView } from '../views.js';
 import { childrenQuery } from './jobs.js';
 
@@ -165,84 +169,6 @@ export const listRecommendations: RouteHandler<'listRecommendations'> = async (
   };
 };
 
-type ProductionVariant = z.infer<typeof productionVariantSchema>;
-
-/** `AllTraffic` is the variant name SageMaker's own SDKs give a single-variant endpoint. */
-const VARIANT_NAME = 'AllTraffic';
-
-export function productionVariantOf(
-  rec: Recommendation,
-  modelName: string | null,
-): ProductionVariant | null {
-  if (rec.endpointType === 'Serverless') {
-    const memory = rec.serverless?.memorySizeInMB;
-    const concurrency = rec.serverless?.maxConcurrency;
-    const provisioned = rec.serverless?.provisionedConcurrency;
-    if (!memory || !concurrency) return null;
-    return {
-      VariantName: VARIANT_NAME,
-      ModelName: modelName,
-      ServerlessConfig: {
-        MemorySizeInMB: memory,
-        MaxConcurrency: concurrency,
-        ...(provisioned ? { ProvisionedConcurrency: provisioned } : {}),
-      },
-    };
-  }
-  if (!rec.instanceType || !rec.initialInstanceCount) return null;
-  return {
-    VariantName: VARIANT_NAME,
-    ModelName: modelName,
-    InstanceType: rec.instanceType,
-    InitialInstanceCount: rec.initialInstanceCount,
-  };
-}
-
-export function environmentOf(rec: Recommendation): Record<string, string> {
-  const environment: Record<string, string> = {};
-  for (const parameter of rec.environmentParameters) {
-    if (parameter.key !== null && parameter.value !== null) {
-      environment[parameter.key] = parameter.value;
-    }
-  }
-  return environment;
-}
-
-function deploymentNotes(
-  rec: Recommendation,
-  job: { modelName: string | null; modelPackageVersionArn: string | null },
-  variant: ProductionVariant | null,
-  environment: Record<string, string>,
-): string[] {
-  const notes: string[] = [];
-  if (!variant) {
-    notes.push(
-      'SageMaker reported no complete endpoint configuration for this recommendation: no ProductionVariant can be built from it.',
-    );
-  }
-  if (job.modelName === null && job.modelPackageVersionArn !== null) {
-    notes.push(
-      `The job benchmarked model package ${job.modelPackageVersionArn}: create a Model from it (CreateModel with PrimaryContainer.ModelPackageName) and put that model's name in ModelName.`,
-    );
-  }
-  if (Object.keys(environment).length > 0) {
-    notes.push(
-      'A ProductionVariant has no environment: the model was measured with `environment` set on its container, so create the Model with PrimaryContainer.Environment holding those variables.',
-    );
-  }
-  const specification = rec.modelConfiguration?.inferenceSpecificationName;
-  if (specification) {
-    notes.push(`Use the model package's inference specification ${specification}.`);
-  }
-  const compilation = rec.modelConfiguration?.compilationJobName;
-  if (compilation) {
-    notes.push(
-      `The model was measured as compiled by compilation job ${compilation}: deploy those artifacts.`,
-    );
-  }
-  return notes;
-}
-
 /** Ids are `<jobName>/<8 characters>`; a bare suffix, or an id SageMaker gave without a slash, works too. */
 function candidateIds(jobName: string, id: string): string[] {
   return id.includes('/') ? [id] : [`${jobName}/${id}`, id];
@@ -273,15 +199,24 @@ export const getRecommendation: RouteHandler<'getRecommendation'> = async (
     modelPackageVersionArn:
       typeof recItem.modelPackageVersionArn === 'string' ? recItem.modelPackageVersionArn : null,
   };
-  const variant = productionVariantOf(rec, job.modelName);
-  const environment = environmentOf(rec);
+  const configuration = variantConfigurationOf(rec);
+  const notes = deploymentNotes(rec, job);
+  if (!configuration) {
+    notes.unshift(
+      'SageMaker reported no complete endpoint configuration for this recommendation: no ProductionVariant can be built from it.',
+    );
+  }
   return {
     body: {
       recommendation: rec,
-      productionVariant: variant,
-      environment,
+      productionVariant: configuration && {
+        VariantName: VARIANT_NAME,
+        ModelName: job.modelName,
+        ...configuration,
+      },
+      environment: environmentOf(rec),
       modelPackageVersionArn: job.modelPackageVersionArn,
-      notes: deploymentNotes(rec, job, variant, environment),
+      notes,
     },
     itemsReturned: 1,
   };
