@@ -129,6 +129,7 @@ const ELIGIBLE = {
     'listSteps',
     'putChildren',
     'putJob',
+    'putModelEntry',
     'markPublished',
     'markNotFound',
     'publishRecorded',

@@ -17,6 +17,19 @@ type Spread = z.infer<typeof spreadSchema>;
  * environment a recommendation was measured with is shown per run, not part of the key, so
  * re-runs of one sweep line up even when SageMaker tried different settings.
  */
+/** What configurationOf keys on, as a recommendation and a summary row both have it. */
+export interface ConfigurationFields {
+  endpointType: Recommendation['endpointType'];
+  instanceType: string | null;
+  initialInstanceCount: number | null;
+  memorySizeInMB: number | null;
+}
+
+export const configurationKeyOf = (fields: ConfigurationFields) =>
+  fields.endpointType === 'Serverless'
+    ? `serverless ${fields.memorySizeInMB ?? 'unknown'}MB`
+    : `${fields.instanceType ?? 'unknown'} x${fields.initialInstanceCount ?? '?'}`;
+
 export function configurationOf(rec: Recommendation): {
   key: string;
   configuration: Configuration;
@@ -24,7 +37,7 @@ export function configurationOf(rec: Recommendation): {
   if (rec.endpointType === 'Serverless') {
     const memory = rec.serverless?.memorySizeInMB ?? null;
     return {
-      key: `serverless ${memory ?? 'unknown'}MB`,
+      key: configurationKeyOf({ ...rec, memorySizeInMB: memory }),
       configuration: {
         endpointType: 'Serverless',
         instanceType: null,
@@ -34,7 +47,7 @@ export function configurationOf(rec: Recommendation): {
     };
   }
   return {
-    key: `${rec.instanceType ?? 'unknown'} x${rec.initialInstanceCount ?? '?'}`,
+    key: configurationKeyOf({ ...rec, memorySizeInMB: null }),
     configuration: {
       endpointType: 'RealTime',
       instanceType: rec.instanceType,
