@@ -89,23 +89,47 @@ export const modelEntryAttribute = (job: JobKey) => `${ENTRY_PREFIX}${scopeOf(jo
 
 const modelSortKey = (job: Job) => `${job.creationTime ?? ''}#${job.jobName}#${scopeOf(job)}`;
 
-/** The entry of a job as its record (fitted as putJobRecord stores it) and recommendations say. */
-export function modelEntry(job: Job, recommendations: readonly Recommendation[]): ModelEntry {
+/** What a row keeps of a recommendation; a summary entry has it too (a backfill reads those). */
+export type ModelRowSource = Pick<
+  SummaryEntry,
+  | 'recommendationId'
+  | 'endpointType'
+  | 'instanceType'
+  | 'initialInstanceCount'
+  | 'memorySizeInMB'
+  | 'metrics'
+  | 'derived'
+>;
+
+export const rowSourceOf = (rec: Recommendation): ModelRowSource => ({
+  ...rec,
+  memorySizeInMB: rec.serverless?.memorySizeInMB ?? null,
+});
+
+/**
+ * The entry of a job as its record (fitted as putJobRecord stores it) and its recommendations
+ * say; `null` recommendations: the job has some, but only its summary can tell them.
+ */
+export function modelEntry(
+  job: Job,
+  recommendations: ReadonlyArray<Recommendation | ModelRowSource> | null,
+): ModelEntry {
   const fitted = fitJob(job);
   const stored: Record<string, unknown> = {};
   for (const field of JOB_FIELDS) {
     if (fitted[field] !== undefined) stored[field] = fitted[field];
   }
   const slash = `${job.jobName}/`;
-  const idPrefix = recommendations.every((rec) => rec.recommendationId.startsWith(slash))
-    ? slash
-    : '';
-  const rows = recommendations.map((rec): RowValue[] => [
+  const sources = (recommendations ?? []).map((rec) =>
+    'serverless' in rec ? rowSourceOf(rec) : rec,
+  );
+  const idPrefix = sources.every((rec) => rec.recommendationId.startsWith(slash)) ? slash : '';
+  const rows = sources.map((rec): RowValue[] => [
     rec.recommendationId.slice(idPrefix.length),
     rec.endpointType,
     rec.instanceType,
     rec.initialInstanceCount,
-    rec.serverless?.memorySizeInMB ?? null,
+    rec.memorySizeInMB,
     rec.metrics.costPerHour,
     rec.metrics.costPerInference,
     rec.metrics.maxInvocations,
@@ -118,7 +142,7 @@ export function modelEntry(job: Job, recommendations: readonly Recommendation[])
     statusRank: STATUS_RANK[fitted.status],
     job: stored,
     idPrefix,
-    rows: estimateItemSize(rows) > MAX_JOB_ROWS_BYTES ? null : rows,
+    rows: recommendations === null || estimateItemSize(rows) > MAX_JOB_ROWS_BYTES ? null : rows,
   };
 }
 
@@ -267,7 +291,16 @@ export async function putModelEntry(
 ): Promise<ModelEntryOutcome> {
   const model = modelKeyOf(job);
   if (!model) return 'no-model';
-  const entry = modelEntry(job, recommendations);
+  return writeModelEntry(doc, tableName, model, modelEntry(job, recommendations));
+}
+
+/** One entry into the model's item, order-safe, then the trim the item needs (see above). */
+export async function writeModelEntry(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  model: string,
+  entry: ModelEntry,
+): Promise<ModelEntryOutcome> {
   let item: Record<string, unknown>;
   try {
     const { Attributes } = await doc.send(
@@ -278,7 +311,7 @@ export async function putModelEntry(
         ConditionExpression:
           'attribute_not_exists(#overflow) AND (attribute_not_exists(#entry) OR #entry.#lmt < :lmt OR (#entry.#lmt = :lmt AND #entry.#rank < :rank))',
         ExpressionAttributeNames: {
-          '#entry': modelEntryAttribute(jobKeyOf(job)),
+          '#entry': modelEntryAttribute(jobKeyOf(entry.job as unknown as JobKey)),
           '#entity': 'entity',
           '#fields': 'fields',
           '#overflow': 'overflow',
