@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BuildOptions } from 'esbuild';
 import { parse, type CollectionTag, type ScalarTag } from 'yaml';
-import { readServerlessConfig } from '../local/serverless-config.js';
+import { readServerlessConfig } from '../local/stack/serverless-config.js';
 import { repoRoot } from './paths.js';
 
 /** CloudFormation short-form tags, kept opaque: only `custom.esbuild` and `provider` are read. */

@@ -1,5 +1,5 @@
 import './quiet.js';
-import { cloneJob } from '../local/sagemaker-simulator.js';
+import { cloneJob } from '../local/aws/sagemaker/sagemaker-simulator.js';
 import { emitSection, type Cell } from './report.js';
 import { median, ms, ratio } from './stats.js';
 import { lambdaContext, readEventFile, sampleJob, startBenchWorld } from './world.js';

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { CreateTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { startDynalite } from '../local/dynamodb.js';
-import { listenGated } from '../local/iam/gated-proxy.js';
-import { createLocalIam } from '../local/iam/local-iam.js';
-import { dynamodbProtocol } from '../local/iam/requests.js';
-import { loadTemplate } from '../local/iam/template-policies.js';
+import { startDynalite } from '../local/aws/dynamodb/dynamodb.js';
+import { listenGated } from '../local/aws/iam/gated-proxy.js';
+import { createLocalIam } from '../local/aws/iam/local-iam.js';
+import { dynamodbProtocol } from '../local/aws/iam/requests.js';
+import { loadTemplate } from '../local/aws/iam/template-policies.js';
 import { createTableInput, keys } from '../shared/db/table.js';
 import { repoRoot } from './paths.js';
 import { emitSection } from './report.js';

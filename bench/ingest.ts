@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { BatchWriteItemCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { cloneJob, type SimulatedJob } from '../local/sagemaker-simulator.js';
+import { cloneJob, type SimulatedJob } from '../local/aws/sagemaker/sagemaker-simulator.js';
 import { keyValues, layout } from '../shared/db/table.js';
 
 /** The sweep's model: each job's entry goes into its item (shared/db/model-store.ts). */

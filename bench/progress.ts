@@ -1,6 +1,6 @@
 import './quiet.js';
-import { createdJob } from '../local/recommender-job.js';
-import type { SimulatedJob } from '../local/sagemaker-simulator.js';
+import { createdJob } from '../local/aws/sagemaker/recommender-job.js';
+import type { SimulatedJob } from '../local/aws/sagemaker/sagemaker-simulator.js';
 import type { StateChangeDetail } from '../shared/events.js';
 import { emitRefreshes } from '../functions/detect/refresh-schedule.js';
 import { emitSection, type Cell } from './report.js';
@@ -50,7 +50,7 @@ async function refreshRound(
   const sageMakerBefore = world.simulator.calls.length;
   const report = await emitRefreshes({
     ...real,
-    readRefreshMark: async () => undefined,
+    readRefreshMark: async () => null,
     writeRefreshMark: async () => undefined,
     async publishRefreshes(details) {
       due.push(...details);

@@ -1,15 +1,18 @@
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { startDynalite, type LocalDynamoDb } from '../local/dynamodb.js';
+import { startDynalite, type LocalDynamoDb } from '../local/aws/dynamodb/dynamodb.js';
 import {
   createEventBridgeEndpoint,
   type EventBridgeEndpoint,
-} from '../local/eventbridge-endpoint.js';
-import type { LocalServer } from '../local/http-server.js';
-import { createSageMakerSimulator, type SageMakerSimulator } from '../local/sagemaker-simulator.js';
-import { createSnsEndpoint, type SnsEndpoint } from '../local/sns-endpoint.js';
+} from '../local/aws/eventbridge/eventbridge-endpoint.js';
+import type { LocalServer } from '../local/aws/http-server.js';
+import {
+  createSageMakerSimulator,
+  type SageMakerSimulator,
+} from '../local/aws/sagemaker/sagemaker-simulator.js';
+import { createSnsEndpoint, type SnsEndpoint } from '../local/aws/sns/sns-endpoint.js';
 import { createTableInput } from '../shared/db/table.js';
-import { createDynamoDbProxy, type DynamoDbProxy } from '../local/dynamodb-proxy.js';
+import { createDynamoDbProxy, type DynamoDbProxy } from '../local/aws/dynamodb/dynamodb-proxy.js';
 import { ACCOUNT, REGION } from '../test/support/fixtures.js';
 
 export {

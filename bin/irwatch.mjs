@@ -9,5 +9,5 @@ process.on('warning', (warning) => {
 });
 
 register();
-const { run } = await import('../local/cli.ts');
+const { run } = await import('../local/cli/cli.ts');
 await run(process.argv.slice(2));

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, transform } from 'esbuild';
 import { format, resolveConfig } from 'prettier';
-import { SCRIPT_SLOT, STYLE_SLOT } from './slots.js';
+import { SCRIPT_SLOT, STYLE_SLOT } from '../functions/api/dashboard-slots.js';
 
 /**
  * Builds the dashboard into the api's `functions/api/dashboard-assets.generated.ts`: the HTML template, the script (app.ts and the

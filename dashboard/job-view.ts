@@ -32,6 +32,7 @@ import {
   type View,
   type ViewContext,
 } from './route.js';
+import { liveBenchmarksTable } from './benchmarks-table.js';
 import { planPanel } from './plan-panel.js';
 import { progressSection } from './progress-bar.js';
 import { scatterPlot } from './scatter-plot.js';
@@ -170,9 +171,17 @@ function facts(job: Job): HTMLElement {
         ? [
             h('span', { class: 'wrap', title: model.ref }, model.label),
             ' ',
-            h('a', { href: compareHash(model.ref) }, 'compare its runs'),
+            h(
+              'a',
+              { href: compareHash(model.ref), 'data-focus-key': 'facts:compare' },
+              'compare its runs',
+            ),
             ' · ',
-            h('a', { href: jobsHash({ modelName: model.ref }) }, 'its jobs'),
+            h(
+              'a',
+              { href: jobsHash({ modelName: model.ref }), 'data-focus-key': 'facts:jobs' },
+              'its jobs',
+            ),
           ]
         : '—',
     ),
@@ -303,6 +312,15 @@ export function jobView(
   let job: Job | undefined;
   let requests = 0;
   let timer: number | undefined;
+  /** While the job runs: the parts a refresh updates in place, instead of rebuilding the page. */
+  let live:
+    | {
+        facts: HTMLElement;
+        progress: HTMLElement;
+        benchmarks: ReturnType<typeof liveBenchmarksTable>;
+      }
+    | undefined;
+  let benchmarkRequests = 0;
   const instanceTypes = new Set<string>();
 
   const results = h('div', { id: 'rec-results', 'aria-busy': 'true' });
@@ -571,9 +589,41 @@ export function jobView(
     }
   }
 
+  /** The steps listed so far, into the running job's table; an older answer is dropped. */
+  async function loadLiveBenchmarks(into: ReturnType<typeof liveBenchmarksTable>): Promise<void> {
+    const request = (benchmarkRequests += 1);
+    try {
+      const api = jobApi(ref, '/benchmarks');
+      const { items } = await getAllPages<BenchmarkList, BenchmarkStep>(
+        api.path,
+        { ...api.where, limit: PAGE_LIMIT },
+        (page) => page.benchmarks,
+        context.signal,
+      );
+      if (request === benchmarkRequests) into.update(items);
+    } catch (error) {
+      // The next refresh tries again; the rows shown stay.
+      if (!isAbort(error)) console.warn('irwatch: reading the benchmarks failed', error);
+    }
+  }
+
+  /** A newer progress of a job still running: the same page, its changing parts replaced. */
+  function refreshLive(detail: JobDetail, parts: NonNullable<typeof live>) {
+    job = detail.job;
+    const facts2 = facts(detail.job);
+    const progress2 = progressSection(detail.job);
+    keepFocus(main, () => {
+      parts.facts.replaceWith(facts2);
+      parts.progress.replaceWith(progress2);
+    });
+    live = { ...parts, facts: facts2, progress: progress2 };
+    void loadLiveBenchmarks(parts.benchmarks);
+  }
+
   function render(detail: JobDetail) {
     const current = detail.job;
     job = current;
+    live = undefined;
     const failed = current.status === 'FAILED';
     const benchmarks = h(
       'div',
@@ -581,20 +631,25 @@ export function jobView(
       h('p', null, 'Loading benchmarks…'),
     );
     const hadFocus = main.contains(document.activeElement) && document.activeElement !== main;
+    const running = !isTerminal(current.status);
+    const factsList = facts(current);
+    const progress = running ? progressSection(current) : null;
+    const liveBenchmarks = running ? liveBenchmarksTable() : null;
     replaceChildren(
       main,
       h('p', { class: 'crumbs' }, h('a', { href: jobsHash() }, 'Jobs'), ' › ', jobName),
       h('h1', { tabindex: -1, class: 'wrap' }, jobName),
       current.jobDescription ? h('p', { class: 'lead' }, current.jobDescription) : null,
-      facts(current),
-      isTerminal(current.status)
-        ? null
-        : h(
+      factsList,
+      running
+        ? h(
             'p',
             { class: 'note' },
             `This job is ${current.status}; the page refreshes until it finishes.`,
-          ),
-      isTerminal(current.status) ? null : progressSection(current),
+          )
+        : null,
+      progress,
+      liveBenchmarks?.element,
       failed || current.failureReason
         ? h(
             'section',
@@ -603,7 +658,7 @@ export function jobView(
             h('p', { id: 'failure-reason' }, current.failureReason ?? 'SageMaker gave no reason.'),
           )
         : null,
-      bestCards(current),
+      running ? null : bestCards(current),
       current.recommendationCount > 0
         ? h(
             'section',
@@ -617,13 +672,13 @@ export function jobView(
         : h(
             'p',
             { class: 'empty' },
-            isTerminal(current.status)
-              ? 'This job has no recommendations.'
-              : 'No recommendations yet.',
+            running
+              ? 'No recommendations yet: SageMaker gives them once the job completes.'
+              : 'This job has no recommendations.',
           ),
       current.recommendationCount > 0 ? planPanel(ref, context) : null,
       performancesTable(detail),
-      current.failedBenchmarkCount > 0
+      current.failedBenchmarkCount > 0 && !running
         ? h(
             'section',
             { 'aria-labelledby': 'failed-heading' },
@@ -635,7 +690,12 @@ export function jobView(
     document.title = `${jobName} · irwatch`;
     if (hadFocus) main.querySelector('h1')?.focus();
     if (current.recommendationCount > 0) void loadRecommendations();
-    if (current.failedBenchmarkCount > 0) void loadFailedBenchmarks(benchmarks, current);
+    if (current.failedBenchmarkCount > 0 && !running)
+      void loadFailedBenchmarks(benchmarks, current);
+    if (progress && liveBenchmarks) {
+      live = { facts: factsList, progress, benchmarks: liveBenchmarks };
+      void loadLiveBenchmarks(liveBenchmarks);
+    }
   }
 
   async function loadJob(): Promise<void> {
@@ -648,7 +708,9 @@ export function jobView(
         job.status !== detail.job.status ||
         job.progress?.listedAt !== detail.job.progress?.listedAt
       ) {
-        render(detail);
+        // Still running as before: update in place; a new status changes the page's shape.
+        if (live && job?.status === detail.job.status) refreshLive(detail, live);
+        else render(detail);
       }
       if (!isTerminal(detail.job.status))
         timer = window.setTimeout(() => void loadJob(), REFRESH_MS);

@@ -1,8 +1,9 @@
 import { announce, h, keepFocus, replaceChildren, scrollRegion } from './dom.js';
 import { duration, modelOf, number, statusBadge, time } from './format.js';
 import { ApiProblemError, getJson, isAbort, withQuery } from './http.js';
+import { progressCell } from './progress-bar.js';
 import { jobHash, jobRef, jobsHash, type Route, type View, type ViewContext } from './route.js';
-import { JOB_STATUSES, type JobList, type JobSummary } from './types.js';
+import { isTerminal, JOB_STATUSES, type JobList, type JobSummary } from './types.js';
 
 const REFRESH_MS = 5_000;
 const PAGE_SIZES = ['5', '10', '25', '50', '100'];
@@ -46,7 +47,12 @@ function jobRow(job: JobSummary): HTMLTableRowElement {
     ),
     h('td', null, job.accountId),
     h('td', null, job.region),
-    h('td', null, statusBadge(job.status)),
+    h(
+      'td',
+      { class: isTerminal(job.status) ? null : 'running' },
+      statusBadge(job.status),
+      isTerminal(job.status) ? null : progressCell(job),
+    ),
     h(
       'td',
       { class: 'wrap' },

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { DASHBOARD_HTML, DASHBOARD_SCRIPT, DASHBOARD_STYLE } from './dashboard-assets.generated.js';
-import { SCRIPT_SLOT, STYLE_SLOT } from '../../dashboard/slots.js';
+import { SCRIPT_SLOT, STYLE_SLOT } from './dashboard-slots.js';
 
 /**
  * The dashboard as one HTML document: its script and stylesheet are inlined, so GET / is the only

@@ -6,6 +6,13 @@ import { badRequest } from './problem.js';
  * hand over `rawPath` already percent-decoded (an encoded slash arrives as a slash), so values
  * that hold slashes (recommendation ids, model package ARNs) are matched with `{name+}` and
  * rejoined; a path that still holds escapes is decoded segment by segment.
+ *
+ * Why not `@middy/http-router` (6.4.5, the middy this project runs): it takes a greedy parameter
+ * only as the last segment and only named `{proxy+}`, so `/models/{modelName+}/jobs` and a job
+ * ARN's slash inside `/jobs/{job}/recommendations` cannot be expressed; and a known path asked
+ * with another method goes to its `notFoundResponse` (404 by default), where HTTP and this API's
+ * contract answer 405 with `Allow`. Answering 405 through that hook would mean matching every
+ * route again by hand, so this matcher stays, at under a hundred lines.
  */
 
 type Segment = { literal: string } | { param: string; greedy: boolean };

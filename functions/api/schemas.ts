@@ -390,7 +390,7 @@ export const ROUTES = {
     pattern: '/jobs',
     summary: 'Jobs, newest first',
     description:
-      'By status (GSI1, newest lastModifiedTime first), by model (GSI2, newest creationTime first), or all jobs (every status partition of GSI1, merged newest first).',
+      'By status (GSI1, newest lastModifiedTime first), by model (GSI2, newest creationTime first), or all jobs (every status partition of GSI1, merged newest first). A job that runs carries its `progress` (benchmark counts, ETA, best so far), refreshed while it runs.',
     path: noPathSchema,
     query: listJobsQuerySchema,
     errors: [400],
@@ -398,7 +398,9 @@ export const ROUTES = {
   getJob: {
     method: 'GET',
     pattern: '/jobs/{jobName}',
-    summary: 'A job with its best recommendations, counts and endpoint performances',
+    summary: 'A job with its best recommendations, counts, progress and endpoint performances',
+    description:
+      'While the job is PENDING, IN_PROGRESS or STOPPING, `progress` is refreshed from SageMaker’s listing of its benchmark steps at an interval (5 minutes by default when deployed): finished, running and pending benchmarks, an ETA and the best benchmark so far per goal. `benchmarkCount` and `best` fill in once the job ended.',
     path: jobPathSchema,
     query: jobQuerySchema,
     errors: [400, 404, 409],
@@ -408,7 +410,7 @@ export const ROUTES = {
     pattern: '/jobs/{jobName}/recommendations',
     summary: 'A job’s recommendations, filtered and sorted',
     description:
-      'Filters on a metric exclude recommendations where that metric is unknown. Ties and unknown values sort by recommendationId.',
+      'Filters on a metric exclude recommendations where that metric is unknown. Ties and unknown values sort by recommendationId. SageMaker gives recommendations only once a job completes: for a job that still runs the list is empty and `runningJob` says so, with the progress and the best benchmarks so far.',
     path: jobPathSchema,
     query: listRecommendationsQuerySchema,
     errors: [400, 404, 409],
@@ -425,6 +427,8 @@ export const ROUTES = {
     method: 'GET',
     pattern: '/jobs/{jobName}/benchmarks',
     summary: 'A job’s benchmark steps, failed ones with their reasons',
+    description:
+      'While the job runs, the steps SageMaker has listed so far, as of the last refresh of its progress: pending and running ones without metrics, finished ones with theirs, so a client can show them as they finish.',
     path: jobPathSchema,
     query: jobPageQuerySchema,
     errors: [400, 404, 409],

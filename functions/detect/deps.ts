@@ -88,7 +88,9 @@ export function createDetectDeps(options: DetectDepsOptions = {}): DetectSystem 
   return {
     targets: watch.targets,
     refresh: refreshSystem(options),
-    readWatermarks: (targets) => readWatermarks(doc, env.TABLE_NAME, targets, options.retry ?? {}),
+    // The refresh round's mark comes in the same BatchGetItem as the watermarks.
+    readWatermarks: (targets) =>
+      readWatermarks(doc, env.TABLE_NAME, targets, { ...options.retry, refreshMark: true }),
     forTarget(where) {
       const id = describeTarget(where);
       let deps = depsOf.get(id);

@@ -156,6 +156,8 @@ export interface DetectRun {
   stateChanges: number;
   failedTargets: number;
   calls: DetectCalls;
+  /** The refresh round's mark, read with the watermarks (DetectorMarks.refreshMark). */
+  refreshMark?: string | null;
 }
 
 const PUT_EVENTS_BATCH = 10;
@@ -455,10 +457,13 @@ export interface DetectSystem {
   forTarget(where: AccountRegion): DetectDeps;
   /** Asks for running jobs' steps to be read again after each poll (refresh-schedule.ts). */
   refresh?: RefreshSystem;
-  /** The stored watermark of each target (by describeTarget), read at once; `calls` made. */
+  /**
+   * The stored watermark of each target (by describeTarget), read at once, with the refresh
+   * mark when there is a refresh; `calls` made.
+   */
   readWatermarks?(
     targets: readonly AccountRegion[],
-  ): Promise<{ watermarks: Map<string, string>; calls: number }>;
+  ): Promise<{ watermarks: Map<string, string>; refreshMark?: string | null; calls: number }>;
 }
 
 /**
@@ -510,6 +515,7 @@ export async function detectAcrossTargets(
     stateChanges: 0,
     failedTargets: 0,
     calls: { ...noCalls(), dynamoBatchGet: stored?.calls ?? 0 },
+    ...(stored?.refreshMark !== undefined && { refreshMark: stored.refreshMark }),
   };
   for (const target of run.targets) {
     if (target.outcome === 'failed') {

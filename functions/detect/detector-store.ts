@@ -5,22 +5,37 @@ import { batchGetAll } from '../../shared/db/batch-get.js';
 import { describeTarget, type AccountRegion, type JobKey } from '../../shared/accounts.js';
 import { keys } from '../../shared/db/table.js';
 import type { SeenStatus } from './detect.js';
+import { refreshMarkOf } from './refresh-store.js';
+
+/** What a poll reads of the detector's own items before it lists anything. */
+export interface DetectorMarks {
+  /** By describeTarget; a target never polled is absent. */
+  watermarks: Map<string, string>;
+  /** When the last refresh round of running jobs ended: null if none did, undefined if not read. */
+  refreshMark?: string | null;
+  calls: number;
+}
 
 /**
- * The stored watermarks of these accounts and regions, by describeTarget: BatchGetItem, 100 keys a
- * call, strongly consistent. A target never polled is absent.
+ * The stored watermarks of these accounts and regions and, with `refreshMark`, the refresh
+ * round's mark, all in one BatchGetItem (100 keys a call), strongly consistent.
  */
 export async function readWatermarks(
   doc: DynamoDBDocumentClient,
   tableName: string,
   targets: readonly AccountRegion[],
-  options: RetryOptions = {},
-): Promise<{ watermarks: Map<string, string>; calls: number }> {
-  const { items, calls } = await batchGetAll(doc, tableName, targets.map(keys.watermark), {
-    ...options,
+  options: RetryOptions & { refreshMark?: boolean } = {},
+): Promise<DetectorMarks> {
+  const { refreshMark: withMark = false, ...retry } = options;
+  const itemKeys = targets.map(keys.watermark);
+  if (withMark) itemKeys.push(keys.refreshMark());
+  const { items, calls } = await batchGetAll(doc, tableName, itemKeys, {
+    ...retry,
     consistentRead: true,
   });
   const watermarks = new Map<string, string>();
+  const marks: DetectorMarks = { watermarks, calls };
+  if (withMark) marks.refreshMark = refreshMarkOf(items);
   for (const item of items) {
     if (typeof item.watermark !== 'string') continue;
     if (typeof item.accountId !== 'string' || typeof item.region !== 'string') continue;
@@ -29,7 +44,7 @@ export async function readWatermarks(
       item.watermark,
     );
   }
-  return { watermarks, calls };
+  return marks;
 }
 
 /**

@@ -83,7 +83,7 @@ export const createHandler = (system: DetectSystem = detectSystem) =>
             metrics.addMetric('UnreadableTargets', MetricUnit.Count, run.failedTargets);
             logger.info('Detected state changes', { run });
             if (input.kind === 'poll' && system.refresh) {
-              const refreshes = await emitRefreshes(system.refresh);
+              const refreshes = await emitRefreshes(system.refresh, run.refreshMark);
               metrics.addMetric('ProgressRefreshes', MetricUnit.Count, refreshes.refreshed);
               logger.info('Asked for running jobs to be refreshed', { refreshes });
               return { ...run, refreshes };

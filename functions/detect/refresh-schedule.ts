@@ -21,8 +21,8 @@ export interface RefreshSystem {
   now(): Date;
   /** Every stored job in a running status: one Query page per 1 MB of the status index. */
   readRunningJobs(): Promise<{ jobs: RunningJob[]; calls: number }>;
-  /** When the last refresh round ended, or undefined before the first. */
-  readRefreshMark(): Promise<string | undefined>;
+  /** When the last refresh round ended, or null before the first (when the poll did not read it). */
+  readRefreshMark(): Promise<string | null>;
   writeRefreshMark(at: string): Promise<void>;
   publishRefreshes(details: readonly StateChangeDetail[]): Promise<PublishOutcome>;
 }
@@ -51,11 +51,17 @@ export function isDue(job: JobKey, fromMs: number, toMs: number, intervalMs: num
  * Asks for the steps of each running job due since the last round to be read again: one
  * `refresh` state-change event per due job, so each running job is read once per interval
  * whatever the poll rate, spread over the interval. The mark advances only once every event was
- * accepted; a refresh sent twice costs one listing and no write.
+ * accepted; a refresh sent twice costs one listing and no write. `markRead` is the mark as the
+ * poll read it with the watermarks (null: there is none); undefined reads it here.
  */
-export async function emitRefreshes(system: RefreshSystem): Promise<RefreshReport> {
+export async function emitRefreshes(
+  system: RefreshSystem,
+  markRead?: string | null,
+): Promise<RefreshReport> {
   const now = system.now();
-  const mark = Date.parse((await system.readRefreshMark()) ?? '');
+  const mark = Date.parse(
+    (markRead === undefined ? await system.readRefreshMark() : markRead) ?? '',
+  );
   const from = Math.max(
     Number.isFinite(mark) ? mark : -Infinity,
     now.getTime() - system.intervalMs,

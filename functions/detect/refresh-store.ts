@@ -56,16 +56,24 @@ export async function readRunningJobs(
   return { jobs, calls };
 }
 
-/** The last round's mark: a BatchGetItem of one key, the one read detect's role has (no GetItem). */
+/** The refresh mark among items read with it (a poll reads it with the watermarks), or null. */
+export function refreshMarkOf(items: readonly Record<string, unknown>[]): string | null {
+  const mark = keys.refreshMark();
+  const item = items.find((candidate) =>
+    Object.entries(mark).every(([name, value]) => candidate[name] === value),
+  );
+  return typeof item?.refreshedAt === 'string' ? item.refreshedAt : null;
+}
+
+/** The last round's mark alone: a BatchGetItem of one key, the one read detect's role has (no GetItem). */
 export async function readRefreshMark(
   doc: DynamoDBDocumentClient,
   tableName: string,
-): Promise<string | undefined> {
+): Promise<string | null> {
   const { items } = await batchGetAll(doc, tableName, [keys.refreshMark()], {
     consistentRead: true,
   });
-  const [item] = items;
-  return typeof item?.refreshedAt === 'string' ? item.refreshedAt : undefined;
+  return refreshMarkOf(items);
 }
 
 /** Moves the mark forward only: an overlapping poll's later round stays. */

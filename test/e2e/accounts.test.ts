@@ -10,9 +10,9 @@ import {
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HUB_ACCOUNT, SPOKE_ACCOUNT, SPOKE_PROFILE } from '../../local/accounts.js';
-import { localRoleSession } from '../../local/iam/local-iam.js';
-import { startStack, type LocalStack } from '../../local/stack.js';
+import { HUB_ACCOUNT, SPOKE_ACCOUNT, SPOKE_PROFILE } from '../../local/stack/accounts.js';
+import { localRoleSession } from '../../local/aws/iam/local-iam.js';
+import { startStack, type LocalStack } from '../../local/stack/stack.js';
 import { aws, awsError, type StackInfo } from '../support/aws-clients.js';
 import { requireAwsTools } from '../support/aws-tools.js';
 import { eventually } from '../support/cli-process.js';

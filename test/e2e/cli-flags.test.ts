@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { COMMANDS } from '../../local/cli.js';
+import { COMMANDS } from '../../local/cli/cli.js';
 import { endAll, freePort, runCli, type CliProcess } from '../support/cli-process.js';
 
 const started: CliProcess[] = [];

@@ -2,7 +2,7 @@ import { appendFile, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type LocalStack } from '../../local/stack.js';
+import { startStack, type LocalStack } from '../../local/stack/stack.js';
 import { eventually, runCli } from '../support/cli-process.js';
 
 let stack: LocalStack;

@@ -3,15 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalServer } from '../../local/http-server.js';
+import type { LocalServer } from '../../local/aws/http-server.js';
 import {
   cloneJob,
   createSageMakerSimulator,
   loadSampleJobs,
   type SimulatedJob,
-} from '../../local/sagemaker-simulator.js';
-import { scenarioJobs } from '../../local/scenario.js';
-import { startStack, type LocalStack } from '../../local/stack.js';
+} from '../../local/aws/sagemaker/sagemaker-simulator.js';
+import { scenarioJobs } from '../../local/aws/sagemaker/scenario.js';
+import { startStack, type LocalStack } from '../../local/stack/stack.js';
 import { eventually } from '../support/cli-process.js';
 import { launchChromium } from '../support/browser.js';
 import { repoRoot } from '../support/serverless.js';

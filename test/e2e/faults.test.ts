@@ -12,22 +12,25 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DetectDeps } from '../../functions/detect/detect.js';
 import type { IngestDeps } from '../../functions/ingest/ingest.js';
 import { CLAIM_LEASE_MS, type NotifyDeps } from '../../functions/notify/notify.js';
-import { createLocalBus, type DeadLetter, type LocalBus } from '../../local/bus.js';
-import { runRedrive } from '../../local/commands.js';
-import { createDynamoDbProxy, type DynamoDbProxy } from '../../local/dynamodb-proxy.js';
+import { createLocalBus, type DeadLetter, type LocalBus } from '../../local/aws/eventbridge/bus.js';
+import { runRedrive } from '../../local/cli/commands.js';
+import {
+  createDynamoDbProxy,
+  type DynamoDbProxy,
+} from '../../local/aws/dynamodb/dynamodb-proxy.js';
 import {
   createEventBridgeEndpoint,
   type BusEvent,
   type EventBridgeEndpoint,
-} from '../../local/eventbridge-endpoint.js';
-import type { LocalServer } from '../../local/http-server.js';
+} from '../../local/aws/eventbridge/eventbridge-endpoint.js';
+import type { LocalServer } from '../../local/aws/http-server.js';
 import {
   cloneJob,
   randomFaults,
   type JobStatus,
   type SimulatedJob,
-} from '../../local/sagemaker-simulator.js';
-import { readServerlessConfig } from '../../local/serverless-config.js';
+} from '../../local/aws/sagemaker/sagemaker-simulator.js';
+import { readServerlessConfig } from '../../local/stack/serverless-config.js';
 import { createSageMakerClient } from '../../shared/aws.js';
 import {
   fitJob,

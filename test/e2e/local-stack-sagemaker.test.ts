@@ -2,9 +2,12 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalServer } from '../../local/http-server.js';
-import { cloneJob, createSageMakerSimulator } from '../../local/sagemaker-simulator.js';
-import { startStack, type LocalStack } from '../../local/stack.js';
+import type { LocalServer } from '../../local/aws/http-server.js';
+import {
+  cloneJob,
+  createSageMakerSimulator,
+} from '../../local/aws/sagemaker/sagemaker-simulator.js';
+import { startStack, type LocalStack } from '../../local/stack/stack.js';
 import { eventually } from '../support/cli-process.js';
 import { sampleJob } from '../support/world.js';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type LocalStack } from '../../local/stack.js';
+import { startStack, type LocalStack } from '../../local/stack/stack.js';
 import { launchChromium } from '../support/browser.js';
 import { eventually, runCli } from '../support/cli-process.js';
 import { repoRoot } from '../support/serverless.js';

@@ -6,16 +6,18 @@ import {
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HUB_ACCOUNT } from '../../local/accounts.js';
-import { SIMULATE_SECONDS_TAG, SIMULATE_TAG } from '../../local/recommender-job.js';
-import { startStack, type LocalStack } from '../../local/stack.js';
+import { HUB_ACCOUNT } from '../../local/stack/accounts.js';
+import { SIMULATE_SECONDS_TAG, SIMULATE_TAG } from '../../local/aws/sagemaker/recommender-job.js';
+import { startStack, type LocalStack } from '../../local/stack/stack.js';
 import { eventually, runCli } from '../support/cli-process.js';
 import { createChurnJob, localSageMaker } from '../support/local-jobs.js';
+import { startSignedApiStandIn, type SignedApiStandIn } from '../support/signed-api.js';
 
 /**
  * Live progress on the local stack: a job created with the AWS SDK runs 4 benchmarks one after
  * the other; while it runs, the API shows its completed count rising, an ETA, the best so far and
- * the benchmarks finished so far, and once it ended the final progress.
+ * the benchmarks finished so far, and once it ended the final progress. `irwatch watch` follows it
+ * locally and, signed, through a stand-in for a deployed API that verifies SigV4 as API Gateway does.
  */
 
 const NAME = 'live-progress-job';
@@ -23,6 +25,15 @@ const REGION = 'us-east-1';
 let stack: LocalStack;
 let dataDir: string;
 let sagemaker: SageMakerClient;
+let deployed: SignedApiStandIn;
+const DEPLOYED_REGION = 'eu-west-1';
+const CALLER = { accessKeyId: 'AKIDWATCHSIGNED01', secretAccessKey: 'watch-signed-secret' };
+const signedEnv = (overrides: NodeJS.ProcessEnv = {}) => ({
+  AWS_ACCESS_KEY_ID: CALLER.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: CALLER.secretAccessKey,
+  AWS_REGION: DEPLOYED_REGION,
+  ...overrides,
+});
 
 interface ApiProgress {
   total: number;
@@ -50,11 +61,18 @@ beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'irwatch-progress-'));
   stack = await startStack({ dataDir, port: 0, pollIntervalSeconds: 1 });
   sagemaker = localSageMaker(stack, REGION);
+  deployed = await startSignedApiStandIn({
+    target: stack.url,
+    region: DEPLOYED_REGION,
+    stage: 'prod',
+    credentials: CALLER,
+  });
   await createJob(NAME, '40');
 }, 60_000);
 
 afterAll(async () => {
   sagemaker?.destroy();
+  await deployed?.close();
   await stack?.stop();
 });
 
@@ -69,10 +87,13 @@ const createJob = (name: string, seconds: string, simulate?: string) =>
   });
 
 const watch = (name: string) => runCli(['watch', name, '--interval', '1', '--data-dir', dataDir]);
+const watchDeployed = (name: string, env: NodeJS.ProcessEnv) =>
+  runCli(['watch', name, '--interval', '1', '--api-url', deployed.apiUrl], env);
 
 describe('live progress of a running job', { timeout: 120_000 }, () => {
   it('shows rising completed counts, an ETA and the benchmarks so far before the job ends', async () => {
     const watching = watch(NAME);
+    const watchingSigned = watchDeployed(NAME, signedEnv());
     const first = await eventually(
       async () => {
         const body = await job();
@@ -155,7 +176,51 @@ describe('live progress of a running job', { timeout: 120_000 }, () => {
     expect(watching.output()).toMatch(
       /live-progress-job \(\d+, us-east-1\) COMPLETED\n {2}4 recommendation/,
     );
+
+    // The same watch against the deployed API's stand-in: every read signed and accepted.
+    expect(await watchingSigned.exited).toBe(0);
+    expect(watchingSigned.output()).toMatch(/\d\/4 benchmarks \(\d+ completed.*ETA \S+Z/);
+    expect(watchingSigned.output()).toMatch(
+      /live-progress-job \(\d+, us-east-1\) COMPLETED\n {2}4 recommendation/,
+    );
+    const reads = deployed.received.filter((r) => r.path.startsWith(`/prod/jobs/${NAME}`));
+    expect(reads.length).toBeGreaterThan(1);
+    expect(reads.filter((r) => !r.accepted)).toEqual([]);
   });
+
+  it.each([
+    [
+      'a wrong secret key',
+      signedEnv({ AWS_SECRET_ACCESS_KEY: 'not-the-secret' }),
+      /refused the signed request \(403: The request signature we calculated does not match/,
+    ],
+    [
+      'another region than the API',
+      signedEnv({ AWS_REGION: 'us-west-2' }),
+      /refused the signed request \(403: Credential should be scoped to a valid region, not 'us-west-2'.*the region signed for, us-west-2 .*must be the API's$/,
+    ],
+    [
+      'no AWS credentials',
+      {
+        AWS_EC2_METADATA_DISABLED: 'true',
+        AWS_CONFIG_FILE: '/nonexistent/config',
+        AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials',
+      },
+      /^irwatch: No AWS credentials found .*set AWS_PROFILE/,
+    ],
+  ])(
+    'irwatch watch --api-url with %s exits 3 (not a job status) with one line saying why',
+    async (_case, env, message) => {
+      const before = deployed.received.filter((r) => r.accepted).length;
+      const refused = watchDeployed(NAME, env);
+      expect(await refused.exited).toBe(3);
+      const lines = refused.output().trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/^irwatch: /);
+      expect(lines[0]).toMatch(message);
+      expect(deployed.received.filter((r) => r.accepted).length).toBe(before);
+    },
+  );
 
   it('irwatch watch exits 1 for a FAILED job and 2 for a STOPPED one', async () => {
     await createJob('watch-failed', '12', 'fail');

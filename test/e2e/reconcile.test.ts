@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startStack, type LocalStack } from '../../local/stack.js';
+import { startStack, type LocalStack } from '../../local/stack/stack.js';
 import { STATUS_RANK } from '../../shared/db/items.js';
 import { keys } from '../../shared/db/table.js';
 import {

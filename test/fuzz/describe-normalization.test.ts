@@ -7,8 +7,11 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { LocalServer } from '../../local/http-server.js';
-import { createSageMakerSimulator, type WireObject } from '../../local/sagemaker-simulator.js';
+import type { LocalServer } from '../../local/aws/http-server.js';
+import {
+  createSageMakerSimulator,
+  type WireObject,
+} from '../../local/aws/sagemaker/sagemaker-simulator.js';
 import {
   fitJob,
   modelKeyOf,

@@ -1,6 +1,6 @@
 import { BatchWriteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cloneJob } from '../../local/sagemaker-simulator.js';
+import { cloneJob } from '../../local/aws/sagemaker/sagemaker-simulator.js';
 import { jobArnOf, scopeOf, type AccountRegion } from '../../shared/accounts.js';
 import {
   MODEL_ROW_FIELDS,

@@ -2,7 +2,7 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toApiGatewayEvent } from '../../local/api-adapter.js';
+import { toApiGatewayEvent } from '../../local/stack/api-adapter.js';
 import { useApiWorld, type ApiResponse } from '../support/api.js';
 
 /**

@@ -1,7 +1,7 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cloneJob, type SimulatedJob } from '../../local/sagemaker-simulator.js';
+import { cloneJob, type SimulatedJob } from '../../local/aws/sagemaker/sagemaker-simulator.js';
 import { JOB_STATUSES } from '../../shared/events.js';
 import { keys, keyValues, layout } from '../../shared/db/table.js';
 import {

@@ -1,6 +1,6 @@
 import { DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { cloneJob, type SimulatedJob } from '../../local/sagemaker-simulator.js';
+import { cloneJob, type SimulatedJob } from '../../local/aws/sagemaker/sagemaker-simulator.js';
 import { batchPutAll } from '../../shared/db/batch-write.js';
 import { summaryItems } from '../../shared/db/items.js';
 import { keys, keyValues, layout } from '../../shared/db/table.js';

@@ -7,8 +7,8 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CONTENT_SECURITY_POLICY, DASHBOARD_PAGE } from '../../functions/api/dashboard-page.js';
-import { startDashboardProxy } from '../../local/dashboard-proxy.js';
-import { listen, send, type LocalServer } from '../../local/http-server.js';
+import { startDashboardProxy } from '../../local/cli/dashboard-proxy.js';
+import { listen, send, type LocalServer } from '../../local/aws/http-server.js';
 import { freePort, runCli, type CliProcess } from '../support/cli-process.js';
 
 /**

@@ -8,7 +8,7 @@ import type {
 import type { DetectReport } from '../../functions/detect/detect.js';
 import type * as DetectorStore from '../../functions/detect/detector-store.js';
 import type { createHandler as CreateHandler } from '../../functions/detect/handler.js';
-import type { JobStatus } from '../../local/sagemaker-simulator.js';
+import type { JobStatus } from '../../local/aws/sagemaker/sagemaker-simulator.js';
 import { keys } from '../../shared/db/table.js';
 import {
   HOUR,
@@ -422,5 +422,30 @@ describe('detector store', () => {
         },
       ),
     ).rejects.toMatchObject({ name: 'UnprocessedKeysError' });
+  });
+
+  it("reads the refresh round's mark in the same BatchGetItem as the watermarks", async () => {
+    await resetDetector(world);
+    await setWatermark(clock.now());
+    const handler = createHandler(createDetectDeps({ now: clock.date, retry: { sleep: noSleep } }));
+    const invoke = async () =>
+      (await handler(scheduledEvent, lambdaContext('detect'))) as {
+        calls: DetectReport['calls'];
+        refreshMark?: string | null;
+        refreshes?: { calls: { dynamoQuery: number } };
+      };
+
+    const first = await invoke();
+    // One BatchGetItem for the watermark and the mark; the refresh then queries the three
+    // running statuses and finds none: 4 DynamoDB requests and the mark written.
+    expect(first.calls.dynamoBatchGet).toBe(1);
+    expect(first.refreshMark).toBeNull();
+    expect(first.refreshes?.calls.dynamoQuery).toBe(3);
+
+    clock.advance(MINUTE);
+    const second = await invoke();
+    expect(second.calls.dynamoBatchGet).toBe(1);
+    // The round before ended at the first poll's time: the mark came back with the watermark.
+    expect(second.refreshMark).toBe(new Date(clock.now() - MINUTE).toISOString());
   });
 });

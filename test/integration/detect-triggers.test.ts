@@ -6,7 +6,7 @@ import type {
 import type { CloudTrailOutcome } from '../../functions/detect/detect.js';
 import type { createHandler as CreateHandler } from '../../functions/detect/handler.js';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { matchesEventPattern } from '../../local/event-pattern.js';
+import { matchesEventPattern } from '../../local/aws/eventbridge/event-pattern.js';
 import { keys } from '../../shared/db/table.js';
 import { STATE_CHANGE } from '../../shared/events.js';
 import {

@@ -9,7 +9,11 @@ import {
   QueryCommand,
 } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { CorruptDataError, repairIndexes, startDynalite } from '../../local/dynamodb.js';
+import {
+  CorruptDataError,
+  repairIndexes,
+  startDynalite,
+} from '../../local/aws/dynamodb/dynamodb.js';
 import { createTableInput } from '../../shared/db/table.js';
 
 const TABLE = 'irwatch-local';

@@ -1,9 +1,16 @@
 import { HOME, queryPartition } from '../support/fixtures.js';
 import fc from 'fast-check';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createDynamoDbProxy, type DynamoDbProxy } from '../../local/dynamodb-proxy.js';
-import type { LocalServer } from '../../local/http-server.js';
-import { cloneJob, everyNth, type SimulatedJob } from '../../local/sagemaker-simulator.js';
+import {
+  createDynamoDbProxy,
+  type DynamoDbProxy,
+} from '../../local/aws/dynamodb/dynamodb-proxy.js';
+import type { LocalServer } from '../../local/aws/http-server.js';
+import {
+  cloneJob,
+  everyNth,
+  type SimulatedJob,
+} from '../../local/aws/sagemaker/sagemaker-simulator.js';
 import type { createHandler as CreateIngestHandler } from '../../functions/ingest/handler.js';
 import { RECORDED, recordedDetailSchema, type JobStatus } from '../../shared/events.js';
 import { estimateItemSize, ITEM_SIZE_LIMIT } from '../../shared/db/item-size.js';

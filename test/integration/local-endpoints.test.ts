@@ -23,8 +23,8 @@ import {
   SNSClient,
   type PublishCommandInput,
 } from '@aws-sdk/client-sns';
-import { listen } from '../../local/http-server.js';
-import type { LocalServer } from '../../local/http-server.js';
+import { listen } from '../../local/aws/http-server.js';
+import type { LocalServer } from '../../local/aws/http-server.js';
 import {
   cloneJob,
   createSageMakerSimulator,
@@ -32,11 +32,11 @@ import {
   jobAt,
   loadSampleJobs,
   randomFaults,
-} from '../../local/sagemaker-simulator.js';
-import type { FaultCall, SimulatedJob } from '../../local/sagemaker-simulator.js';
-import { createEventBridgeEndpoint } from '../../local/eventbridge-endpoint.js';
-import type { BusEvent } from '../../local/eventbridge-endpoint.js';
-import { createSnsEndpoint } from '../../local/sns-endpoint.js';
+} from '../../local/aws/sagemaker/sagemaker-simulator.js';
+import type { FaultCall, SimulatedJob } from '../../local/aws/sagemaker/sagemaker-simulator.js';
+import { createEventBridgeEndpoint } from '../../local/aws/eventbridge/eventbridge-endpoint.js';
+import type { BusEvent } from '../../local/aws/eventbridge/eventbridge-endpoint.js';
+import { createSnsEndpoint } from '../../local/aws/sns/sns-endpoint.js';
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 const clientConfig = (server: LocalServer, maxAttempts = 1) => ({

@@ -7,22 +7,25 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { PutEventsCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalServer } from '../../local/http-server.js';
-import { createLocalIam, type LocalIam } from '../../local/iam/local-iam.js';
+import type { LocalServer } from '../../local/aws/http-server.js';
+import { createLocalIam, type LocalIam } from '../../local/aws/iam/local-iam.js';
 import {
   dynamodbProtocol,
   eventBridgeProtocol,
   sagemakerProtocol,
   snsProtocol,
   sqsProtocol,
-} from '../../local/iam/requests.js';
-import { listenGated } from '../../local/iam/gated-proxy.js';
-import { startDynalite, type LocalDynamoDb } from '../../local/dynamodb.js';
-import { createEventBridgeEndpoint } from '../../local/eventbridge-endpoint.js';
-import { createSageMakerSimulator } from '../../local/sagemaker-simulator.js';
-import { createSnsEndpoint } from '../../local/sns-endpoint.js';
-import { createSqsEndpoint } from '../../local/sqs-endpoint.js';
-import { loadTemplate, type CloudFormationTemplate } from '../../local/iam/template-policies.js';
+} from '../../local/aws/iam/requests.js';
+import { listenGated } from '../../local/aws/iam/gated-proxy.js';
+import { startDynalite, type LocalDynamoDb } from '../../local/aws/dynamodb/dynamodb.js';
+import { createEventBridgeEndpoint } from '../../local/aws/eventbridge/eventbridge-endpoint.js';
+import { createSageMakerSimulator } from '../../local/aws/sagemaker/sagemaker-simulator.js';
+import { createSnsEndpoint } from '../../local/aws/sns/sns-endpoint.js';
+import { createSqsEndpoint } from '../../local/aws/sqs/sqs-endpoint.js';
+import {
+  loadTemplate,
+  type CloudFormationTemplate,
+} from '../../local/aws/iam/template-policies.js';
 import { ACCOUNT, REGION, sampleJob } from '../support/fixtures.js';
 import { CALL_LOG_VARIABLE, TEST_USER } from '../support/iam.js';
 import { requestWithHost } from '../support/raw-http.js';
@@ -261,7 +264,7 @@ describe('the local stack with a permission removed from a role', () => {
     expect(broken).not.toEqual(text);
     await writeFile(resources, broken);
 
-    const { startStack } = await import('../../local/stack.js');
+    const { startStack } = await import('../../local/stack/stack.js');
     // Denied on purpose: kept out of the suite's record of what the functions' code sends.
     const callLog = process.env[CALL_LOG_VARIABLE];
     delete process.env[CALL_LOG_VARIABLE];

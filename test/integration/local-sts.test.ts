@@ -10,14 +10,14 @@ import {
   loadSpokeAccount,
   localRegions,
   SPOKE_ACCOUNT,
-} from '../../local/accounts.js';
-import { cloudTrailEvent } from '../../local/cloudtrail.js';
-import type { LocalServer } from '../../local/http-server.js';
-import { createLocalIam, type LocalIam } from '../../local/iam/local-iam.js';
-import { sagemakerProtocol, stsProtocol } from '../../local/iam/requests.js';
-import { loadTemplate } from '../../local/iam/template-policies.js';
-import { createSageMakerSimulator } from '../../local/sagemaker-simulator.js';
-import { createStsEndpoint } from '../../local/sts-endpoint.js';
+} from '../../local/stack/accounts.js';
+import { cloudTrailEvent } from '../../local/aws/cloudtrail/cloudtrail.js';
+import type { LocalServer } from '../../local/aws/http-server.js';
+import { createLocalIam, type LocalIam } from '../../local/aws/iam/local-iam.js';
+import { sagemakerProtocol, stsProtocol } from '../../local/aws/iam/requests.js';
+import { loadTemplate } from '../../local/aws/iam/template-policies.js';
+import { createSageMakerSimulator } from '../../local/aws/sagemaker/sagemaker-simulator.js';
+import { createStsEndpoint } from '../../local/aws/sts/sts-endpoint.js';
 import { ACCOUNT, REGION } from '../support/fixtures.js';
 import { TEST_USER } from '../support/iam.js';
 import { repoRoot } from '../support/serverless.js';

@@ -20,10 +20,13 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { LocalServer } from '../../local/http-server.js';
-import { createEventBridgeEndpoint, type BusEvent } from '../../local/eventbridge-endpoint.js';
-import { createSnsEndpoint } from '../../local/sns-endpoint.js';
-import { createSqsEndpoint } from '../../local/sqs-endpoint.js';
+import type { LocalServer } from '../../local/aws/http-server.js';
+import {
+  createEventBridgeEndpoint,
+  type BusEvent,
+} from '../../local/aws/eventbridge/eventbridge-endpoint.js';
+import { createSnsEndpoint } from '../../local/aws/sns/sns-endpoint.js';
+import { createSqsEndpoint } from '../../local/aws/sqs/sqs-endpoint.js';
 
 const ACCOUNT = '000000000000';
 const TOPIC = `arn:aws:sns:us-east-1:${ACCOUNT}:irwatch-local`;

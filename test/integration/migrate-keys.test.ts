@@ -1,8 +1,8 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { BatchWriteCommand, DeleteCommand, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cloneJob } from '../../local/sagemaker-simulator.js';
-import { migrateJobKeys, SCHEMA_KEY, SCHEMA_VERSION } from '../../local/migrate-keys.js';
+import { cloneJob } from '../../local/aws/sagemaker/sagemaker-simulator.js';
+import { migrateJobKeys, SCHEMA_KEY, SCHEMA_VERSION } from '../../local/stack/migrate-keys.js';
 import { keys, keyValues, layout } from '../../shared/db/table.js';
 import { useApiWorld } from '../support/api.js';
 import { HOME, jobKey, sampleJob } from '../support/world.js';

@@ -1,11 +1,15 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Handler } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { BusEvent } from '../../local/eventbridge-endpoint.js';
-import { matchesEventPattern } from '../../local/event-pattern.js';
+import type { BusEvent } from '../../local/aws/eventbridge/eventbridge-endpoint.js';
+import { matchesEventPattern } from '../../local/aws/eventbridge/event-pattern.js';
 // The use case reads no environment, so it may load before the local world is up.
 import { NotificationInProgressError } from '../../functions/notify/notify.js';
-import { cloneJob, type SimulatedJob, type WireObject } from '../../local/sagemaker-simulator.js';
+import {
+  cloneJob,
+  type SimulatedJob,
+  type WireObject,
+} from '../../local/aws/sagemaker/sagemaker-simulator.js';
 import { keys } from '../../shared/db/table.js';
 import { RECORDED, recordedDetailSchema } from '../../shared/events.js';
 import { actAs } from '../support/iam.js';

@@ -9,16 +9,20 @@ import {
   SendMessageCommand,
   type MessageAttributeValue,
 } from '@aws-sdk/client-sqs';
-import { createEventBridgeEndpoint } from '../../local/eventbridge-endpoint.js';
-import type { EventBridgeEndpoint } from '../../local/eventbridge-endpoint.js';
-import type { LocalServer } from '../../local/http-server.js';
-import { createSqsEndpoint, md5Hex, md5OfMessageAttributes } from '../../local/sqs-endpoint.js';
-import type { SqsEndpoint } from '../../local/sqs-endpoint.js';
+import { createEventBridgeEndpoint } from '../../local/aws/eventbridge/eventbridge-endpoint.js';
+import type { EventBridgeEndpoint } from '../../local/aws/eventbridge/eventbridge-endpoint.js';
+import type { LocalServer } from '../../local/aws/http-server.js';
+import {
+  createSqsEndpoint,
+  md5Hex,
+  md5OfMessageAttributes,
+} from '../../local/aws/sqs/sqs-endpoint.js';
+import type { SqsEndpoint } from '../../local/aws/sqs/sqs-endpoint.js';
 import {
   redriveQueues,
   type QueueRedrive,
   type RedriveReport,
-} from '../../local/redrive-queues.js';
+} from '../../local/cli/redrive-queues.js';
 
 interface SampleEvent {
   source: string;

@@ -1,6 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createDynamoDbProxy, type DynamoDbProxy } from '../../local/dynamodb-proxy.js';
-import { cloneJob, type SimulatedJob } from '../../local/sagemaker-simulator.js';
+import {
+  createDynamoDbProxy,
+  type DynamoDbProxy,
+} from '../../local/aws/dynamodb/dynamodb-proxy.js';
+import { cloneJob, type SimulatedJob } from '../../local/aws/sagemaker/sagemaker-simulator.js';
 import type { createHandler as CreateIngestHandler } from '../../functions/ingest/handler.js';
 import { lambdaContext, sampleJob, stateChangeEvent, useLocalWorld } from '../support/world.js';
 

@@ -9,12 +9,12 @@ import {
   StopInferenceRecommendationsJobCommand,
   type CreateInferenceRecommendationsJobCommandInput,
 } from '@aws-sdk/client-sagemaker';
-import type { LocalServer } from '../../local/http-server.js';
+import type { LocalServer } from '../../local/aws/http-server.js';
 import {
   createSageMakerSimulator,
   type SimulatorApiCall,
-} from '../../local/sagemaker-simulator.js';
-import { cloudTrailEvent } from '../../local/cloudtrail.js';
+} from '../../local/aws/sagemaker/sagemaker-simulator.js';
+import { cloudTrailEvent } from '../../local/aws/cloudtrail/cloudtrail.js';
 import { parseDetectInput } from '../../functions/detect/input.js';
 
 // The JS SDK, as the README's snippet uses it, against the simulator on a simulated clock.

@@ -2,8 +2,11 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { recordSageMakerCall, replaySageMakerCalls } from '../../local/sagemaker-journal.js';
-import { createSageMakerSimulator } from '../../local/sagemaker-simulator.js';
+import {
+  recordSageMakerCall,
+  replaySageMakerCalls,
+} from '../../local/aws/sagemaker/sagemaker-journal.js';
+import { createSageMakerSimulator } from '../../local/aws/sagemaker/sagemaker-simulator.js';
 
 const HUB = { account: '000000000000', region: 'us-east-1' };
 const SPOKE = { account: '111111111111', region: 'eu-west-1' };

@@ -9,7 +9,7 @@ import {
   type PolicyDocument,
   type PolicyStatement,
   type TemplateEnvironment,
-} from '../../local/iam/template-policies.js';
+} from '../../local/aws/iam/template-policies.js';
 import { simulateCall, type Caller, type PolicyCall } from '../support/iam-simulation.js';
 import { WATCHING_PARAMS, packagedTemplate } from '../support/serverless.js';
 import { readSpokeTemplate, spokeStack, type SpokeStack } from '../support/spoke.js';

@@ -11,7 +11,7 @@ import {
   type PolicyDocument,
   type PolicyStatement,
   type TemplateEnvironment,
-} from '../../local/iam/template-policies.js';
+} from '../../local/aws/iam/template-policies.js';
 import { simulateCall, type Caller } from '../support/iam-simulation.js';
 import { packagedTemplate, repoRoot } from '../support/serverless.js';
 

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CallRecord } from '../../local/iam/gate.js';
+import type { CallRecord } from '../../local/aws/iam/gate.js';
 import { CALL_LOG_VARIABLE, testIam } from '../support/iam.js';
 import { repoRoot } from '../support/serverless.js';
 

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { beforeAll } from 'vitest';
-import { cloneJob, type SimulatedJob } from '../../local/sagemaker-simulator.js';
+import { cloneJob, type SimulatedJob } from '../../local/aws/sagemaker/sagemaker-simulator.js';
 import type { ReadObservation } from '../../functions/api/serve.js';
 import { httpEvent, type HttpEventOptions } from './http-event.js';
 import { actAs } from './iam.js';

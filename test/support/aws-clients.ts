@@ -1,6 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { fromIni } from '@aws-sdk/credential-providers';
-import { LOCAL_PROFILE } from '../../local/iam/user-credentials.js';
+import { LOCAL_PROFILE } from '../../local/aws/iam/user-credentials.js';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 

@@ -3,8 +3,12 @@ import { join } from 'node:path';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { parse, type ScalarTag } from 'yaml';
 import type { DetectReport, DetectRun } from '../../functions/detect/detect.js';
-import type { BusEvent } from '../../local/eventbridge-endpoint.js';
-import { cloneJob, type JobStatus, type SimulatedJob } from '../../local/sagemaker-simulator.js';
+import type { BusEvent } from '../../local/aws/eventbridge/eventbridge-endpoint.js';
+import {
+  cloneJob,
+  type JobStatus,
+  type SimulatedJob,
+} from '../../local/aws/sagemaker/sagemaker-simulator.js';
 import {
   STATE_CHANGE,
   stateChangeDetailSchema,

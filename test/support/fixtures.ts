@@ -2,7 +2,10 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
-import { loadSampleJobs, type SimulatedJob } from '../../local/sagemaker-simulator.js';
+import {
+  loadSampleJobs,
+  type SimulatedJob,
+} from '../../local/aws/sagemaker/sagemaker-simulator.js';
 import { layout } from '../../shared/db/table.js';
 import { EVENT_SOURCE, STATE_CHANGE, type StateChangeDetail } from '../../shared/events.js';
 

@@ -1,5 +1,5 @@
 import { runSimulation } from '@cloud-copilot/iam-simulate';
-import type { NamedPolicy, PolicyDocument } from '../../local/iam/template-policies.js';
+import type { NamedPolicy, PolicyDocument } from '../../local/aws/iam/template-policies.js';
 
 /** Who sends a call: a role with its identity policies, or a service principal (no policies). */
 export interface Caller {

@@ -1,8 +1,8 @@
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CallRecord } from '../../local/iam/gate.js';
-import { createLocalIam, type LocalIam } from '../../local/iam/local-iam.js';
-import { loadTemplate } from '../../local/iam/template-policies.js';
+import type { CallRecord } from '../../local/aws/iam/gate.js';
+import { createLocalIam, type LocalIam } from '../../local/aws/iam/local-iam.js';
+import { loadTemplate } from '../../local/aws/iam/template-policies.js';
 import { ACCOUNT, REGION } from './fixtures.js';
 import { repoRoot } from './serverless.js';
 

@@ -4,7 +4,7 @@ import {
   SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import { fromIni } from '@aws-sdk/credential-providers';
-import { LOCAL_PROFILE } from '../../local/iam/user-credentials.js';
+import { LOCAL_PROFILE } from '../../local/aws/iam/user-credentials.js';
 
 /**
  * A SageMaker client of a running local stack, signing as one of its users: an AWS profile in

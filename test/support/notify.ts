@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import type { WireObject, SimulatedJob } from '../../local/sagemaker-simulator.js';
+import type { WireObject, SimulatedJob } from '../../local/aws/sagemaker/sagemaker-simulator.js';
 import { repoRoot } from './serverless.js';
 
 /** The EventBridge rule pattern of a function, read from its function.yml as serverless does. */

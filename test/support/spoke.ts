@@ -4,8 +4,8 @@ import {
   loadRolePolicies,
   type CloudFormationTemplate,
   type TemplateEnvironment,
-} from '../../local/iam/template-policies.js';
-import { readServerlessDocument } from '../../local/serverless-config.js';
+} from '../../local/aws/iam/template-policies.js';
+import { readServerlessDocument } from '../../local/stack/serverless-config.js';
 import { repoRoot } from './serverless.js';
 
 /** The spoke template each watched account deploys (README: Many accounts). */

@@ -3,14 +3,18 @@ import {
   createEventBridgeEndpoint,
   type BusEvent,
   type EventBridgeEndpoint,
-} from '../../local/eventbridge-endpoint.js';
-import type { LocalServer } from '../../local/http-server.js';
+} from '../../local/aws/eventbridge/eventbridge-endpoint.js';
+import type { LocalServer } from '../../local/aws/http-server.js';
 import {
   createSageMakerSimulator,
   type SageMakerSimulator,
-} from '../../local/sagemaker-simulator.js';
-import { createSnsEndpoint, type SnsEndpoint } from '../../local/sns-endpoint.js';
-import { eventBridgeProtocol, sagemakerProtocol, snsProtocol } from '../../local/iam/requests.js';
+} from '../../local/aws/sagemaker/sagemaker-simulator.js';
+import { createSnsEndpoint, type SnsEndpoint } from '../../local/aws/sns/sns-endpoint.js';
+import {
+  eventBridgeProtocol,
+  sagemakerProtocol,
+  snsProtocol,
+} from '../../local/aws/iam/requests.js';
 import { useLocalTable, type LocalTable } from './dynamodb.js';
 import { ACCOUNT, REGION } from './fixtures.js';
 import { actAs } from './iam.js';

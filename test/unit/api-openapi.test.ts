@@ -40,6 +40,17 @@ describe('the OpenAPI document', () => {
     }
   });
 
+  it('says what the routes answer while a job runs', () => {
+    const described = (path: string) =>
+      (document.paths[path]?.get as { description?: string }).description ?? '';
+    expect(described('/jobs')).toMatch(/carries its `progress`/);
+    expect(described('/jobs/{jobName}')).toMatch(/PENDING, IN_PROGRESS or STOPPING, `progress`/);
+    expect(described('/jobs/{jobName}/recommendations')).toMatch(/still runs .*`runningJob`/);
+    expect(described('/jobs/{jobName}/benchmarks')).toMatch(/While the job runs, the steps/);
+    const job = document.components.schemas.JobSummary as { properties: Record<string, unknown> };
+    expect(refsIn(job.properties.progress)).toEqual([`${COMPONENT_PREFIX}Progress`]);
+  });
+
   it('holds exactly the JSON Schemas z.toJSONSchema makes of the zod schemas', () => {
     const registry = z.registry<{ id: string }>();
     for (const [id, schema] of Object.entries(NAMED_SCHEMAS)) registry.add(schema, { id });

@@ -3,8 +3,8 @@ import {
   EventPatternError,
   matchesEventPattern,
   parseEventPattern,
-} from '../../local/event-pattern.js';
-import { testEventPattern } from '../../local/cli.js';
+} from '../../local/aws/eventbridge/event-pattern.js';
+import { testEventPattern } from '../../local/cli/cli.js';
 
 type Case = [name: string, pattern: unknown, event: unknown, expected: boolean];
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createFailureReporter } from '../../local/failure-reporter.js';
+import { createFailureReporter } from '../../local/stack/failure-reporter.js';
 
 describe('a failure that repeats every poll', () => {
   it('is reported once per distinct error, then after pauses that double', () => {

@@ -5,7 +5,7 @@ import {
   sagemakerProtocol,
   snsProtocol,
   stsProtocol,
-} from '../../local/iam/requests.js';
+} from '../../local/aws/iam/requests.js';
 
 const where = { account: '123456789012', region: 'eu-west-1' };
 const table = `arn:aws:dynamodb:eu-west-1:123456789012:table/t`;

@@ -2,9 +2,12 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createLocalBus } from '../../local/bus.js';
-import type { BusEvent } from '../../local/eventbridge-endpoint.js';
-import { readServerlessConfig, ServerlessConfigError } from '../../local/serverless-config.js';
+import { createLocalBus } from '../../local/aws/eventbridge/bus.js';
+import type { BusEvent } from '../../local/aws/eventbridge/eventbridge-endpoint.js';
+import {
+  readServerlessConfig,
+  ServerlessConfigError,
+} from '../../local/stack/serverless-config.js';
 import { RECORDED, STATE_CHANGE } from '../../shared/events.js';
 import { repoRoot } from '../support/serverless.js';
 

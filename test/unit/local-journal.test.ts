@@ -2,10 +2,10 @@ import { appendFile, mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createLocalBus, type PendingDelivery } from '../../local/bus.js';
-import type { BusEvent } from '../../local/eventbridge-endpoint.js';
-import { CorruptJournalError, openJournal } from '../../local/journal.js';
-import { readServerlessConfig } from '../../local/serverless-config.js';
+import { createLocalBus, type PendingDelivery } from '../../local/aws/eventbridge/bus.js';
+import type { BusEvent } from '../../local/aws/eventbridge/eventbridge-endpoint.js';
+import { CorruptJournalError, openJournal } from '../../local/aws/journal.js';
+import { readServerlessConfig } from '../../local/stack/serverless-config.js';
 import { STATE_CHANGE } from '../../shared/events.js';
 import { repoRoot } from '../support/serverless.js';
 

@@ -2,8 +2,8 @@ import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createOutbox, outboxLine } from '../../local/outbox.js';
-import type { PublishedMessage } from '../../local/sns-endpoint.js';
+import { createOutbox, outboxLine } from '../../local/aws/sns/outbox.js';
+import type { PublishedMessage } from '../../local/aws/sns/sns-endpoint.js';
 
 const detail = { jobName: 'job-a', status: 'COMPLETED', recommendationCount: 2 };
 const published = (messageId: string): PublishedMessage => ({
@@ -94,7 +94,7 @@ describe('the local SNS outbox', () => {
 
 describe('SNS Publish on the local endpoint', () => {
   it('fails with InternalError when the message cannot be accepted, so the publisher retries', async () => {
-    const { createSnsEndpoint } = await import('../../local/sns-endpoint.js');
+    const { createSnsEndpoint } = await import('../../local/aws/sns/sns-endpoint.js');
     const { SNSClient, PublishCommand } = await import('@aws-sdk/client-sns');
     const topicArn = 'arn:aws:sns:us-east-1:000000000000:irwatch-local';
     const endpoint = createSnsEndpoint({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { perMinute, planPath } from '../../local/plan-command.js';
+import { perMinute, planPath } from '../../local/cli/plan-command.js';
 
 describe('irwatch plan', () => {
   it('reads rates per second, minute or hour as invocations per minute', () => {

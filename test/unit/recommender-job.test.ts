@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createdJob, stoppedJob } from '../../local/recommender-job.js';
-import { jobAt, type WireObject } from '../../local/sagemaker-simulator.js';
+import { createdJob, stoppedJob } from '../../local/aws/sagemaker/recommender-job.js';
+import { jobAt, type WireObject } from '../../local/aws/sagemaker/sagemaker-simulator.js';
 
 const START = Date.UTC(2026, 0, 1);
 const request = (name: string, extra: WireObject = {}): WireObject => ({

@@ -3,7 +3,7 @@ import {
   FilterPolicyError,
   matchesFilterPolicy,
   validateFilterPolicy,
-} from '../../local/sns-filter-policy.js';
+} from '../../local/aws/sns/sns-filter-policy.js';
 
 const str = (value: string) => ({ dataType: 'String', stringValue: value });
 const num = (value: string) => ({ dataType: 'Number', stringValue: value });

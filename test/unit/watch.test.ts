@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { watchJob, type WatchedJob } from '../../local/watch.js';
+import { PASSING_FAILURES_TOLERATED, watchJob, type WatchedJob } from '../../local/cli/watch.js';
 
 const NOW = Date.parse('2026-11-01T10:00:00Z');
 const best = { instanceType: 'ml.c5.xlarge', memorySizeInMB: null, value: 0.0001 };
@@ -77,5 +77,29 @@ describe('irwatch watch', () => {
     expect((await run([job('FAILED', 0, null)], false)).code).toBe(1);
     expect((await run([job('COMPLETED', 4, null)], false)).code).toBe(0);
     expect((await run([job('DELETED', 4, null)], false)).code).toBe(1);
+  });
+
+  it('rides out passing read failures in a row, and gives up on the next or on any refusal', async () => {
+    const passing = new Error('503');
+    const refusal = new Error('403');
+    const reads = (failures: Error[], then: WatchedJob) => {
+      let index = 0;
+      return watchJob({
+        fetchJob: async () => {
+          const failure = failures[index++];
+          if (failure) throw failure;
+          return then;
+        },
+        isPassing: (error) => error === passing,
+        wait: async () => undefined,
+        now: () => new Date(NOW),
+        out: { write: () => true, isTTY: false },
+      });
+    };
+    const done = job('COMPLETED', 4, null);
+    const tolerated = Array<Error>(PASSING_FAILURES_TOLERATED).fill(passing);
+    expect(await reads(tolerated, done)).toBe(0);
+    await expect(reads([...tolerated, passing], done)).rejects.toBe(passing);
+    await expect(reads([refusal], done)).rejects.toBe(refusal);
   });
 });

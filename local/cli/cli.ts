@@ -2,12 +2,14 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ApiError, apiGet, localApiUrl } from './api-client.js';
-import { EventPatternError, matchesEventPattern, parseEventPattern } from './event-pattern.js';
-import { ServerlessConfigError } from './serverless-config.js';
-
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+import {
+  EventPatternError,
+  matchesEventPattern,
+  parseEventPattern,
+} from '../aws/eventbridge/event-pattern.js';
+import { ServerlessConfigError } from '../stack/serverless-config.js';
+import { UsageError } from './usage-error.js';
+import { WATCH_NOT_FOLLOWED_EXIT } from './watch.js';
 
 const USAGE = `irwatch — watch SageMaker Inference Recommender jobs
 
@@ -189,6 +191,9 @@ async function runWatch(job: string | undefined, options: Options): Promise<numb
         throw error;
       }
     },
+    isPassing: (error) =>
+      error instanceof ApiError &&
+      (error.status === 0 || error.status === 429 || error.status >= 500),
     wait: () => new Promise((resolve) => setTimeout(resolve, intervalMs)),
     now: () => new Date(),
     out: process.stdout,
@@ -285,9 +290,11 @@ register-scalable-target and put-scaling-policy inputs (GET /jobs/<job>/plan).`,
               [--data-dir .irwatch]
 
 Follows a job until it ends: a progress bar with its benchmarks' counts and ETA on a terminal, one
-line per change otherwise; then prints its summary and exits 0 if it COMPLETED, 1 if it FAILED
-(or was deleted, or irwatch could not read it), 2 if it was STOPPED. Reads the job every --interval
-seconds.`,
+line per change otherwise; then prints its summary and exits 0 if it COMPLETED, 1 if it FAILED (or
+was deleted), 2 if it was STOPPED, and 3 if it could not follow the job (a bad option, no AWS
+credentials, the API refused the signed request or stayed unreachable, the job never recorded).
+Reads the job every --interval seconds. With --api-url, reads a deployed API, signing with SigV4
+from your AWS credentials (the caller needs execute-api:Invoke on the API).`,
     options: { ...LOCATION, interval: { type: 'string' }, ...API },
   },
   dashboard: {
@@ -448,7 +455,6 @@ export async function run(argv: string[]): Promise<void> {
       error instanceof ServerlessConfigError ||
       (error instanceof Error &&
         [
-          'UsageError',
           'StackStartError',
           'ConfigError',
           'DataDirError',
@@ -461,6 +467,7 @@ export async function run(argv: string[]): Promise<void> {
           'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL',
         ].some((name) => error.name === name || (error as NodeJS.ErrnoException).code === name));
     console.error(`irwatch: ${known ? (error as Error).message : explain(error)}`);
-    process.exitCode = 1;
+    // A watch that failed must not read as a FAILED job (exit 1) to the pipeline waiting on it.
+    process.exitCode = argv[0] === 'watch' ? WATCH_NOT_FOLLOWED_EXIT : 1;
   }
 }

@@ -14,18 +14,21 @@ import {
   SPOKE_PROFILE,
   type SpokeAccount,
 } from './accounts.js';
-import { createLocalBus, type LocalBus, type PendingDelivery } from './bus.js';
+import { createLocalBus, type LocalBus, type PendingDelivery } from '../aws/eventbridge/bus.js';
 import { dataDirPath, ensureWritableDataDir, lockDataDir } from './data-dir.js';
-import { repairIndexes, startDynalite } from './dynamodb.js';
+import { repairIndexes, startDynalite } from '../aws/dynamodb/dynamodb.js';
 import { migrateJobKeys, schemaItem } from './migrate-keys.js';
-import { createEventBridgeEndpoint, type BusEvent } from './eventbridge-endpoint.js';
-import { listen, send } from './http-server.js';
+import {
+  createEventBridgeEndpoint,
+  type BusEvent,
+} from '../aws/eventbridge/eventbridge-endpoint.js';
+import { listen, send } from '../aws/http-server.js';
 import { createFailureReporter } from './failure-reporter.js';
-import { foreignCallerReason } from './iam/gate.js';
-import { listenGated } from './iam/gated-proxy.js';
-import { createLocalIam } from './iam/local-iam.js';
-import { loadTemplate } from './iam/template-policies.js';
-import { LOCAL_PROFILE, localUserCredentials } from './iam/user-credentials.js';
+import { foreignCallerReason } from '../aws/iam/gate.js';
+import { listenGated } from '../aws/iam/gated-proxy.js';
+import { createLocalIam } from '../aws/iam/local-iam.js';
+import { loadTemplate } from '../aws/iam/template-policies.js';
+import { LOCAL_PROFILE, localUserCredentials } from '../aws/iam/user-credentials.js';
 import {
   dynamodbProtocol,
   eventBridgeProtocol,
@@ -33,20 +36,20 @@ import {
   snsProtocol,
   sqsProtocol,
   stsProtocol,
-} from './iam/requests.js';
-import { openJournal } from './journal.js';
-import { createLambdaRuntime } from './lambda.js';
-import { createOutbox } from './outbox.js';
-import { createSageMakerSimulator, loadSampleJobs } from './sagemaker-simulator.js';
-import { scenarioJobs } from './scenario.js';
+} from '../aws/iam/requests.js';
+import { openJournal } from '../aws/journal.js';
+import { createLambdaRuntime } from '../aws/lambda/lambda.js';
+import { createOutbox } from '../aws/sns/outbox.js';
+import { createSageMakerSimulator, loadSampleJobs } from '../aws/sagemaker/sagemaker-simulator.js';
+import { scenarioJobs } from '../aws/sagemaker/scenario.js';
 import { readServerlessConfig } from './serverless-config.js';
-import { createSnsEndpoint } from './sns-endpoint.js';
-import { cloudTrailEvent } from './cloudtrail.js';
-import { createSqsEndpoint } from './sqs-endpoint.js';
-import { createStsEndpoint } from './sts-endpoint.js';
-import type { SimulatorApiCall } from './sagemaker-simulator.js';
-import { recordSageMakerCall, replaySageMakerCalls } from './sagemaker-journal.js';
-import { createTableInput } from '../shared/db/table.js';
+import { createSnsEndpoint } from '../aws/sns/sns-endpoint.js';
+import { cloudTrailEvent } from '../aws/cloudtrail/cloudtrail.js';
+import { createSqsEndpoint } from '../aws/sqs/sqs-endpoint.js';
+import { createStsEndpoint } from '../aws/sts/sts-endpoint.js';
+import type { SimulatorApiCall } from '../aws/sagemaker/sagemaker-simulator.js';
+import { recordSageMakerCall, replaySageMakerCalls } from '../aws/sagemaker/sagemaker-journal.js';
+import { createTableInput } from '../../shared/db/table.js';
 
 export interface StackOptions {
   /** The irwatch checkout whose handlers and samples run; this package by default. */
@@ -108,7 +111,7 @@ const REGIONS = localRegions(REGION);
 
 /**
  * Creates the table, marked as holding the current layout; a table an earlier version wrote is
- * migrated to it (local/migrate-keys.ts), which reads one item when there is nothing to do.
+ * migrated to it (local/stack/migrate-keys.ts), which reads one item when there is nothing to do.
  */
 async function ensureTable(
   endpoint: string,
@@ -172,7 +175,7 @@ async function localCursorKey(dataDir: string): Promise<string> {
 }
 
 async function launch(options: StackOptions, servers: Closable[]): Promise<LocalStack> {
-  const root = resolve(options.root ?? join(import.meta.dirname, '..'));
+  const root = resolve(options.root ?? join(import.meta.dirname, '..', '..'));
   const dataDir = dataDirPath(options.dataDir ?? join(root, '.irwatch'));
   const log = options.log ?? ((line: string) => console.log(line));
   const configPath = resolve(options.config ?? join(root, 'serverless.yml'));

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { BusEvent } from './eventbridge-endpoint.js';
-import { isoSeconds } from './eventbridge-endpoint.js';
-import type { SimulatorApiCall } from './sagemaker-simulator.js';
+import type { BusEvent } from '../eventbridge/eventbridge-endpoint.js';
+import { isoSeconds } from '../eventbridge/eventbridge-endpoint.js';
+import type { SimulatorApiCall } from '../sagemaker/sagemaker-simulator.js';
 
 /** CloudTrail writes request and response members in camelCase. */
 function camelCased(value: unknown): unknown {

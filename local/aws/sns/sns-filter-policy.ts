@@ -1,4 +1,4 @@
-import { matchesEventPattern, parseEventPattern } from './event-pattern.js';
+import { matchesEventPattern, parseEventPattern } from '../eventbridge/event-pattern.js';
 
 /**
  * SNS subscription filter policies. With the MessageAttributes scope (the default) SNS differs

@@ -5,15 +5,15 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { isAccountId } from '../shared/accounts.js';
-import { rulesOf, type DeadLetter } from './bus.js';
-import { matchesEventPattern } from './event-pattern.js';
-import { migrateJobKeys } from './migrate-keys.js';
+import { isAccountId } from '../../shared/accounts.js';
+import { rulesOf, type DeadLetter } from '../aws/eventbridge/bus.js';
+import { matchesEventPattern } from '../aws/eventbridge/event-pattern.js';
+import { migrateJobKeys } from '../stack/migrate-keys.js';
 import { redriveExitCode, redriveQueues } from './redrive-queues.js';
-import { localRoleSession } from './iam/local-iam.js';
-import { readServerlessConfig } from './serverless-config.js';
+import { localRoleSession } from '../aws/iam/local-iam.js';
+import { readServerlessConfig } from '../stack/serverless-config.js';
 import { untilInterrupted } from './signals.js';
-import { startStack, StackStartError } from './stack.js';
+import { startStack, StackStartError } from '../stack/stack.js';
 
 type Options = Record<string, string | boolean | undefined>;
 
@@ -167,7 +167,7 @@ export async function runBackfill(options: Options): Promise<number> {
       ...(session.sessionToken ? { AWS_SESSION_TOKEN: session.sessionToken } : {}),
     });
   }
-  const { handler } = await import('../functions/detect/handler.js');
+  const { handler } = await import('../../functions/detect/handler.js');
   const started = Date.now();
   const ticker = setInterval(() => {
     process.stderr.write(
@@ -216,7 +216,7 @@ export async function runReplay(file: string | undefined, options: Options): Pro
   const event = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
   const rules = rulesOf(
     readServerlessConfig(
-      resolve(str(options, 'config') ?? join(import.meta.dirname, '../serverless.yml')),
+      resolve(str(options, 'config') ?? join(import.meta.dirname, '../../serverless.yml')),
     ).functions,
   );
   const matching = rules.filter(
@@ -350,7 +350,7 @@ async function runQueueRedrive(stage: string, options: Options): Promise<number>
 
 /**
  * Deployed mode: the one-off migration of a stage's table to jobs keyed by account and region
- * (local/migrate-keys.ts), with the usual AWS credentials and region, or --region.
+ * (local/stack/migrate-keys.ts), with the usual AWS credentials and region, or --region.
  */
 export async function runMigrate(options: Options): Promise<number> {
   const stage = str(options, 'stage');

@@ -9,10 +9,10 @@ import {
   sendReply,
   ServiceError,
   targetOperation,
-} from './aws-json.js';
-import { listen as listenHttp, readBody, signedRegion } from './http-server.js';
-import type { Gate } from './iam/gate.js';
-import type { LocalServer } from './http-server.js';
+} from '../aws-json.js';
+import { listen as listenHttp, readBody, signedRegion } from '../http-server.js';
+import type { Gate } from '../iam/gate.js';
+import type { LocalServer } from '../http-server.js';
 
 /** A PutEvents request entry as it travels on the wire (Time in epoch seconds). */
 export interface PutEventsEntryWire {

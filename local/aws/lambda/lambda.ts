@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { FunctionDefinition } from './serverless-config.js';
+import type { FunctionDefinition } from '../../stack/serverless-config.js';
 
 export class LambdaTimeoutError extends Error {
   override name = 'LambdaTimeoutError';

@@ -18,11 +18,11 @@ import {
   sendReply,
   ServiceError,
   targetOperation,
-} from './aws-json.js';
-import { listen as listenHttp, readBody, signedRegion } from './http-server.js';
-import { callerOf, type Gate } from './iam/gate.js';
+} from '../aws-json.js';
+import { listen as listenHttp, readBody, signedRegion } from '../http-server.js';
+import { callerOf, type Gate } from '../iam/gate.js';
 import { createdJob, simulatedDurationMs, stoppedJob } from './recommender-job.js';
-import type { LocalServer } from './http-server.js';
+import type { LocalServer } from '../http-server.js';
 
 export type JobStatus = RecommendationJobStatus;
 export type WireObject = Record<string, unknown>;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { readServerlessDocument, readTemplateDocument } from '../serverless-config.js';
+import { readServerlessDocument, readTemplateDocument } from '../../stack/serverless-config.js';
 
 /**
  * The IAM policies of irwatch's deployment, with every CloudFormation intrinsic resolved to

@@ -1,6 +1,6 @@
 import { request } from 'node:http';
-import { listen, readBody, type LocalServer } from './http-server.js';
-import type { Gate } from './iam/gate.js';
+import { listen, readBody, type LocalServer } from '../http-server.js';
+import type { Gate } from '../iam/gate.js';
 
 export interface DynamoDbProxyOptions {
   /** Decides, per BatchWriteItem call (counted from 0), whether to hand half of it back unprocessed. */

@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
-import { dashboardResponse } from '../functions/api/dashboard-page.js';
+import { dashboardResponse } from '../../functions/api/dashboard-page.js';
 import { apiSigner, regionOf, type CredentialProvider } from './api-client.js';
-import { UsageError } from './cli.js';
-import { listen, send, type LocalServer } from './http-server.js';
-import { foreignCallerReason } from './iam/gate.js';
+import { UsageError } from './usage-error.js';
+import { listen, send, type LocalServer } from '../aws/http-server.js';
+import { foreignCallerReason } from '../aws/iam/gate.js';
 import { untilInterrupted } from './signals.js';
 
 /**

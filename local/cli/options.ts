@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { dataDirPath } from './data-dir.js';
+import { dataDirPath } from '../stack/data-dir.js';
+import { UsageError } from './usage-error.js';
 
 type Options = Record<string, string | boolean | undefined>;
 
 /** A flag's value is not usable; the message names the flag, the value and what it takes. */
-export class OptionError extends Error {
-  override name = 'UsageError';
+export class OptionError extends UsageError {
+  override name = 'OptionError';
 }
 
 const NUMBER = /^\d+(\.\d+)?$/;

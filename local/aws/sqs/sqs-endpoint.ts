@@ -8,10 +8,10 @@ import {
   ServiceError,
   SQS_JSON,
   targetOperation,
-} from './aws-json.js';
-import { listen as listenHttp, readBody } from './http-server.js';
-import type { Gate } from './iam/gate.js';
-import type { LocalServer } from './http-server.js';
+} from '../aws-json.js';
+import { listen as listenHttp, readBody } from '../http-server.js';
+import type { Gate } from '../iam/gate.js';
+import type { LocalServer } from '../http-server.js';
 
 /** A message attribute as it travels on the wire (BinaryValue in base64). */
 export interface MessageAttributeWire {

@@ -1,14 +1,18 @@
-import { parseEventPattern, matchesEventPattern, type EventPattern } from './event-pattern.js';
-import type { BusEvent } from './eventbridge-endpoint.js';
-import { denialMessage, evaluateAuthorization } from './iam/gate.js';
-import type { LocalRole } from './iam/identities.js';
-import { localRoles } from './iam/local-iam.js';
+import {
+  parseEventPattern,
+  matchesEventPattern,
+  type EventPattern,
+} from '../aws/eventbridge/event-pattern.js';
+import type { BusEvent } from '../aws/eventbridge/eventbridge-endpoint.js';
+import { denialMessage, evaluateAuthorization } from '../aws/iam/gate.js';
+import type { LocalRole } from '../aws/iam/identities.js';
+import { localRoles } from '../aws/iam/local-iam.js';
 import {
   loadRolePolicies,
   readCloudFormationTemplate,
   TemplateResolver,
   type PolicyDocument,
-} from './iam/template-policies.js';
+} from '../aws/iam/template-policies.js';
 
 /**
  * The accounts and regions of the local world: the hub, where irwatch runs (its user is the

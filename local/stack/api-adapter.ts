@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { readBody } from './http-server.js';
+import { readBody } from '../aws/http-server.js';
 
 /**
  * Path and query of a request target as sent. Not `new URL(target, base)`: that reads `//jobs` as

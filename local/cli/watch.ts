@@ -1,7 +1,8 @@
 /**
  * `irwatch watch <job>`: follows a job through the API until it ends, with a progress bar on a
  * terminal and one line per change otherwise, then prints its summary. The exit code says how it
- * ended, so a pipeline can wait on a job: 0 COMPLETED, 1 FAILED, 2 STOPPED.
+ * ended, so a pipeline can wait on a job: 0 COMPLETED, 1 FAILED, 2 STOPPED; 3 when irwatch could
+ * not follow it at all (see WATCH_NOT_FOLLOWED_EXIT).
  */
 
 export const WATCH_EXIT_CODES: Readonly<Record<string, number>> = {
@@ -9,6 +10,20 @@ export const WATCH_EXIT_CODES: Readonly<Record<string, number>> = {
   FAILED: 1,
   STOPPED: 2,
 };
+
+/**
+ * The exit code when the watch could not tell how the job ended: a bad command line, no AWS
+ * credentials, a signature or caller the API refused, an API that stayed unreachable, a job never
+ * recorded. Distinct from the job statuses' codes, so a pipeline never reads a failure of its own
+ * as a FAILED job.
+ */
+export const WATCH_NOT_FOLLOWED_EXIT = 3;
+
+/**
+ * Reads that fail in a row for a passing reason (unreachable, throttled, a 5xx) before the watch
+ * gives up: a job runs for hours and one blip must not end the watch. Refusals are never passing.
+ */
+export const PASSING_FAILURES_TOLERATED = 3;
 
 /** Statuses after which nothing changes any more: a deleted job is over too (exit 1). */
 const ENDED = new Set(['COMPLETED', 'FAILED', 'STOPPED', 'DELETING', 'DELETED']);
@@ -54,6 +69,8 @@ export class JobNeverRecordedError extends Error {
 export interface WatchDeps {
   /** The job as GET /jobs/{job} answers it (`job`), or undefined while irwatch has not recorded it (404). */
   fetchJob(): Promise<WatchedJob | undefined>;
+  /** Whether a failed read may succeed when tried again (unreachable, throttled, a 5xx). */
+  isPassing?(error: unknown): boolean;
   /** Waits between two reads (the interval); resolves early when the watch is interrupted. */
   wait(): Promise<void>;
   now(): Date;
@@ -116,8 +133,21 @@ export async function watchJob(deps: WatchDeps): Promise<number> {
   const tty = deps.out.isTTY === true;
   const startedAt = deps.now().getTime();
   let last = '';
+  let failures = 0;
   for (;;) {
-    const job = await deps.fetchJob();
+    let job: WatchedJob | undefined;
+    try {
+      job = await deps.fetchJob();
+      failures = 0;
+    } catch (error) {
+      failures += 1;
+      if (!deps.isPassing?.(error) || failures > PASSING_FAILURES_TOLERATED) {
+        if (tty && last) deps.out.write('\n');
+        throw error;
+      }
+      await deps.wait();
+      continue;
+    }
     if (!job) {
       // Just created: the detector records it at its next poll.
       if (deps.now().getTime() - startedAt > UNRECORDED_WAIT_MS) {

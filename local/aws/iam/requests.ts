@@ -7,7 +7,7 @@ import {
   SSM_JSON,
   type JsonProtocol,
 } from '../aws-json.js';
-import { tableDefinition } from '../../shared/db/table.js';
+import { tableDefinition } from '../../../shared/db/table.js';
 
 /** One authorization the call needs: an action on a resource, with the context it carries. */
 export interface AuthorizationRequest {

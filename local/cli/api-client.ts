@@ -77,7 +77,8 @@ export async function apiGet(
 ): Promise<unknown> {
   const url = new URL(path, baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
   const accept = { accept: 'application/json' };
-  const headers = options.signed ? await apiSigner(regionOf(url))(url, accept) : accept;
+  const region = regionOf(url);
+  const headers = options.signed ? await apiSigner(region)(url, accept) : accept;
   let response: Response;
   try {
     response = await fetch(url, { headers });
@@ -87,10 +88,18 @@ export async function apiGet(
       0,
     );
   }
+  // irwatch answers problem+json (detail, title); API Gateway's own refusals carry `message`.
   const body = (await response.json().catch(() => undefined)) as
-    { detail?: string; title?: string } | undefined;
+    { detail?: string; title?: string; message?: string } | undefined;
   if (!response.ok) {
-    throw new ApiError(body?.detail ?? body?.title ?? `HTTP ${response.status}`, response.status);
+    const said = body?.detail ?? body?.title ?? body?.message ?? `HTTP ${response.status}`;
+    if (options.signed && (response.status === 401 || response.status === 403)) {
+      throw new ApiError(
+        `${url.origin} refused the signed request (${response.status}: ${said}): the AWS credentials in use must be valid and allowed execute-api:Invoke on this API, and the region signed for, ${region} (from an execute-api URL, else AWS_REGION), must be the API's`,
+        response.status,
+      );
+    }
+    throw new ApiError(said, response.status);
   }
   return body;
 }

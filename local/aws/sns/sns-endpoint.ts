@@ -1,14 +1,14 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { listen as listenHttp, readBody, send, signedRegion } from './http-server.js';
-import type { Gate } from './iam/gate.js';
-import type { LocalServer } from './http-server.js';
+import { listen as listenHttp, readBody, send, signedRegion } from '../http-server.js';
+import type { Gate } from '../iam/gate.js';
+import type { LocalServer } from '../http-server.js';
 import {
   FilterPolicyError,
   matchesFilterPolicy,
   validateFilterPolicy,
 } from './sns-filter-policy.js';
-import type { MessageAttributeWire } from './sqs-endpoint.js';
+import type { MessageAttributeWire } from '../sqs/sqs-endpoint.js';
 
 export interface PublishedAttribute {
   dataType: string;

@@ -5,11 +5,11 @@ import {
   paginateScan,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { parseJobArn, type AccountRegion, type JobKey } from '../shared/accounts.js';
-import { batchWriteAll, type WriteRequest } from '../shared/db/batch-write.js';
-import { modelKeyOf } from '../shared/db/items.js';
-import { keys, keyValues, layout } from '../shared/db/table.js';
-import { backfillModelItems } from './stack/backfill-model-items.js';
+import { parseJobArn, type AccountRegion, type JobKey } from '../../shared/accounts.js';
+import { batchWriteAll, type WriteRequest } from '../../shared/db/batch-write.js';
+import { modelKeyOf } from '../../shared/db/items.js';
+import { keys, keyValues, layout } from '../../shared/db/table.js';
+import { backfillModelItems } from './backfill-model-items.js';
 
 /**
  * The one-off migration of a table written before jobs were keyed by account and region.

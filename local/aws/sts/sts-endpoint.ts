@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { listen as listenHttp, readBody, send, type LocalServer } from './http-server.js';
-import { callerOf, denialMessage, type Caller, type Gate } from './iam/gate.js';
-import type { LocalIdentities } from './iam/identities.js';
-import { xmlEscape } from './sns-endpoint.js';
+import { listen as listenHttp, readBody, send, type LocalServer } from '../http-server.js';
+import { callerOf, denialMessage, type Caller, type Gate } from '../iam/gate.js';
+import type { LocalIdentities } from '../iam/identities.js';
+import { xmlEscape } from '../sns/sns-endpoint.js';
 
 const XMLNS = 'https://sts.amazonaws.com/doc/2011-06-15/';
 const VERSION = '2011-06-15';

@@ -1,8 +1,8 @@
 import { appendFile } from 'node:fs/promises';
-import type { Journal } from './journal.js';
+import type { Journal } from '../journal.js';
 import { matchesEventPattern, parseEventPattern, type EventPattern } from './event-pattern.js';
 import type { BusEvent } from './eventbridge-endpoint.js';
-import type { FunctionDefinition } from './serverless-config.js';
+import type { FunctionDefinition } from '../../stack/serverless-config.js';
 
 export interface LocalRule {
   functionName: string;

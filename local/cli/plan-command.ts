@@ -3,12 +3,9 @@
  * as a table ranked by monthly cost. The API computes it; this turns rates such as `250/min` or
  * `4/s` into the invocations per minute the API takes, and the answer into a table.
  */
+import { UsageError } from './usage-error.js';
 
 type Options = Record<string, string | boolean | undefined>;
-
-export class PlanUsageError extends Error {
-  override name = 'UsageError';
-}
 
 const PER_MINUTE: Record<string, number> = {
   s: 60,
@@ -24,7 +21,7 @@ const RATE = /^(\d+(?:\.\d+)?|\.\d+)(?:\/(s|sec|min|m|h|hour))?$/;
 export function perMinute(option: string, raw: string): number {
   const match = RATE.exec(raw.trim());
   if (!match) {
-    throw new PlanUsageError(
+    throw new UsageError(
       `--${option} must be a rate such as 250/min, 4/s or 15000/h (a bare number is per minute), got "${raw}"`,
     );
   }
@@ -42,13 +39,13 @@ const str = (options: Options, name: string): string | undefined => {
 export function planPath(target: string | undefined, options: Options): string {
   const model = str(options, 'model');
   if ((target === undefined) === (model === undefined)) {
-    throw new PlanUsageError(
+    throw new UsageError(
       'plan needs a job or --model (one of them): irwatch plan <job> --peak 250/min, or irwatch plan --model NAME --peak 250/min',
     );
   }
   const peak = str(options, 'peak');
   if (peak === undefined) {
-    throw new PlanUsageError(
+    throw new UsageError(
       'plan needs --peak, the invocations at the daily peak, e.g. --peak 250/min',
     );
   }

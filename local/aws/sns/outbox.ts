@@ -1,7 +1,7 @@
 import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DeadLetter } from './bus.js';
-import { openJournal, type Journal } from './journal.js';
+import type { DeadLetter } from '../eventbridge/bus.js';
+import { openJournal, type Journal } from '../journal.js';
 import type { PublishedMessage } from './sns-endpoint.js';
 
 /** One published message as `outbox.jsonl` and the webhook receive it. */
