@@ -47,6 +47,7 @@ const configurationOf = (entry: PlanEntry) =>
     : (entry.instanceType ?? 'unknown instance');
 
 function planTable(plan: JobPlan): HTMLElement {
+  const saving = plan.savingsAgainst !== null;
   const header = [
     '#',
     'Configuration',
@@ -57,6 +58,7 @@ function planTable(plan: JobPlan): HTMLElement {
     'Latency',
     'Target',
     'Why not',
+    ...(saving ? [`Saving / month vs ${plan.savingsAgainst}`] : []),
   ];
   return scrollRegion(
     'Capacity plan table',
@@ -71,7 +73,11 @@ function planTable(plan: JobPlan): HTMLElement {
           'tr',
           null,
           header.map((title, index) =>
-            h('th', { scope: 'col', class: index >= 2 && index <= 6 ? 'num' : null }, title),
+            h(
+              'th',
+              { scope: 'col', class: (index >= 2 && index <= 6) || index === 9 ? 'num' : null },
+              title,
+            ),
           ),
         ),
       ),
@@ -95,7 +101,119 @@ function planTable(plan: JobPlan): HTMLElement {
             h('td', { class: 'num' }, cell(entry.modelLatency, ms)),
             h('td', null, LATENCY_WORDS[entry.latency]),
             h('td', null, entry.reason ?? ''),
+            saving ? h('td', { class: 'num' }, cell(entry.monthlySaving, dollars)) : null,
           ),
+        ),
+      ),
+    ),
+  );
+}
+
+/** The endpoints the job benchmarked, planned at the same traffic: what today costs. */
+function existingTable(plan: JobPlan): HTMLElement | null {
+  if (plan.existingEndpoints.length === 0) return null;
+  return scrollRegion(
+    'Existing endpoints',
+    h(
+      'table',
+      { id: 'plan-existing' },
+      h('caption', null, 'Today: the endpoints the job benchmarked, at the same traffic'),
+      h(
+        'thead',
+        null,
+        h(
+          'tr',
+          null,
+          [
+            'Endpoint',
+            'Now',
+            'At peak',
+            'At baseline',
+            '$ per month',
+            'Latency',
+            'Why unknown',
+          ].map((title, index) =>
+            h('th', { scope: 'col', class: index >= 2 && index <= 5 ? 'num' : null }, title),
+          ),
+        ),
+      ),
+      h(
+        'tbody',
+        null,
+        plan.existingEndpoints.map((endpoint) =>
+          h(
+            'tr',
+            { 'data-endpoint': endpoint.endpointName, 'data-found': String(endpoint.found) },
+            h('th', { scope: 'row' }, endpoint.endpointName),
+            h(
+              'td',
+              null,
+              endpoint.instanceType === null
+                ? 'unknown'
+                : `${endpoint.instanceType} × ${endpoint.instanceCount ?? '?'}`,
+            ),
+            h('td', { class: 'num' }, cell(endpoint.instancesAtPeak, number)),
+            h('td', { class: 'num' }, cell(endpoint.instancesAtBaseline, number)),
+            h('td', { class: 'num' }, cell(endpoint.monthlyCost, dollars)),
+            h('td', { class: 'num' }, cell(endpoint.modelLatency, ms)),
+            h('td', null, endpoint.reason ?? ''),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+/** irwatch's scaling of the first-ranked real-time entry next to SageMaker's (source=sagemaker). */
+function sideBySideTable(side: NonNullable<JobPlan['sagemaker']>): HTMLElement {
+  const { minInvocationsPerMinute: min, maxInvocationsPerMinute: max } =
+    side.scalingPolicyObjective;
+  const cpu = side.sagemaker.targetCpuUtilizationPerCore;
+  const row = (
+    who: string,
+    figures: { minCapacity: number | null; maxCapacity: number | null; targetValue: number | null },
+    cooldowns: string,
+  ) =>
+    h(
+      'tr',
+      null,
+      h('th', { scope: 'row' }, who),
+      h('td', { class: 'num' }, cell(figures.minCapacity, number)),
+      h('td', { class: 'num' }, cell(figures.maxCapacity, number)),
+      h('td', { class: 'num' }, cell(figures.targetValue, number)),
+      h('td', null, cooldowns),
+    );
+  const seconds = (value: number | null) => (value === null ? '—' : `${value} s`);
+  return scrollRegion(
+    'Scaling policies side by side',
+    h(
+      'table',
+      { id: 'plan-sagemaker' },
+      h(
+        'caption',
+        null,
+        `Scaling of #${side.rank} at ${min} to ${max} invocations / min: irwatch and SageMaker’s GetScalingConfigurationRecommendation`,
+      ),
+      h(
+        'thead',
+        null,
+        h(
+          'tr',
+          null,
+          ['Policy', 'Min', 'Max', 'Invocations / instance', 'Cooldown in / out'].map(
+            (title, index) =>
+              h('th', { scope: 'col', class: index >= 1 && index <= 3 ? 'num' : null }, title),
+          ),
+        ),
+      ),
+      h(
+        'tbody',
+        null,
+        row('irwatch', side.irwatch, '—'),
+        row(
+          cpu === null ? 'SageMaker' : `SageMaker (${cpu}% CPU per core)`,
+          side.sagemaker,
+          `${seconds(side.sagemaker.scaleInCooldown)} / ${seconds(side.sagemaker.scaleOutCooldown)}`,
         ),
       ),
     ),
@@ -213,6 +331,7 @@ export function planPanel(job: JobLocation, context: ViewContext): HTMLElement {
   const error = h('p', { id: 'plan-error', class: 'error', role: 'alert', hidden: true });
   const results = h('div', { id: 'plan-results', 'aria-live': 'polite' });
   let requests = 0;
+  const askSageMaker = h('input', { id: 'plan-source', name: 'source', type: 'checkbox' });
 
   async function load(): Promise<void> {
     const request = (requests += 1);
@@ -221,6 +340,7 @@ export function planPanel(job: JobLocation, context: ViewContext): HTMLElement {
     };
     if (job.region) query.region = job.region;
     for (const [name, input] of inputs) query[name] = input.value.trim();
+    if (askSageMaker.checked) query.source = 'sagemaker';
     results.setAttribute('aria-busy', 'true');
     try {
       const plan = await getJson<JobPlan>(
@@ -236,6 +356,8 @@ export function planPanel(job: JobLocation, context: ViewContext): HTMLElement {
         h('p', { id: 'plan-summary', class: 'count' }, summary),
         costLatencyPlot(plan, target),
         planTable(plan),
+        existingTable(plan),
+        plan.sagemaker ? sideBySideTable(plan.sagemaker) : null,
         h(
           'details',
           { class: 'assumptions' },
@@ -282,6 +404,11 @@ export function planPanel(job: JobLocation, context: ViewContext): HTMLElement {
       inputs.set(field.name, input);
       return h('div', { class: 'field' }, h('label', { for: input.id }, field.label), input);
     }),
+    h(
+      'div',
+      { class: 'field' },
+      h('label', { for: askSageMaker.id }, askSageMaker, ' Ask SageMaker too'),
+    ),
     h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Plan')),
   );
 

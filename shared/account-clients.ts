@@ -11,7 +11,7 @@ import {
 } from './accounts.js';
 
 /** Who assumes a spoke's reader role: shows in the spoke's CloudTrail as the session name. */
-export type ReaderSession = 'irwatch-detect' | 'irwatch-ingest';
+export type ReaderSession = 'irwatch-detect' | 'irwatch-ingest' | 'irwatch-api';
 
 /**
  * SageMaker clients per account and region, made once per container. The home account is read
@@ -20,7 +20,12 @@ export type ReaderSession = 'irwatch-detect' | 'irwatch-ingest';
  * home region's, so `AWS_ENDPOINT_URL_STS` points it at a local STS. An account or region not
  * watched gets no client: UnwatchedJobError, before any call.
  */
-export function sageMakerClients(config: WatchConfig, session: ReaderSession) {
+export function sageMakerClients(
+  config: WatchConfig,
+  session: ReaderSession,
+  options: { maxAttempts?: number } = {},
+) {
+  const attempts = options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts };
   const clients = new Map<string, SageMakerClient>();
   return (where: AccountRegion): SageMakerClient => {
     if (!isWatched(config, where)) throw new UnwatchedJobError(where);
@@ -28,9 +33,10 @@ export function sageMakerClients(config: WatchConfig, session: ReaderSession) {
     let client = clients.get(id);
     if (!client) {
       client = isHomeAccount(config, where.accountId)
-        ? new SageMakerClient({ region: where.region })
+        ? new SageMakerClient({ region: where.region, ...attempts })
         : new SageMakerClient({
             region: where.region,
+            ...attempts,
             credentials: fromTemporaryCredentials({
               params: {
                 RoleArn: spokeRoleArn(config, where.accountId),

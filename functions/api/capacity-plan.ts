@@ -1,4 +1,4 @@
-import type { EndpointType, Recommendation } from '../../shared/model/types.js';
+import type { EndpointType, ExistingEndpoint, Recommendation } from '../../shared/model/types.js';
 
 /**
  * The capacity and cost plan: from a traffic objective (invocations per minute at the peak and
@@ -108,6 +108,37 @@ export interface PlanEntry {
   reason: string | null;
   runs: RunSpread | null;
   deployment: Deployment | null;
+  /** The existing endpoint's monthly cost (`savingsAgainst`) minus this one's; null when either is unknown. */
+  monthlySaving: number | null;
+}
+
+/** An endpoint the job benchmarked, planned like the entries: what today costs at this traffic. */
+export interface ExistingEndpointPlan {
+  endpointName: string;
+  /** False when ingest did not find the endpoint (deleted since the job ran) or did not look. */
+  found: boolean;
+  instanceType: string | null;
+  /** Its instance count when the job was recorded. */
+  instanceCount: number | null;
+  /** The CostPerHour Inference Recommender measured for its instance type in this job; null when it did not benchmark that type. */
+  costPerHour: number | null;
+  /** Per instance per minute, as the job measured the endpoint (EndpointPerformances). */
+  maxInvocations: number | null;
+  modelLatency: number | null;
+  plannedInvocationsPerInstance: number | null;
+  instancesAtPeak: number | null;
+  instancesAtBaseline: number | null;
+  monthlyCost: number | null;
+  latency: LatencyVerdict;
+  /** Why its monthly cost is unknown, when it is. */
+  reason: string | null;
+}
+
+/** What the plan knows of an endpoint the job benchmarked. */
+export interface ExistingEndpointInput {
+  endpointName: string;
+  /** As ingest recorded it; undefined when the job was recorded before ingest looked. */
+  existing: ExistingEndpoint | undefined;
 }
 
 export interface CapacityPlan {
@@ -118,6 +149,10 @@ export interface CapacityPlan {
   entries: PlanEntry[];
   /** Entries left out because they break the latency target (latency=exclude). */
   excludedForLatency: number;
+  /** The endpoints the job benchmarked (InputConfig.Endpoints), planned at the same traffic. */
+  existingEndpoints: ExistingEndpointPlan[];
+  /** The existing endpoint each entry's monthlySaving is measured against: the first with a known cost. */
+  savingsAgainst: string | null;
   assumptions: string[];
 }
 
@@ -184,8 +219,13 @@ const unservable = (reason: string, planned: number | null = null): Costing => (
   reason,
 });
 
-function costRealTime(rec: Recommendation, objective: TrafficObjective): Costing {
-  const { maxInvocations, costPerHour } = rec.metrics;
+function costRealTime(
+  {
+    maxInvocations,
+    costPerHour,
+  }: Pick<Recommendation['metrics'], 'maxInvocations' | 'costPerHour'>,
+  objective: TrafficObjective,
+): Costing {
   if (maxInvocations === null || maxInvocations <= 0) {
     return unservable('Inference Recommender measured no invocations per minute for it.');
   }
@@ -345,6 +385,89 @@ function compareEntries(a: Omit<PlanEntry, 'rank'>, b: Omit<PlanEntry, 'rank'>):
 export interface PlanContext {
   /** The latency thresholds the job(s) measured maxInvocations at, e.g. "P95 ≤ 100 ms". */
   latencyThresholds: string[];
+  /** The endpoints the job(s) benchmarked (EndpointPerformances), today's configurations. */
+  existingEndpoints?: ExistingEndpointInput[];
+}
+
+/** The CostPerHour the recommendations measured per instance type (the first known one). */
+function pricesOf(candidates: readonly PlanCandidate[]): Map<string, number> {
+  const prices = new Map<string, number>();
+  for (const { recommendation: rec } of candidates) {
+    const price = rec.metrics.costPerHour;
+    if (rec.instanceType && price !== null && !prices.has(rec.instanceType)) {
+      prices.set(rec.instanceType, price);
+    }
+  }
+  return prices;
+}
+
+export function planExistingEndpoint(
+  input: ExistingEndpointInput,
+  prices: ReadonlyMap<string, number>,
+  objective: TrafficObjective,
+): ExistingEndpointPlan {
+  const existing = input.existing;
+  const [variant, ...others] = existing?.variants ?? [];
+  const instanceType = others.length === 0 ? (variant?.instanceType ?? null) : null;
+  const costPerHour = instanceType === null ? null : (prices.get(instanceType) ?? null);
+  const modelLatency = existing?.modelLatency ?? null;
+  const latency =
+    objective.maxModelLatency === undefined
+      ? 'notAsked'
+      : modelLatency === null
+        ? 'unknown'
+        : modelLatency <= objective.maxModelLatency
+          ? 'met'
+          : 'exceeded';
+  const base = {
+    endpointName: input.endpointName,
+    found: existing?.found ?? false,
+    instanceType,
+    instanceCount: others.length === 0 ? (variant?.instanceCount ?? null) : null,
+    costPerHour,
+    maxInvocations: existing?.maxInvocations ?? null,
+    modelLatency: existing?.modelLatency ?? null,
+    latency,
+  } as const;
+  const unknown = (reason: string): ExistingEndpointPlan => ({
+    ...base,
+    plannedInvocationsPerInstance: null,
+    instancesAtPeak: null,
+    instancesAtBaseline: null,
+    monthlyCost: null,
+    reason,
+  });
+  if (!existing) {
+    return unknown(
+      'Its configuration is unknown: the job was recorded before irwatch read the endpoints it benchmarked.',
+    );
+  }
+  if (!existing.found)
+    return unknown(`Its configuration is unknown. ${existing.note ?? ''}`.trim());
+  if (others.length > 0) {
+    return unknown(
+      `It has ${existing.variants.length} production variants: the plan prices an endpoint of one.`,
+    );
+  }
+  if (!variant || variant.serverless || instanceType === null) {
+    return unknown(
+      'It is not a real-time endpoint of one instance type: the plan prices those only.',
+    );
+  }
+  if (costPerHour === null) {
+    return unknown(
+      `Its price is unknown: the job did not benchmark ${instanceType}, so Inference Recommender reported no cost per hour for it.`,
+    );
+  }
+  const costing = costRealTime({ maxInvocations: existing.maxInvocations, costPerHour }, objective);
+  return {
+    ...base,
+    plannedInvocationsPerInstance: costing.plannedInvocationsPerInstance,
+    instancesAtPeak: costing.instancesAtPeak,
+    instancesAtBaseline: costing.instancesAtBaseline,
+    monthlyCost: costing.monthlyCost,
+    reason: costing.reason,
+  };
 }
 
 export function assumptionsOf(
@@ -395,7 +518,7 @@ export function planCapacity(
     const costing =
       rec.endpointType === 'Serverless'
         ? costServerless(rec, objective, inferences)
-        : costRealTime(rec, objective);
+        : costRealTime(rec.metrics, objective);
     return {
       recommendationId: rec.recommendationId,
       jobName: rec.jobName,
@@ -416,8 +539,19 @@ export function planCapacity(
       latency: latencyVerdict(rec, objective),
       runs: candidate.runs ?? null,
       deployment: deploymentOf(candidate, costing, objective),
+      monthlySaving: null,
     };
   });
+  const prices = pricesOf(candidates);
+  const existingEndpoints = (context.existingEndpoints ?? []).map((input) =>
+    planExistingEndpoint(input, prices, objective),
+  );
+  const today = existingEndpoints.find((endpoint) => endpoint.monthlyCost !== null);
+  if (today?.monthlyCost != null) {
+    for (const entry of all) {
+      if (entry.monthlyCost !== null) entry.monthlySaving = today.monthlyCost - entry.monthlyCost;
+    }
+  }
   const kept =
     objective.latency === 'exclude' ? all.filter((entry) => entry.latency !== 'exceeded') : all;
   return {
@@ -427,6 +561,108 @@ export function planCapacity(
     inferencesPerMonth: inferences,
     entries: kept.sort(compareEntries).map((entry, index) => ({ rank: index + 1, ...entry })),
     excludedForLatency: all.length - kept.length,
-    assumptions: assumptionsOf(objective, considered, context),
+    existingEndpoints,
+    savingsAgainst: today?.endpointName ?? null,
+    assumptions: [
+      ...assumptionsOf(objective, considered, context),
+      ...(existingEndpoints.length > 0
+        ? [
+            `Endpoints the job benchmarked are planned like the entries, with the max invocations per instance the job measured on them and the cost per hour it measured for their instance type${today ? `; each entry's monthlySaving is ${today.endpointName}'s monthly cost minus its own` : '; no monthly saving is given, as no benchmarked endpoint has a known price'}.`,
+          ]
+        : []),
+    ],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// SageMaker's own opinion (GetScalingConfigurationRecommendation), next to irwatch's.
+
+/** The traffic objective as GetScalingConfigurationRecommendation takes it: whole invocations per minute. */
+export interface ScalingPolicyObjective {
+  minInvocationsPerMinute: number;
+  maxInvocationsPerMinute: number;
+}
+
+/** What irwatch asks SageMaker: the entry's recommendation in its job, at the plan's traffic. */
+export interface ScalingQuestion extends ScalingPolicyObjective {
+  jobName: string;
+  accountId: string;
+  region: string;
+  recommendationId: string;
+}
+
+/** SageMaker's answer, flattened: its first target-tracking policy, and its capacities. */
+export interface SageMakerScaling {
+  targetCpuUtilizationPerCore: number | null;
+  /** The invocations per minute per instance and the latency SageMaker's policy is based on. */
+  invocationsPerInstance: number | null;
+  modelLatency: number | null;
+  minCapacity: number | null;
+  maxCapacity: number | null;
+  scaleInCooldown: number | null;
+  scaleOutCooldown: number | null;
+  targetValue: number | null;
+  predefinedMetricType: string | null;
+}
+
+export interface ScalingSideBySide {
+  recommendationId: string;
+  jobName: string;
+  rank: number;
+  scalingPolicyObjective: ScalingPolicyObjective;
+  irwatch: { minCapacity: number; maxCapacity: number; targetValue: number };
+  sagemaker: SageMakerScaling;
+}
+
+/**
+ * The objective in whole invocations per minute (SageMaker's members are integers): the
+ * baseline rounded down and the peak rounded up, so the range asked holds the traffic planned.
+ */
+export const scalingObjectiveOf = (objective: TrafficObjective): ScalingPolicyObjective => ({
+  minInvocationsPerMinute: Math.floor(objective.baselineInvocationsPerMinute),
+  maxInvocationsPerMinute: Math.ceil(objective.peakInvocationsPerMinute),
+});
+
+/**
+ * The entry SageMaker is asked about: the first-ranked one with a scaling policy to compare and
+ * a recommendation id SageMaker gave (`known`; irwatch derives ids for recommendations without).
+ */
+export const entryForSageMaker = (
+  plan: Pick<CapacityPlan, 'entries'>,
+  known: (entry: PlanEntry) => boolean,
+): PlanEntry | undefined =>
+  plan.entries.find(
+    (entry) =>
+      entry.deployment?.putScalingPolicy && entry.deployment.registerScalableTarget && known(entry),
+  );
+
+export function questionFor(entry: PlanEntry, objective: TrafficObjective): ScalingQuestion {
+  return {
+    jobName: entry.jobName,
+    accountId: entry.accountId,
+    region: entry.region,
+    recommendationId: entry.recommendationId,
+    ...scalingObjectiveOf(objective),
+  };
+}
+
+export function sideBySide(
+  entry: PlanEntry,
+  objective: TrafficObjective,
+  sagemaker: SageMakerScaling,
+): ScalingSideBySide {
+  const target = entry.deployment!.registerScalableTarget!;
+  const policy = entry.deployment!.putScalingPolicy!;
+  return {
+    recommendationId: entry.recommendationId,
+    jobName: entry.jobName,
+    rank: entry.rank,
+    scalingPolicyObjective: scalingObjectiveOf(objective),
+    irwatch: {
+      minCapacity: target.MinCapacity,
+      maxCapacity: target.MaxCapacity,
+      targetValue: policy.TargetTrackingScalingPolicyConfiguration.TargetValue,
+    },
+    sagemaker,
   };
 }

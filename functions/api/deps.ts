@@ -1,12 +1,15 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { sageMakerClients } from '../../shared/account-clients.js';
+import { readWatchConfig } from '../../shared/accounts.js';
 import { createDocumentClient, createSsmClient } from '../../shared/aws.js';
 import { ConfigError, readEnv } from '../../shared/config.js';
 import { batchGetAll } from '../../shared/db/batch-get.js';
 import { metrics } from '../../shared/metrics.js';
 import { loadCursorKey } from './cursor.js';
 import type { ItemKey, TableReader } from './reader.js';
+import { scalingRecommendationVia } from './scaling-recommendation.js';
 import type { ApiDeps } from './serve.js';
 
 const config = readEnv(['TABLE_NAME']);
@@ -21,6 +24,9 @@ if (process.env.AWS_LAMBDA_FUNCTION_NAME && !cursorKeyParameter) {
 
 const doc = createDocumentClient();
 const ssm = cursorKeyParameter ? createSsmClient() : undefined;
+// Only plans with source=sagemaker call it. Two attempts: API Gateway waits 30 s at most, and a
+// throttled call is better answered with a 503 the caller can retry than with a timeout.
+const sagemakerIn = sageMakerClients(readWatchConfig(), 'irwatch-api', { maxAttempts: 2 });
 
 export function dynamoReader(client: DynamoDBDocumentClient, tableName: string): TableReader {
   return {
@@ -61,6 +67,7 @@ export const apiDeps: ApiDeps = {
     });
     return cursorKey;
   },
+  scalingRecommendation: scalingRecommendationVia(sagemakerIn),
   observeReads(observation) {
     metrics.addDimension('route', observation.route);
     metrics.addMetric('DynamoDbRequests', MetricUnit.Count, observation.requests);

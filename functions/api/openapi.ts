@@ -83,7 +83,9 @@ const problemContent = {
 const ERROR_DESCRIPTIONS = {
   400: 'A parameter is invalid: `invalidParams` names it and what is allowed.',
   404: 'No such job, recommendation or model.',
-  409: 'The job name is recorded in more than one account or region: `matches` lists them.',
+  409: 'The job name is recorded in more than one account or region: `matches` lists them. On a plan with source=sagemaker: the job cannot be asked about (not COMPLETED, or no real-time entry serves the traffic).',
+  502: 'SageMaker refused the request irwatch made for this answer; `detail` gives its error.',
+  503: 'SageMaker throttled or was unavailable; retry later.',
   500: 'Something failed inside; `correlationId` finds it in the logs.',
 } as const;
 

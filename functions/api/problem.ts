@@ -16,6 +16,8 @@ export interface JobMatch {
   status: string;
 }
 
+export type ProblemStatus = 400 | 404 | 405 | 409 | 502 | 503;
+
 export interface Problem {
   type: string;
   title: string;
@@ -34,16 +36,20 @@ const TITLES: Record<number, string> = {
   405: 'Method Not Allowed',
   409: 'Conflict',
   500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
 };
 
 /**
- * An error whose message is meant for the caller (Middy's `expose`): 4xx only. Anything else
- * thrown while serving a request becomes a 500 that says nothing about its cause.
+ * An error whose message is meant for the caller (Middy's `expose`): 4xx, and the 502/503 of a
+ * service irwatch asked on the caller's behalf (SageMaker refused, or throttled), whose message
+ * names that service's answer. Anything else thrown while serving a request becomes a 500 that
+ * says nothing about its cause.
  */
 export class ProblemError extends Error {
   override name = 'ProblemError';
   constructor(
-    readonly status: 400 | 404 | 405 | 409,
+    readonly status: ProblemStatus,
     readonly detail: string,
     readonly extra: Pick<Problem, 'invalidParams' | 'allowedMethods' | 'matches'> = {},
   ) {

@@ -6,7 +6,7 @@ import {
   type EndpointPerformance,
   type Recommendation,
 } from '../../shared/model/types.js';
-import type { PlanEntry } from './capacity-plan.js';
+import type { ExistingEndpointPlan, PlanEntry, ScalingSideBySide } from './capacity-plan.js';
 import { progressSchema, runningJobSchema } from './progress-schema.js';
 import { BEST_METRICS, described, ENDPOINT_TYPES, SORT_FIELDS, type RouteId } from './schemas.js';
 
@@ -378,7 +378,42 @@ export const planEntrySchema = z.object({
     'A model’s plan: how many runs measured this configuration and how far they differ.',
   ),
   deployment: z.nullable(planDeploymentSchema),
+  monthlySaving: described(
+    nullableNumber,
+    'USD per month: the monthly cost of the existing endpoint named by savingsAgainst minus this entry’s (negative: it costs more); null when either is unknown.',
+  ),
 });
+
+export const existingEndpointPlanSchema = described(
+  z.object({
+    endpointName: z.string(),
+    found: described(
+      z.boolean(),
+      'False when SageMaker no longer knew the endpoint when the job was recorded (deleted since).',
+    ),
+    instanceType: nullableString(),
+    instanceCount: described(
+      z.nullable(integer()),
+      'Its instance count when the job was recorded.',
+    ),
+    costPerHour: described(
+      nullableNumber,
+      'USD per instance-hour that Inference Recommender measured for its instance type in the job; null when the job did not benchmark that type.',
+    ),
+    maxInvocations: described(
+      nullableNumber,
+      'Per minute per instance, as the job measured the endpoint',
+    ),
+    modelLatency: described(nullableNumber, 'Milliseconds, as the job measured the endpoint'),
+    plannedInvocationsPerInstance: nullableNumber,
+    instancesAtPeak: z.nullable(integer()),
+    instancesAtBaseline: z.nullable(integer()),
+    monthlyCost: described(nullableNumber, 'USD per month at this traffic; null when unknown'),
+    latency: z.enum(['met', 'exceeded', 'unknown', 'notAsked']),
+    reason: described(nullableString(), 'Why its monthly cost is unknown, when it is.'),
+  }),
+  'An endpoint the job benchmarked (InputConfig.Endpoints), planned like the entries at the same traffic.',
+);
 
 const planObjectiveSchema = described(
   z.object({
@@ -390,8 +425,41 @@ const planObjectiveSchema = described(
     minInstances: integer(),
     endpointType: z.nullable(endpointType),
     latency: z.enum(['flag', 'exclude']),
+    source: z.enum(['irwatch', 'sagemaker']),
   }),
   'The traffic objective planned for, defaults filled in.',
+);
+
+const scalingNumber = z.nullable(z.number());
+export const scalingSideBySideSchema = described(
+  z.object({
+    recommendationId: z.string(),
+    jobName: z.string(),
+    rank: described(integer(), 'The entry’s rank in this plan.'),
+    scalingPolicyObjective: described(
+      z.object({ minInvocationsPerMinute: integer(), maxInvocationsPerMinute: integer() }),
+      'The traffic asked about, in whole invocations per minute: the baseline rounded down, the peak rounded up.',
+    ),
+    irwatch: described(
+      z.object({ minCapacity: integer(), maxCapacity: integer(), targetValue: z.number() }),
+      'The entry’s registerScalableTarget capacities and put-scaling-policy target value.',
+    ),
+    sagemaker: described(
+      z.object({
+        targetCpuUtilizationPerCore: scalingNumber,
+        invocationsPerInstance: scalingNumber,
+        modelLatency: scalingNumber,
+        minCapacity: scalingNumber,
+        maxCapacity: scalingNumber,
+        scaleInCooldown: scalingNumber,
+        scaleOutCooldown: scalingNumber,
+        targetValue: scalingNumber,
+        predefinedMetricType: nullableString(),
+      }),
+      'GetScalingConfigurationRecommendation’s answer: its metric, its capacities and its first target-tracking policy; null where it gave none.',
+    ),
+  }),
+  'With source=sagemaker: SageMaker’s scaling recommendation for the first-ranked real-time entry next to irwatch’s; null otherwise.',
 );
 
 const planShape = {
@@ -405,7 +473,16 @@ const planShape = {
     'Within the latency target first, then unknown latency, then over it, each by monthly cost; those that cannot serve the traffic last.',
   ),
   excludedForLatency: integer(),
+  existingEndpoints: described(
+    z.array(existingEndpointPlanSchema),
+    'The endpoints the job benchmarked: today’s configuration and its monthly cost at this traffic.',
+  ),
+  savingsAgainst: described(
+    nullableString(),
+    'The existing endpoint each entry’s monthlySaving is measured against: the first with a known monthly cost.',
+  ),
   assumptions: described(z.array(z.string()), 'What the figures rest on.'),
+  sagemaker: z.nullable(scalingSideBySideSchema),
 };
 
 export const jobPlanSchema = z.object({
@@ -476,6 +553,8 @@ export const NAMED_SCHEMAS = {
   Comparison: comparisonSchema,
   Problem: problemSchema,
   PlanEntry: planEntrySchema,
+  ScalingSideBySide: scalingSideBySideSchema,
+  ExistingEndpointPlan: existingEndpointPlanSchema,
   JobPlan: jobPlanSchema,
   ModelPlan: modelPlanSchema,
 } as const;
@@ -488,7 +567,11 @@ const sameShapes: [
   Same<z.infer<typeof endpointPerformanceSchema>, EndpointPerformance>,
 ] = [true, true, true];
 void sameShapes;
-const samePlanShapes: [Same<z.infer<typeof planEntrySchema>, PlanEntry>] = [true];
+const samePlanShapes: [
+  Same<z.infer<typeof planEntrySchema>, PlanEntry>,
+  Same<z.infer<typeof scalingSideBySideSchema>, ScalingSideBySide>,
+  Same<z.infer<typeof existingEndpointPlanSchema>, ExistingEndpointPlan>,
+] = [true, true, true];
 void samePlanShapes;
 
 /** What each route answers with (200). */

@@ -1,4 +1,5 @@
 import type * as z from 'zod/mini';
+import type { SageMakerScaling, ScalingQuestion } from './capacity-plan.js';
 import type { TableReader } from './reader.js';
 import type { RESPONSES } from './responses.js';
 import type { ROUTES, RouteId } from './schemas.js';
@@ -15,6 +16,11 @@ export interface RouteContext {
   };
   /** The OpenAPI document, loaded and built on first use. */
   openApiDocument(): Promise<Record<string, unknown>>;
+  /**
+   * GetScalingConfigurationRecommendation in the job's own account and region. SageMaker's
+   * refusals arrive as ProblemErrors (502 naming its error, 503 when it throttles).
+   */
+  scalingRecommendation(question: ScalingQuestion): Promise<SageMakerScaling>;
 }
 
 export interface RouteResult<Body> {

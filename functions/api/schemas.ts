@@ -288,6 +288,7 @@ export const PLAN_DEFAULTS = {
   minInstances: 1,
 } as const;
 export const PLAN_LATENCY_HANDLING = ['flag', 'exclude'] as const;
+export const PLAN_SOURCES = ['irwatch', 'sagemaker'] as const;
 const MAX_INVOCATIONS_PER_MINUTE = 1e9;
 
 /** A number in a range, from its query string; `bounds` say the range in the message too. */
@@ -364,6 +365,10 @@ const planShape = {
     ),
     'flag: entries over maxModelLatency stay, marked and ranked after those within it. exclude: they are left out. Default flag.',
   ),
+  source: described(
+    z._default(z.optional(z.enum(PLAN_SOURCES, { error: oneOf(PLAN_SOURCES) })), 'irwatch'),
+    'sagemaker: also asks SageMaker (GetScalingConfigurationRecommendation) for the first-ranked real-time entry at the same traffic, and shows its scaling policy next to irwatch’s (`sagemaker`). Default irwatch: no call to SageMaker.',
+  ),
 };
 
 export const jobPlanQuerySchema = z.strictObject({ ...planShape, ...jobLocation });
@@ -381,7 +386,7 @@ export interface RouteSpec {
   path: z.ZodMiniObject;
   query: z.ZodMiniObject;
   /** The problem statuses the route answers besides 500. */
-  errors: ReadonlyArray<400 | 404 | 409>;
+  errors: ReadonlyArray<400 | 404 | 409 | 502 | 503>;
 }
 
 export const ROUTES = {
@@ -469,7 +474,7 @@ export const ROUTES = {
       'For each configuration: instances at the peak and the baseline, monthly cost with scaling between them, cost per million inferences, whether the latency target holds, or why it cannot serve the traffic; and the create-endpoint-config, register-scalable-target and put-scaling-policy inputs that deploy it.',
     path: jobPathSchema,
     query: jobPlanQuerySchema,
-    errors: [400, 404, 409],
+    errors: [400, 404, 409, 502, 503],
   },
   modelPlan: {
     method: 'GET',
@@ -479,7 +484,7 @@ export const ROUTES = {
       'Looks at the 50 newest jobs of the model; a configuration measured in several runs is planned with its newest run and shows the spread between runs.',
     path: modelPathSchema,
     query: modelPlanQuerySchema,
-    errors: [400, 404],
+    errors: [400, 404, 409, 502, 503],
   },
   openApi: {
     method: 'GET',

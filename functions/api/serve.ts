@@ -27,6 +27,8 @@ export interface ApiDeps {
   cursorKey(): Promise<Buffer>;
   /** Told what every answered request read and returned (metrics, benchmarks, tests). */
   observeReads?(observation: ReadObservation): void;
+  /** SageMaker's scaling recommendation (plan routes, source=sagemaker); deps.ts wires it. */
+  scalingRecommendation?: RouteContext['scalingRecommendation'];
 }
 
 /** Read amplification of one request: itemsRead / itemsReturned. */
@@ -218,6 +220,9 @@ export async function serveRequest(
         next: async (position) => (await cursors()).encode(scope, position),
       },
       openApiDocument: cachedOpenApiDocument,
+      scalingRecommendation:
+        deps.scalingRecommendation ??
+        (() => Promise.reject(new Error('No SageMaker client was given to this api handler'))),
     };
     const result = await (HANDLERS[route.id] as AnyHandler)({ path, query }, context);
     observe(deps, { route: route.id, status: 200, ...stats, itemsReturned: result.itemsReturned });

@@ -1,4 +1,6 @@
 import {
+  DescribeEndpointCommand,
+  DescribeEndpointConfigCommand,
   DescribeInferenceRecommendationsJobCommand,
   paginateListInferenceRecommendationsJobSteps,
   ResourceNotFound,
@@ -21,11 +23,29 @@ import { getJob, markNotFound, markPublished, putJobRecord } from '../../shared/
 import { putModelEntry } from '../../shared/db/model-store.js';
 import { putProgress, putStepsIfNewer } from '../../shared/db/progress-store.js';
 import { PROGRESS, RECORDED } from '../../shared/events.js';
+import { existingEndpointOf } from '../../shared/model/existing-endpoint.js';
 import type { IngestDeps } from './ingest.js';
 
 const config = readEnv(['TABLE_NAME', 'EVENT_BUS_NAME']);
 const sagemakerIn = sageMakerClients(readWatchConfig(), 'irwatch-ingest');
 const doc = createDocumentClient();
+
+/**
+ * SageMaker answers a Describe of an endpoint or endpoint configuration that does not exist with
+ * a ValidationException "Could not find endpoint …" (botocore's model declares no error for
+ * either operation): that is the one refusal that means "gone", undefined here.
+ */
+const unlessMissing = async <T>(call: Promise<T>): Promise<T | undefined> => {
+  try {
+    return await call;
+  } catch (error) {
+    const { name, message } = error as { name?: string; message?: string };
+    if (name === 'ValidationException' && /^Could not find endpoint/.test(message ?? '')) {
+      return undefined;
+    }
+    throw error;
+  }
+};
 const eventBridge = createEventBridgeClient();
 
 export const ingestDeps: IngestDeps = {
@@ -70,6 +90,19 @@ export const ingestDeps: IngestDeps = {
         modelName: snapshot.job.modelName ?? snapshot.job.modelPackageVersionArn,
       });
     }
+  },
+  async describeExistingEndpoint(job, performance) {
+    const client = sagemakerIn(job);
+    const endpoint = await unlessMissing(
+      client.send(new DescribeEndpointCommand({ EndpointName: performance.endpointName })),
+    );
+    const configName = endpoint?.EndpointConfigName;
+    const endpointConfig = configName
+      ? await unlessMissing(
+          client.send(new DescribeEndpointConfigCommand({ EndpointConfigName: configName })),
+        )
+      : undefined;
+    return existingEndpointOf(performance, endpoint, endpointConfig);
   },
   markPublished: (job, version) => markPublished(doc, config.TABLE_NAME, job, version),
   markNotFound: (job) => markNotFound(doc, config.TABLE_NAME, job, new Date()),

@@ -6,7 +6,12 @@ import type { StoredJob } from '../../shared/db/items.js';
 import type { PutJobResult } from '../../shared/db/job-store.js';
 import { normalizeJob } from '../../shared/model/normalize.js';
 import { changedSteps, computeProgress } from '../../shared/model/progress.js';
-import type { Job, JobSnapshot } from '../../shared/model/types.js';
+import type {
+  EndpointPerformance,
+  ExistingEndpoint,
+  Job,
+  JobSnapshot,
+} from '../../shared/model/types.js';
 import { refreshProgress, type RefreshDeps, type RefreshOutcome } from './refresh.js';
 
 export interface IngestDeps extends RefreshDeps {
@@ -17,6 +22,14 @@ export interface IngestDeps extends RefreshDeps {
   putJob(job: Job): Promise<PutJobResult>;
   /** The job's entry in its model's item (model-store.ts): order-safe, so sent on every try. */
   putModelEntry(snapshot: JobSnapshot): Promise<void>;
+  /**
+   * An endpoint the job benchmarked, as SageMaker describes it now (DescribeEndpoint, then
+   * DescribeEndpointConfig); found: false when it no longer exists.
+   */
+  describeExistingEndpoint(
+    job: JobKey,
+    performance: Pick<EndpointPerformance, 'endpointName' | 'maxInvocations' | 'modelLatency'>,
+  ): Promise<ExistingEndpoint>;
   markPublished(job: JobKey, version: number): Promise<void>;
   markNotFound(job: JobKey): Promise<void>;
   publishRecorded(detail: RecordedDetail): Promise<void>;
@@ -77,6 +90,13 @@ export async function ingestStateChange(
     // The final progress, from the final steps: what the job's progress bar ends on.
     snapshot.job.progress = computeProgress(snapshot.steps, deps.now(), snapshot.job.inputConfig);
     snapshot.job.stepFingerprints = changedSteps(snapshot.steps, undefined).fingerprints;
+    // The plan prices the endpoints the job benchmarked against its recommendations. Their
+    // configuration is read once, when the job ends: an endpoint deleted since stays unknown.
+    if (snapshot.performances.length > 0) {
+      snapshot.job.existingEndpoints = await Promise.all(
+        snapshot.performances.map((performance) => deps.describeExistingEndpoint(key, performance)),
+      );
+    }
   }
 
   // Children first: once the job record says COMPLETED, its recommendations are all there.

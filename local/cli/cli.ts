@@ -262,7 +262,8 @@ job's ARN: alone, it is refused with the list of matches.`,
   plan: {
     usage: `irwatch plan <job|job ARN> --peak RATE [--baseline RATE] [--peak-hours H] [--max-latency MS]
              [--target-utilization 0.7] [--min-instances 1] [--endpoint-type RealTime|Serverless]
-             [--exclude-over-latency] [--account ID --region R] [--api-url URL] [--data-dir .irwatch]
+             [--exclude-over-latency] [--sagemaker] [--account ID --region R] [--api-url URL]
+             [--data-dir .irwatch]
 irwatch plan --model NAME|PACKAGE-ARN --peak RATE [same options]
 
 Ranks a job's configurations (or, with --model, those of the model's newest jobs) by what they
@@ -270,7 +271,9 @@ cost a month at your traffic: instances at the peak and at the baseline, $/month
 between them, $/million inferences, and whether --max-latency holds. A RATE is 250/min, 4/s or
 15000/h (a bare number is per minute); --baseline defaults to the peak, --peak-hours (hours a day
 at the peak) to 24. The API's answer also holds, per configuration, the create-endpoint-config,
-register-scalable-target and put-scaling-policy inputs (GET /jobs/<job>/plan).`,
+register-scalable-target and put-scaling-policy inputs (GET /jobs/<job>/plan). --sagemaker also
+asks SageMaker's GetScalingConfigurationRecommendation about the first-ranked real-time entry at the
+same traffic and prints its policy next to irwatch's.`,
     options: {
       model: { type: 'string' },
       peak: { type: 'string' },
@@ -281,6 +284,7 @@ register-scalable-target and put-scaling-policy inputs (GET /jobs/<job>/plan).`,
       'min-instances': { type: 'string' },
       'endpoint-type': { type: 'string' },
       'exclude-over-latency': { type: 'boolean' },
+      sagemaker: { type: 'boolean' },
       ...LOCATION,
       ...API,
     },

@@ -68,6 +68,7 @@ export function planPath(target: string | undefined, options: Options): string {
     if (value !== undefined) query.set(parameter, value);
   }
   if (options['exclude-over-latency'] === true) query.set('latency', 'exclude');
+  if (options.sagemaker === true) query.set('source', 'sagemaker');
   const path = model
     ? `models/${encodeURIComponent(model)}/plan`
     : `jobs/${encodeURIComponent(target!)}/plan`;
@@ -88,9 +89,42 @@ interface PlanEntryRow {
   costPerMillionInferences: number | null;
   latency: string;
   reason: string | null;
+  monthlySaving?: number | null;
+}
+
+interface ExistingEndpointRow {
+  endpointName: string;
+  instanceType: string | null;
+  instanceCount: number | null;
+  instancesAtPeak: number | null;
+  instancesAtBaseline: number | null;
+  monthlyCost: number | null;
+  modelLatency: number | null;
+  reason: string | null;
+}
+
+interface ScalingFigures {
+  minCapacity: number | null;
+  maxCapacity: number | null;
+  targetValue: number | null;
+}
+
+interface SideBySide {
+  recommendationId: string;
+  rank: number;
+  scalingPolicyObjective: { minInvocationsPerMinute: number; maxInvocationsPerMinute: number };
+  irwatch: ScalingFigures;
+  sagemaker: ScalingFigures & {
+    targetCpuUtilizationPerCore: number | null;
+    scaleInCooldown: number | null;
+    scaleOutCooldown: number | null;
+  };
 }
 
 interface PlanAnswer {
+  sagemaker?: SideBySide | null;
+  existingEndpoints?: ExistingEndpointRow[];
+  savingsAgainst?: string | null;
   jobName?: string;
   accountId?: string;
   region?: string;
@@ -134,6 +168,7 @@ export function planReport(answer: PlanAnswer, table: TableRenderer): string {
     peak: entry.instancesAtPeak,
     baseline: entry.instancesAtBaseline,
     monthly: dollars(entry.monthlyCost),
+    saving: dollars(entry.monthlySaving ?? null),
     perMillion: dollars(entry.costPerMillionInferences),
     latencyMs: entry.modelLatency,
     latency: LATENCY_WORDS[entry.latency] ?? entry.latency,
@@ -151,6 +186,7 @@ export function planReport(answer: PlanAnswer, table: TableRenderer): string {
           ['peak', 'AT PEAK'],
           ['baseline', 'AT BASELINE'],
           ['monthly', '$/MONTH'],
+          ...(answer.savingsAgainst ? [['saving', 'SAVING/MONTH'] as [string, string]] : []),
           ['perMillion', '$/MILLION'],
           ['latencyMs', 'LATENCY ms'],
           ['latency', 'TARGET'],
@@ -163,8 +199,82 @@ export function planReport(answer: PlanAnswer, table: TableRenderer): string {
       `${answer.excludedForLatency} configuration(s) over the latency target left out.`,
     );
   }
+  if (answer.existingEndpoints && answer.existingEndpoints.length > 0) {
+    lines.push(
+      '',
+      ...existingReport(answer.existingEndpoints, answer.savingsAgainst ?? null, table),
+    );
+  }
+  if (answer.sagemaker) lines.push('', ...sideBySideReport(answer.sagemaker, table));
   lines.push('', 'Assumptions:', ...answer.assumptions.map((text) => `  - ${text}`));
   return lines.join('\n');
+}
+
+const orDash = (value: number | null) => (value === null ? '-' : value);
+
+/** The endpoints the job benchmarked, planned at the same traffic: what today costs. */
+export function existingReport(
+  endpoints: ExistingEndpointRow[],
+  savingsAgainst: string | null,
+  table: TableRenderer,
+): string[] {
+  return [
+    savingsAgainst
+      ? `Today (savings are against ${savingsAgainst}):`
+      : 'Today (no benchmarked endpoint has a known cost: no savings):',
+    table(
+      endpoints.map((endpoint) => ({
+        name: endpoint.endpointName,
+        config:
+          endpoint.instanceType === null
+            ? '?'
+            : `${endpoint.instanceType} x${orDash(endpoint.instanceCount)}`,
+        peak: endpoint.instancesAtPeak,
+        baseline: endpoint.instancesAtBaseline,
+        monthly: dollars(endpoint.monthlyCost),
+        latencyMs: endpoint.modelLatency,
+        note: endpoint.reason,
+      })),
+      [
+        ['name', 'ENDPOINT'],
+        ['config', 'NOW'],
+        ['peak', 'AT PEAK'],
+        ['baseline', 'AT BASELINE'],
+        ['monthly', '$/MONTH'],
+        ['latencyMs', 'LATENCY ms'],
+        ['note', 'WHY UNKNOWN'],
+      ],
+    ),
+  ];
+}
+
+/** irwatch's scaling of one entry next to SageMaker's GetScalingConfigurationRecommendation. */
+export function sideBySideReport(side: SideBySide, table: TableRenderer): string[] {
+  const { minInvocationsPerMinute: min, maxInvocationsPerMinute: max } =
+    side.scalingPolicyObjective;
+  const cpu = side.sagemaker.targetCpuUtilizationPerCore;
+  return [
+    `Scaling of #${side.rank} (${side.recommendationId.split('/').pop()}) at ${min} to ${max} invocations/min, irwatch next to SageMaker's GetScalingConfigurationRecommendation:`,
+    table(
+      [
+        { who: 'irwatch', ...side.irwatch, cooldowns: '-' },
+        {
+          who: `SageMaker${cpu === null ? '' : ` (${cpu}% CPU/core)`}`,
+          minCapacity: orDash(side.sagemaker.minCapacity),
+          maxCapacity: orDash(side.sagemaker.maxCapacity),
+          targetValue: orDash(side.sagemaker.targetValue),
+          cooldowns: `${orDash(side.sagemaker.scaleInCooldown)} / ${orDash(side.sagemaker.scaleOutCooldown)} s`,
+        },
+      ],
+      [
+        ['who', 'POLICY'],
+        ['minCapacity', 'MIN'],
+        ['maxCapacity', 'MAX'],
+        ['targetValue', 'INVOCATIONS/INSTANCE'],
+        ['cooldowns', 'SCALE-IN / OUT COOLDOWN'],
+      ],
+    ),
+  ];
 }
 
 export async function runPlan(

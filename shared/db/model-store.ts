@@ -46,7 +46,10 @@ export const MODEL_ROW_FIELDS = [
   'paretoOptimal',
 ] as const;
 
-/** The fields of the job record the model routes answer with (jobSummaryView and the plan's thresholds). */
+/**
+ * The fields of the job record the model routes answer with: jobSummaryView, and what the model
+ * plan reads of a job (latency thresholds, the endpoints it benchmarked).
+ */
 const JOB_FIELDS = [
   'jobName',
   'accountId',
@@ -68,6 +71,7 @@ const JOB_FIELDS = [
   'best',
   'progress',
   'stoppingConditions',
+  'existingEndpoints',
 ] as const satisfies ReadonlyArray<keyof Job>;
 
 type RowValue = string | number | boolean | null;
@@ -119,6 +123,9 @@ export function modelEntry(
   for (const field of JOB_FIELDS) {
     if (fitted[field] !== undefined) stored[field] = fitted[field];
   }
+  // The endpoints it benchmarked by name: what the model plan knows of them before ingest looked.
+  const endpoints = fitted.inputConfig?.endpoints;
+  if (endpoints !== undefined && endpoints !== null) stored.inputConfig = { endpoints };
   const slash = `${job.jobName}/`;
   const sources = (recommendations ?? []).map((rec) =>
     'serverless' in rec ? rowSourceOf(rec) : rec,

@@ -109,6 +109,31 @@ export interface EndpointPerformance {
   modelLatency: number | null;
 }
 
+/**
+ * An endpoint the job benchmarked (InputConfig.Endpoints), as ingest found it once the job ended:
+ * DescribeEndpoint, then DescribeEndpointConfig, in the job's account and region.
+ */
+export interface ExistingEndpoint {
+  endpointName: string;
+  /** Per instance per minute, and milliseconds, as the job measured it (EndpointPerformances). */
+  maxInvocations: number | null;
+  modelLatency: number | null;
+  /** False when SageMaker no longer knew the endpoint (or its configuration) at ingest. */
+  found: boolean;
+  endpointConfigName: string | null;
+  variants: ExistingEndpointVariant[];
+  /** Why its configuration is unknown, when it is. */
+  note: string | null;
+}
+
+export interface ExistingEndpointVariant {
+  variantName: string;
+  instanceType: string | null;
+  /** CurrentInstanceCount, else the configuration's InitialInstanceCount. */
+  instanceCount: number | null;
+  serverless: { memorySizeInMB: number; maxConcurrency: number } | null;
+}
+
 export type JsonValue =
   string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
@@ -140,6 +165,8 @@ export interface Job {
   progress?: Progress;
   /** stepFingerprint of each step, in step order, set alongside progress. */
   stepFingerprints?: string[];
+  /** Set by ingest once the job ended, when it benchmarked existing endpoints. */
+  existingEndpoints?: ExistingEndpoint[];
   trimmed?: string[];
 }
 

@@ -273,7 +273,7 @@ describe("the hub reaches a spoke's jobs only through its reader role", () => {
     `User: ${caller} is not authorized to perform: sts:AssumeRole on resource: ${role}`;
   const detectCaller = `arn:aws:sts::${HUB_ACCOUNT}:assumed-role/irwatch-local-DetectRole/irwatch-local-detect`;
 
-  it('denies AssumeRole without the external ID, with a wrong one, and to the api role, in AWS words', async () => {
+  it('denies AssumeRole without the external ID or with a wrong one, in AWS words; admits the api with it', async () => {
     for (const attempt of [
       await assumeAs('detect'),
       await assumeAs('detect', 'not-the-external-id'),
@@ -283,11 +283,23 @@ describe("the hub reaches a spoke's jobs only through its reader role", () => {
         403,
       );
     }
-    // The api's role may not assume roles at all (its own policy), whatever it presents.
+    // The api asks a spoke's job for SageMaker's scaling recommendation (plan, source=sagemaker)
+    // through the reader role: with the external ID only.
+    const apiCaller = `arn:aws:sts::${HUB_ACCOUNT}:assumed-role/irwatch-local-ApiRole/irwatch-local-api`;
+    expect(await assumeAs('api')).toMatchObject({
+      name: 'AccessDenied',
+      message: denied(apiCaller),
+    });
     expect(await assumeAs('api', info.spokeExternalId)).toMatchObject({
+      AssumedRoleUser: {
+        Arn: `arn:aws:sts::${SPOKE_ACCOUNT}:assumed-role/irwatch-local-reader/irwatch-test`,
+      },
+    });
+    // The notify role may not assume roles at all (its own policy), whatever it presents.
+    expect(await assumeAs('notify', info.spokeExternalId)).toMatchObject({
       name: 'AccessDenied',
       message: denied(
-        `arn:aws:sts::${HUB_ACCOUNT}:assumed-role/irwatch-local-ApiRole/irwatch-local-api`,
+        `arn:aws:sts::${HUB_ACCOUNT}:assumed-role/irwatch-local-NotifyRole/irwatch-local-notify`,
       ),
     });
     // A role that does not exist reads like one that does not admit the caller.
@@ -299,7 +311,7 @@ describe("the hub reaches a spoke's jobs only through its reader role", () => {
   });
 
   it.skipIf(skipReason)(
-    "denies the hub's administrator the reader role: its trust admits detect and ingest only",
+    "denies the hub's administrator the reader role: its trust admits detect, ingest and api only",
     async () => {
       const error = await awsError(as(HUB), info.sts, [
         'sts',

@@ -103,6 +103,68 @@ describe('the capacity plan on the local stack', () => {
     expect(output).toMatch(/Assumptions:\n {2}- A month is 730 hours/);
   });
 
+  it('asks SageMaker’s own scaling recommendation with --sagemaker / source=sagemaker', async () => {
+    const response = await fetch(`${stack.url}/jobs/${JOB}/plan?${EXAMPLE}&source=sagemaker`);
+    expect(response.status).toBe(200);
+    const plan = (await response.json()) as {
+      entries: Array<Entry & { recommendationId: string }>;
+      sagemaker: { recommendationId: string; sagemaker: { targetValue: number | null } } | null;
+    };
+    const firstRealTime = plan.entries.find((entry) => entry.endpointType === 'RealTime')!;
+    expect(plan.sagemaker?.recommendationId).toBe(firstRealTime.recommendationId);
+    expect(plan.sagemaker?.sagemaker.targetValue).toBeGreaterThan(0);
+
+    const cli = runCli([
+      'plan',
+      JOB,
+      '--peak',
+      '250/min',
+      '--baseline',
+      '80/min',
+      '--sagemaker',
+      '--data-dir',
+      dataDir,
+    ]);
+    expect(await cli.exited).toBe(0);
+    expect(cli.output()).toMatch(
+      /Scaling of #\d+ \(\w+\) at 80 to 250 invocations\/min, irwatch next to SageMaker's GetScalingConfigurationRecommendation:/,
+    );
+    expect(cli.output()).toMatch(/^SageMaker \(50% CPU\/core\)/m);
+  });
+
+  it('prices the endpoint the llama job benchmarked and gives each entry its saving', async () => {
+    const job = 'llama-existing-endpoints';
+    await eventually(
+      async () => {
+        const response = await fetch(`${stack.url}/jobs/${job}`);
+        if (!response.ok) return undefined;
+        const body = (await response.json()) as { job: { status: string } };
+        return body.job.status === 'COMPLETED' ? true : undefined;
+      },
+      90_000,
+      `${job} completed`,
+    );
+    const plan = (await (await fetch(`${stack.url}/jobs/${job}/plan?${EXAMPLE}`)).json()) as {
+      existingEndpoints: Array<{
+        endpointName: string;
+        found: boolean;
+        monthlyCost: number | null;
+      }>;
+      savingsAgainst: string | null;
+      entries: Array<{ monthlySaving: number | null }>;
+    };
+    expect(plan.existingEndpoints.map((e) => [e.endpointName, e.found])).toEqual([
+      ['llama-2-7b-chat-prod', true],
+      ['llama-2-7b-chat-canary', false],
+    ]);
+    expect(plan.savingsAgainst).toBe('llama-2-7b-chat-prod');
+    expect(plan.entries.every((entry) => typeof entry.monthlySaving === 'number')).toBe(true);
+    const cli = runCli(['plan', job, '--peak', '250/min', '--data-dir', dataDir]);
+    expect(await cli.exited).toBe(0);
+    expect(cli.output()).toMatch(/^Today \(savings are against llama-2-7b-chat-prod\):/m);
+    expect(cli.output()).toMatch(/SAVING\/MONTH/);
+  }, 120_000);
+
   it('refuses a bad rate before asking, and relays the API’s 400 naming the parameter', async () => {
     const rate = runCli(['plan', JOB, '--peak', 'lots', '--data-dir', dataDir]);
     expect(await rate.exited).toBe(1);
@@ -159,6 +221,14 @@ describe('the capacity plan on the local stack', () => {
 
     // No script error nor Content-Security-Policy violation.
     expect(pageErrors).toEqual([]);
+
+    // SageMaker's opinion, next to irwatch's, when asked.
+    await page.getByLabel('Ask SageMaker too').check();
+    await page.getByRole('button', { name: 'Plan' }).click();
+    const policies = page.locator('#plan-sagemaker tbody tr');
+    await expect.poll(() => policies.count()).toBe(2);
+    expect(await policies.nth(1).locator('th').textContent()).toMatch(/^SageMaker/);
+    await page.getByLabel('Ask SageMaker too').uncheck();
 
     // A bad input is the API's 400, shown next to the form (the browser logs the 400 itself).
     await page.getByLabel('Peak hours a day').fill('30');

@@ -82,6 +82,16 @@ const PARAMETERS = [
   'paretoOnly',
   'best',
   'jobs',
+  // The capacity plan's.
+  'peakInvocationsPerMinute',
+  'baselineInvocationsPerMinute',
+  'peakHoursPerDay',
+  'targetUtilization',
+  'minInstances',
+  'latency',
+  'source',
+  'accountId',
+  'region',
 ];
 
 /** Values near the edge of what each parameter takes, and far past it. */
@@ -131,6 +141,18 @@ const edgeValue = fc.constantFrom(
   XGB_PACKAGE,
   '__proto__',
   'constructor',
+  '0.1',
+  '0.05',
+  '24',
+  '24.5',
+  '1000',
+  '1001',
+  'flag',
+  'exclude',
+  'irwatch',
+  'sagemaker',
+  '111122223333',
+  'us-east-1',
 );
 
 /** Issued cursors as they are (on any route: a foreign one), tampered, and made up. */
@@ -235,6 +257,10 @@ const PATH_TEMPLATES: ReadonlyArray<(segment: string, other: string) => string> 
   (s) => `/models/${s}/jobs`,
   (s) => `/models/${s}/recommendations`,
   (s, o) => `/models/${s}/${o}/jobs`,
+  (s) => `/jobs/${s}/plan`,
+  (s) => `/models/${s}/plan`,
+  (s) => `/jobs/${s}/plan?peakInvocationsPerMinute=250`,
+  (s) => `/models/${s}/plan?peakInvocationsPerMinute=250`,
   () => '/compare',
   () => '/openapi.json',
   () => '/',
@@ -259,10 +285,16 @@ const request = (issued: string[]) =>
   });
 
 const STATUSES = [200, 400, 404, 405];
+/**
+ * A plan with source=sagemaker may also be a 409: the job is not COMPLETED, or no real-time
+ * entry serves the traffic. SageMaker (the simulator) answers every other question here.
+ */
+const PLAN_STATUSES = [...STATUSES, 409];
 
 function expectAnswered(target: string, path: string, answer: Answer): void {
   const where = `${target.slice(0, 200)} → ${answer.status} ${answer.text.slice(0, 300)}`;
-  expect(STATUSES, where).toContain(answer.status);
+  const isPlan = /\/plan(\?|$)/.test(path) && /source=sagemaker/.test(target);
+  expect(isPlan ? PLAN_STATUSES : STATUSES, where).toContain(answer.status);
   const type = answer.headers['content-type'] ?? '';
   if (answer.status === 200) {
     // The dashboard page at GET / (however many slashes, %2F decoded); JSON everywhere else.
@@ -305,7 +337,8 @@ describe('fuzz: HTTP requests to the api handler', () => {
           request(issuedCursors),
           async ({ method, template, segment, other, query }) => {
             const path = PATH_TEMPLATES[template]!(segment, other);
-            const target = query === undefined ? path : `${path}?${query}`;
+            const target =
+              query === undefined ? path : `${path}${path.includes('?') ? '&' : '?'}${query}`;
             const answer = await send(target, method);
             statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
             expectAnswered(target, path, answer);
@@ -317,6 +350,91 @@ describe('fuzz: HTTP requests to the api handler', () => {
       expect(statuses.get(200)).toBeGreaterThan(0);
       expect(statuses.get(400)).toBeGreaterThan(0);
       expect(statuses.get(404)).toBeGreaterThan(0);
+    },
+    FUZZ_TIMEOUT_MS,
+  );
+});
+
+// ---------------------------------------------------------------------------------------------
+// The plan routes: each parameter given a value it does not take, the others valid.
+
+/** Text that is no number at all, as the query string carries it. */
+const notANumber = anyText().filter(
+  (text) => !/^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(text),
+);
+const numberText = (values: fc.Arbitrary<number>) => values.map(String);
+const outside = (below: number, above: number, options: { orEqual?: boolean } = {}) =>
+  fc.oneof(
+    notANumber,
+    // As the query string says them: -0 is "0", which is not below 0.
+    numberText(fc.double({ max: below, noNaN: true })).filter((text) =>
+      options.orEqual ? Number(text) <= below : Number(text) < below,
+    ),
+    numberText(fc.double({ min: above, minExcluded: true, noNaN: true })),
+    fc.constantFrom('NaN', 'Infinity', '-Infinity', '1e400', ''),
+  );
+const notOneOf = (allowed: string[]) => anyText().filter((text) => !allowed.includes(text));
+
+/** For each plan parameter, values it must refuse (with peakInvocationsPerMinute=250). */
+const BAD_PLAN_VALUES: Record<string, fc.Arbitrary<string>> = {
+  peakInvocationsPerMinute: outside(0, 1e9, { orEqual: true }),
+  // Above the peak of 250 is refused too: the baseline is the traffic outside the peak.
+  baselineInvocationsPerMinute: outside(0, 250),
+  peakHoursPerDay: outside(0, 24, { orEqual: true }),
+  maxModelLatency: outside(0, 3_600_000, { orEqual: true }),
+  targetUtilization: outside(0.1, 1),
+  minInstances: fc.oneof(
+    outside(1, 1000),
+    numberText(fc.double({ min: 1, max: 1000, noNaN: true }).filter((n) => !Number.isInteger(n))),
+  ),
+  endpointType: notOneOf(['RealTime', 'Serverless']),
+  latency: notOneOf(['flag', 'exclude']),
+  source: notOneOf(['irwatch', 'sagemaker']),
+  accountId: anyText().filter((text) => !/^\d{12}$/.test(text)),
+  region: anyText().filter((text) => !/^[a-z]{2}(-[a-z]+)+-\d$/.test(text)),
+};
+
+describe('fuzz: every bad parameter of a plan is a 400 naming it', () => {
+  const routes = [
+    '/jobs/xgboost-churn-default/plan',
+    `/models/${encodeURIComponent(XGB_PACKAGE)}/plan`,
+  ];
+  it(
+    `names the parameter, whichever it is and whatever its value (${FUZZ_RUNS} cases)`,
+    async () => {
+      const named = new Map<string, number>();
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom(...routes),
+          fc
+            .constantFrom(...Object.keys(BAD_PLAN_VALUES))
+            .chain((name) => fc.tuple(fc.constant(name), BAD_PLAN_VALUES[name]!)),
+          async (route, [name, value]) => {
+            const query = new URLSearchParams({ peakInvocationsPerMinute: '250' });
+            query.set(name, value);
+            const target = `${route}?${query}`;
+            const answer = await send(target, 'GET');
+            const where = `${target.slice(0, 200)} → ${answer.status} ${answer.text.slice(0, 300)}`;
+            expect(answer.status, where).toBe(400);
+            expect(answer.headers['content-type'], where).toBe('application/problem+json');
+            const problem = JSON.parse(answer.text) as {
+              detail: string;
+              invalidParams: Array<{ name: string; in: string; reason: string }>;
+            };
+            expect(
+              problem.invalidParams.map((param) => param.name),
+              where,
+            ).toContain(name);
+            expect(problem.detail, where).toContain(name);
+            named.set(name, (named.get(name) ?? 0) + 1);
+          },
+        ),
+        fuzzParameters(),
+      );
+      console.log(
+        `plan fuzz: bad values by parameter ${JSON.stringify(Object.fromEntries(named))}`,
+      );
+      expect([...named.keys()].sort()).toEqual(Object.keys(BAD_PLAN_VALUES).sort());
     },
     FUZZ_TIMEOUT_MS,
   );

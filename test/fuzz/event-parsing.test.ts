@@ -89,6 +89,13 @@ const ingestDeps = () =>
     putChildren: async () => undefined,
     putJob: async () => ({ changed: false, job: undefined }),
     putModelEntry: async () => undefined,
+    describeExistingEndpoint: async (_job, performance) => ({
+      ...performance,
+      found: false,
+      endpointConfigName: null,
+      variants: [],
+      note: null,
+    }),
     markPublished: async () => undefined,
     markNotFound: async () => undefined,
     publishRecorded: async () => undefined,

@@ -252,12 +252,15 @@ function readerExpectations(hub: Hub, spokeTemplate?: CloudFormationTemplate): E
   };
   const detect = hubRole(hub, 'DetectRole');
   const ingest = hubRole(hub, 'IngestRole');
+  const api = hubRole(hub, 'ApiRole');
   const assumeAnything = [allowing('sts:AssumeRole')];
   return [
     ...[WATCHED!, ALSO_WATCHED!].flatMap((account) => [
       assume(`detect, into watched ${account}`, detect, account, EXTERNAL_ID, 'Allowed'),
       assume(`ingest, into watched ${account}`, ingest, account, EXTERNAL_ID, 'Allowed'),
+      assume(`api, into watched ${account}`, api, account, EXTERNAL_ID, 'Allowed'),
     ]),
+    assume('api without the external ID', api, WATCHED!, undefined, 'ImplicitlyDenied'),
     assume(
       `detect, into unwatched ${UNWATCHED}`,
       detect,
@@ -298,6 +301,9 @@ const JOB_ACTIONS = [
   'sagemaker:ListInferenceRecommendationsJobs',
   'sagemaker:ListInferenceRecommendationsJobSteps',
   'sagemaker:DescribeInferenceRecommendationsJob',
+  'sagemaker:GetScalingConfigurationRecommendation',
+  'sagemaker:DescribeEndpoint',
+  'sagemaker:DescribeEndpointConfig',
 ];
 
 const jobArn = (account: string, region: string) =>
@@ -316,9 +322,20 @@ function readerRoleExpectations(spoke: SpokeStack): Expectation[] {
   return [
     call('sagemaker:ListInferenceRecommendationsJobs', '*', 'Allowed'),
     call('sagemaker:ListInferenceRecommendationsJobSteps', '*', 'Allowed'),
-    ...[HUB.region, OTHER_REGION].map((region) =>
+    ...[HUB.region, OTHER_REGION].flatMap((region) => [
       call('sagemaker:DescribeInferenceRecommendationsJob', jobArn(account, region), 'Allowed'),
-    ),
+      call('sagemaker:GetScalingConfigurationRecommendation', jobArn(account, region), 'Allowed'),
+      call(
+        'sagemaker:DescribeEndpoint',
+        `arn:aws:sagemaker:${region}:${account}:endpoint/prod`,
+        'Allowed',
+      ),
+      call(
+        'sagemaker:DescribeEndpointConfig',
+        `arn:aws:sagemaker:${region}:${account}:endpoint-config/prod-config`,
+        'Allowed',
+      ),
+    ]),
     call(
       'sagemaker:CreateInferenceRecommendationsJob',
       jobArn(account, HUB.region),
@@ -437,14 +454,14 @@ describe('the hub watching other accounts, simulated with their spoke stacks', (
     expect(await findingsOf(readerExpectations(watching))).toEqual([]);
   });
 
-  it("differs from the template watching no account by the forwarders' Allow and the reader roles detect and ingest may assume", () => {
+  it("differs from the template watching no account by the forwarders' Allow and the reader roles detect, ingest and api may assume", () => {
     const plain = hubOf(dev);
     const resolver = (t: CloudFormationTemplate) => new TemplateResolver(t, HUB);
     expect(resolver(watching.template).condition('WatchesOtherAccounts')).toBe(true);
     expect(resolver(dev).condition('WatchesOtherAccounts')).toBe(false);
 
     const policyNames = (hub: Hub, id: string) => hub.roles[id]?.policies.map((p) => p.name);
-    for (const id of ['DetectRole', 'IngestRole']) {
+    for (const id of ['DetectRole', 'IngestRole', 'ApiRole']) {
       expect(policyNames(watching, id)).toEqual([...policyNames(plain, id)!, 'SpokeReaderAccess']);
     }
     const assumable = watching.roles.DetectRole?.policies.find(
@@ -511,7 +528,7 @@ describe('the hub watching other accounts, simulated with their spoke stacks', (
 describe('the spoke template (spoke/template.yml), simulated', () => {
   const watchedSpoke = () => spokeIn(WATCHED!, OTHER_REGION);
 
-  it("its reader role may list the account's jobs, describe them in any region and read their steps", async () => {
+  it("its reader role may list the account's jobs, describe them in any region, read their steps and ask their scaling recommendations", async () => {
     expect(await findingsOf(readerRoleExpectations(watchedSpoke()))).toEqual([]);
   });
 
@@ -594,9 +611,11 @@ describe('the spoke template (spoke/template.yml), simulated', () => {
     const [policy] = readerRole.Policies as Array<{ PolicyDocument: PolicyDocument }>;
     policy!.PolicyDocument.Statement[1]!.Action = [
       'sagemaker:DescribeInferenceRecommendationsJob',
+      'sagemaker:GetScalingConfigurationRecommendation',
       'sagemaker:StopInferenceRecommendationsJob',
     ];
     expect(await findingsOf(readerExpectations(watching, broken))).toEqual([
+      expect.stringMatching(/^api without the external ID .* is Allowed sts:AssumeRole /),
       expect.stringMatching(/^detect with a wrong external ID .* is Allowed sts:AssumeRole /),
       expect.stringMatching(/^detect without the external ID .* is Allowed sts:AssumeRole /),
     ]);

@@ -80,6 +80,8 @@ function expectedCalls(template: CloudFormationTemplate): Record<string, Expecte
       { action: 'dynamodb:Query', resource: `${names.table}/index/GSI1` },
       { action: 'dynamodb:Query', resource: `${names.table}/index/GSI2` },
       { action: 'ssm:GetParameter', resource: names.cursorKeyParameter },
+      // A plan with source=sagemaker (functions/api/scaling-recommendation.ts).
+      { action: 'sagemaker:GetScalingConfigurationRecommendation', resource: names.job },
       {
         action: 'kms:Decrypt',
         resource: names.ssmKey,
@@ -121,6 +123,15 @@ function expectedCalls(template: CloudFormationTemplate): Record<string, Expecte
       ...onFailure('ingest'),
       { action: 'sagemaker:DescribeInferenceRecommendationsJob', resource: names.job },
       { action: 'sagemaker:ListInferenceRecommendationsJobSteps', resource: '*' },
+      // The endpoints a finished job benchmarked (functions/ingest/deps.ts).
+      {
+        action: 'sagemaker:DescribeEndpoint',
+        resource: names.job.replace('inference-recommendations-job/', 'endpoint/'),
+      },
+      {
+        action: 'sagemaker:DescribeEndpointConfig',
+        resource: names.job.replace('inference-recommendations-job/', 'endpoint-config/'),
+      },
       { action: 'dynamodb:GetItem', resource: names.table },
       // A refreshed step, written unless a later listing's is stored (shared/db/progress-store.ts).
       { action: 'dynamodb:PutItem', resource: names.table },

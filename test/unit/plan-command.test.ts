@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { perMinute, planPath } from '../../local/cli/plan-command.js';
+import {
+  existingReport,
+  perMinute,
+  planPath,
+  sideBySideReport,
+} from '../../local/cli/plan-command.js';
 
 describe('irwatch plan', () => {
   it('reads rates per second, minute or hour as invocations per minute', () => {
@@ -36,5 +41,81 @@ describe('irwatch plan', () => {
     expect(() => planPath('job', { model: 'm', peak: '1' })).toThrow(/a job or --model/);
     expect(() => planPath(undefined, { peak: '1' })).toThrow(/a job or --model/);
     expect(() => planPath('job', {})).toThrow(/needs --peak/);
+  });
+
+  it('asks for SageMaker’s opinion with --sagemaker, and prints it next to irwatch’s', () => {
+    const query = new URLSearchParams(
+      planPath('job', { peak: '250', sagemaker: true }).split('?')[1],
+    );
+    expect(query.get('source')).toBe('sagemaker');
+    expect(new URLSearchParams(planPath('job', { peak: '250' }).split('?')[1]).has('source')).toBe(
+      false,
+    );
+    const rows: Array<Record<string, unknown>> = [];
+    const lines = sideBySideReport(
+      {
+        recommendationId: 'job/abc123',
+        rank: 5,
+        scalingPolicyObjective: { minInvocationsPerMinute: 80, maxInvocationsPerMinute: 250 },
+        irwatch: { minCapacity: 1, maxCapacity: 2, targetValue: 427 },
+        sagemaker: {
+          targetCpuUtilizationPerCore: 50,
+          minCapacity: 1,
+          maxCapacity: null,
+          targetValue: 305,
+          scaleInCooldown: 300,
+          scaleOutCooldown: 60,
+        },
+      },
+      (given) => {
+        rows.push(...given);
+        return 'TABLE';
+      },
+    );
+    expect(lines[0]).toBe(
+      "Scaling of #5 (abc123) at 80 to 250 invocations/min, irwatch next to SageMaker's GetScalingConfigurationRecommendation:",
+    );
+    expect(rows).toEqual([
+      { who: 'irwatch', minCapacity: 1, maxCapacity: 2, targetValue: 427, cooldowns: '-' },
+      {
+        who: 'SageMaker (50% CPU/core)',
+        minCapacity: 1,
+        maxCapacity: '-',
+        targetValue: 305,
+        cooldowns: '300 / 60 s',
+      },
+    ]);
+  });
+
+  it('prints today’s endpoints, saying which one savings are against, or that there is none', () => {
+    const rows: Array<Record<string, unknown>> = [];
+    const table = (given: Array<Record<string, unknown>>) => {
+      rows.push(...given);
+      return 'TABLE';
+    };
+    const endpoint = {
+      endpointName: 'prod',
+      instanceType: 'ml.g5.2xlarge',
+      instanceCount: 3,
+      instancesAtPeak: 4,
+      instancesAtBaseline: 2,
+      monthlyCost: 3133.52,
+      modelLatency: 3850,
+      reason: null,
+    };
+    expect(existingReport([endpoint], 'prod', table)[0]).toBe('Today (savings are against prod):');
+    expect(rows[0]).toMatchObject({
+      name: 'prod',
+      config: 'ml.g5.2xlarge x3',
+      monthly: '$3,133.52',
+    });
+    expect(
+      existingReport(
+        [{ ...endpoint, instanceType: null, monthlyCost: null, reason: 'deleted' }],
+        null,
+        table,
+      )[0],
+    ).toMatch(/no benchmarked endpoint has a known cost/);
+    expect(rows[1]).toMatchObject({ config: '?', monthly: null, note: 'deleted' });
   });
 });

@@ -1,16 +1,28 @@
 import type * as z from 'zod/mini';
 import { jobKeyOf } from '../../../shared/db/table.js';
 import type { JsonValue } from '../../../shared/model/types.js';
-import { planCapacity, type PlanCandidate, type TrafficObjective } from '../capacity-plan.js';
+import { fromItem, type StoredJob } from '../../../shared/db/items.js';
+import type { Recommendation } from '../../../shared/model/types.js';
+import {
+  entryForSageMaker,
+  planCapacity,
+  questionFor,
+  sideBySide,
+  type CapacityPlan,
+  type ExistingEndpointInput,
+  type PlanCandidate,
+  type ScalingSideBySide,
+  type TrafficObjective,
+} from '../capacity-plan.js';
 import { jobRecord, resolveJob } from '../job-ref.js';
-import { badRequest } from '../problem.js';
-import type { RouteHandler } from '../route-context.js';
+import { badRequest, ProblemError } from '../problem.js';
+import type { Item } from '../reader.js';
+import type { RouteContext, RouteHandler } from '../route-context.js';
 import type { jobPlanQuerySchema } from '../schemas.js';
 import { jobView, type JobView } from '../views.js';
 import type { JobKey } from '../../../shared/accounts.js';
 import type { SummaryEntry } from '../../../shared/db/items.js';
 import { keys } from '../../../shared/db/table.js';
-import type { Recommendation } from '../../../shared/model/types.js';
 import { newestModelJobs } from '../model-jobs.js';
 import { batchGetAll, type TableReader } from '../reader.js';
 import { recommendationView } from '../views.js';
@@ -47,8 +59,9 @@ export function objectiveOf(query: PlanQuery): TrafficObjective {
   };
 }
 
-const objectiveView = (objective: TrafficObjective) => ({
+const objectiveView = (objective: TrafficObjective, source: PlanQuery['source']) => ({
   ...objective,
+  source,
   maxModelLatency: objective.maxModelLatency ?? null,
   endpointType: objective.endpointType ?? null,
 });
@@ -66,6 +79,71 @@ export function latencyThresholdsOf(job: JobView): string[] {
   });
 }
 
+/**
+ * The endpoints a job benchmarked: as ingest recorded them once the job ended, else (a job
+ * recorded before ingest looked) by the names its InputConfig.Endpoints gives, unknown.
+ */
+export function existingEndpointsOf(item: Item): ExistingEndpointInput[] {
+  const job = fromItem<StoredJob>(item);
+  if (job.existingEndpoints) {
+    return job.existingEndpoints.map((existing) => ({
+      endpointName: existing.endpointName,
+      existing,
+    }));
+  }
+  const named = job.inputConfig?.endpoints;
+  return (Array.isArray(named) ? named : [])
+    .filter(isRecord)
+    .map((endpoint) => endpoint.endpointName)
+    .filter((name): name is string => typeof name === 'string')
+    .map((endpointName) => ({ endpointName, existing: undefined }));
+}
+
+/**
+ * source=sagemaker: GetScalingConfigurationRecommendation for the first-ranked entry SageMaker
+ * can answer about (a real-time one that serves the traffic, with an id SageMaker gave it), at
+ * the same traffic. SageMaker answers only for COMPLETED jobs: anything else is a 409 here,
+ * before the call.
+ */
+async function sageMakerOpinion(
+  plan: CapacityPlan,
+  objective: TrafficObjective,
+  recommendations: readonly Recommendation[],
+  jobs: readonly JobView[],
+  context: RouteContext,
+): Promise<ScalingSideBySide> {
+  const known = new Set(
+    recommendations
+      .filter((rec) => !rec.recommendationIdDerived)
+      .map((rec) => `${rec.accountId}/${rec.region}/${rec.jobName}/${rec.recommendationId}`),
+  );
+  const entry = entryForSageMaker(plan, (candidate) =>
+    known.has(
+      `${candidate.accountId}/${candidate.region}/${candidate.jobName}/${candidate.recommendationId}`,
+    ),
+  );
+  if (!entry) {
+    throw new ProblemError(
+      409,
+      'source=sagemaker asks SageMaker about the first-ranked real-time entry that can serve the traffic, and this plan has none (serverless endpoints have no scaling policy; recommendations without a SageMaker id cannot be named).',
+    );
+  }
+  const job = jobs.find(
+    (candidate) =>
+      candidate.jobName === entry.jobName &&
+      candidate.accountId === entry.accountId &&
+      candidate.region === entry.region,
+  );
+  if (job && job.status !== 'COMPLETED') {
+    throw new ProblemError(
+      409,
+      `Job ${job.jobName} is ${job.status}: SageMaker gives scaling recommendations for COMPLETED jobs only (source=sagemaker).`,
+    );
+  }
+  const answer = await context.scalingRecommendation(questionFor(entry, objective));
+  return sideBySide(entry, objective, answer);
+}
+
 export const jobPlan: RouteHandler<'jobPlan'> = async ({ path, query }, context) => {
   const objective = objectiveOf(query);
   const found = await resolveJob(context.reader, {
@@ -73,20 +151,26 @@ export const jobPlan: RouteHandler<'jobPlan'> = async ({ path, query }, context)
     accountId: query.accountId,
     region: query.region,
   });
-  const job = jobView(await jobRecord(context.reader, found));
+  const item = await jobRecord(context.reader, found);
+  const job = jobView(item);
   const recommendations =
     job.recommendationCount === 0 ? [] : await readRecommendations(context.reader, found.key);
   const plan = planCapacity(
     recommendations.map((recommendation) => ({ recommendation, modelName: job.modelName })),
     objective,
-    { latencyThresholds: latencyThresholdsOf(job) },
+    { latencyThresholds: latencyThresholdsOf(job), existingEndpoints: existingEndpointsOf(item) },
   );
+  const sagemaker =
+    query.source === 'sagemaker'
+      ? await sageMakerOpinion(plan, objective, recommendations, [job], context)
+      : null;
   return {
     body: {
       ...found.key,
       modelName: job.modelName,
-      objective: objectiveView(objective),
+      objective: objectiveView(objective, query.source),
       ...plan,
+      sagemaker,
     },
     itemsReturned: plan.entries.length,
   };
@@ -214,13 +298,33 @@ export const modelPlan: RouteHandler<'modelPlan'> = async ({ path, query }, cont
     };
   });
   const thresholds = [...new Set(jobs.flatMap(({ job }) => latencyThresholdsOf(job)))];
-  const plan = planCapacity(candidates, objective, { latencyThresholds: thresholds });
+  // Newest job first: an endpoint benchmarked by several jobs is planned as the newest saw it.
+  const existing = new Map<string, ExistingEndpointInput>();
+  for (const input of modelJobs.flatMap(({ item }) => existingEndpointsOf(item))) {
+    if (!existing.has(input.endpointName)) existing.set(input.endpointName, input);
+  }
+  const plan = planCapacity(candidates, objective, {
+    latencyThresholds: thresholds,
+    existingEndpoints: [...existing.values()],
+  });
+  // Every entry is a candidate's recommendation, read whole: what SageMaker can be asked about.
+  const sagemaker =
+    query.source === 'sagemaker'
+      ? await sageMakerOpinion(
+          plan,
+          objective,
+          candidates.map((candidate) => candidate.recommendation),
+          jobs.map(({ job }) => job),
+          context,
+        )
+      : null;
   return {
     body: {
       modelName: path.modelName,
       jobsConsidered: modelJobs.length,
-      objective: objectiveView(objective),
+      objective: objectiveView(objective, query.source),
       ...plan,
+      sagemaker,
     },
     itemsReturned: plan.entries.length,
   };

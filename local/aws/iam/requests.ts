@@ -195,6 +195,8 @@ export const dynamodbProtocol: ServiceProtocol = {
 // ---------------------------------------------------------------- SageMaker
 
 /** SageMaker keeps resource names lower-case in its ARNs. */
+const sagemakerArn = (where: Place, type: string, name: string) =>
+  `arn:aws:sagemaker:${where.region}:${where.account}:${type}/${name.toLowerCase()}`;
 const jobArn = (where: Place, name: string) =>
   `arn:aws:sagemaker:${where.region}:${where.account}:inference-recommendations-job/${name.toLowerCase()}`;
 
@@ -218,9 +220,19 @@ export const sagemakerProtocol: ServiceProtocol = {
     const action = `sagemaker:${operation}`;
     // GetScalingConfigurationRecommendation names its job InferenceRecommendationsJobName.
     const name = str(input.JobName) ?? str(input.InferenceRecommendationsJobName);
+    const endpoint = str(input.EndpointName);
+    const endpointConfig = str(input.EndpointConfigName);
+    const resource =
+      operation === 'DescribeEndpoint' && endpoint
+        ? sagemakerArn(where, 'endpoint', endpoint)
+        : operation === 'DescribeEndpointConfig' && endpointConfig
+          ? sagemakerArn(where, 'endpoint-config', endpointConfig)
+          : name
+            ? jobArn(where, name)
+            : undefined;
     const requests = await authorization(
       action,
-      name ? jobArn(where, name) : undefined,
+      resource,
       operation.startsWith('Create') ? tagContext(input.Tags) : {},
     );
     // Creating a job hands SageMaker a role: IAM checks iam:PassRole on it as well.

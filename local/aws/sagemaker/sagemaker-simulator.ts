@@ -45,6 +45,17 @@ export interface SimulatedJob {
    * instead of only once finished.
    */
   liveSteps?: boolean;
+  /**
+   * Endpoints that exist in the job's account and region (those its InputConfig.Endpoints name,
+   * or any other): DescribeEndpoint and DescribeEndpointConfig answer with these responses.
+   */
+  endpoints?: SimulatedEndpoint[];
+}
+
+/** An existing endpoint: its DescribeEndpoint and DescribeEndpointConfig responses, in wire JSON. */
+export interface SimulatedEndpoint {
+  endpoint: WireObject;
+  config: WireObject;
 }
 
 /** An account and a region: each has jobs of its own, as each AWS account has in each region. */
@@ -123,6 +134,8 @@ export interface SageMakerSimulator {
   /** What StopInferenceRecommendationsJob does, at `at` (epoch ms). */
   stopJob(name: string, at: number, place?: Partial<JobPlace>): void;
   removeJob(name: string, place?: JobPlace): boolean;
+  /** Deletes an endpoint (not its configuration), as DeleteEndpoint does. */
+  removeEndpoint(name: string, place?: JobPlace): boolean;
   setNow(now: () => number): void;
   setFaults(plan: FaultPlan | undefined): void;
   jobNames(place?: JobPlace): string[];
@@ -468,6 +481,9 @@ export function createSageMakerSimulator(
   // Jobs by place (`<account>/<region>`), then by name: a name is unique only within one place.
   const places = new Map<string, Map<string, SimulatedJob>>();
   const calls: SimulatorCall[] = [];
+  // Endpoints and endpoint configurations by place, then by name.
+  const endpointPlaces = new Map<string, Map<string, WireObject>>();
+  const configPlaces = new Map<string, Map<string, WireObject>>();
   const defaultPlace: JobPlace = {
     account: options.account ?? '111122223333',
     region: options.region ?? 'us-east-1',
@@ -495,6 +511,62 @@ export function createSageMakerSimulator(
     if (caller) return caller.place;
     return placed({ region: options.region ?? signedRegion(req) ?? 'us-east-1' });
   }
+  const inPlace = (maps: Map<string, Map<string, WireObject>>, place: JobPlace) => {
+    const key = `${place.account}/${place.region}`;
+    let map = maps.get(key);
+    if (!map) maps.set(key, (map = new Map()));
+    return map;
+  };
+  const resourceArn = (place: JobPlace, type: string, name: string) =>
+    `arn:aws:sagemaker:${place.region}:${place.account}:${type}/${name.toLowerCase()}`;
+  function addEndpoints(endpoints: readonly SimulatedEndpoint[], place: JobPlace): void {
+    for (const { endpoint, config } of endpoints) {
+      const name = String(endpoint.EndpointName);
+      const configName = String(config.EndpointConfigName);
+      inPlace(endpointPlaces, place).set(name, {
+        ...endpoint,
+        EndpointArn: resourceArn(place, 'endpoint', name),
+        EndpointConfigName: configName,
+      });
+      inPlace(configPlaces, place).set(configName, {
+        ...config,
+        EndpointConfigArn: resourceArn(place, 'endpoint-config', configName),
+      });
+    }
+  }
+
+  // SageMaker's answer for a missing endpoint or configuration: a ValidationException naming
+  // its ARN (botocore's model declares no error shape for either operation).
+  function describeEndpoint(input: WireObject, place: JobPlace): WireObject {
+    const v = new Validator(input);
+    const name = v.string('EndpointName', { required: true, max: 63, pattern: ENDPOINT_NAME });
+    v.done();
+    const found = inPlace(endpointPlaces, place).get(String(name));
+    if (!found) {
+      throw validation(
+        `Could not find endpoint "${resourceArn(place, 'endpoint', String(name))}".`,
+      );
+    }
+    return found;
+  }
+
+  function describeEndpointConfig(input: WireObject, place: JobPlace): WireObject {
+    const v = new Validator(input);
+    const name = v.string('EndpointConfigName', {
+      required: true,
+      max: 63,
+      pattern: ENDPOINT_NAME,
+    });
+    v.done();
+    const found = inPlace(configPlaces, place).get(String(name));
+    if (!found) {
+      throw validation(
+        `Could not find endpoint configuration "${resourceArn(place, 'endpoint-config', String(name))}".`,
+      );
+    }
+    return found;
+  }
+
   const jobArnIn = (place: JobPlace, name: string) =>
     `arn:aws:sagemaker:${place.region}:${place.account}:inference-recommendations-job/${name.toLowerCase()}`;
 
@@ -859,6 +931,8 @@ export function createSageMakerSimulator(
       return output;
     },
     GetScalingConfigurationRecommendation: scalingRecommendation,
+    DescribeEndpoint: describeEndpoint,
+    DescribeEndpointConfig: describeEndpointConfig,
   };
 
   function notify(
@@ -939,6 +1013,7 @@ export function createSageMakerSimulator(
     calls,
     addJob(job, place) {
       const name = jobNameOf(job);
+      addEndpoints(job.endpoints ?? [], place ?? defaultPlace);
       if (!place) {
         jobsIn(defaultPlace).set(name, job);
         return;
@@ -954,6 +1029,9 @@ export function createSageMakerSimulator(
     },
     removeJob(name, place) {
       return jobsIn(place ?? defaultPlace).delete(name);
+    },
+    removeEndpoint(name, place) {
+      return inPlace(endpointPlaces, place ?? defaultPlace).delete(name);
     },
     setNow(fn) {
       now = fn;
@@ -1060,6 +1138,8 @@ export function cloneJob(template: SimulatedJob, options: CloneJobOptions): Simu
   const ctx = { to: options.jobName, mapMs };
   const clone: SimulatedJob = { describe: relabel(template.describe, '', ctx) as WireObject };
   if (template.steps) clone.steps = template.steps.map((s) => relabel(s, '', ctx) as WireObject);
+  // The endpoints the job benchmarked exist beside it, under their own names: kept as they are.
+  if (template.endpoints) clone.endpoints = template.endpoints;
   if (options.timeline) {
     clone.timeline = options.timeline.map((e) => ({
       status: e.status,
@@ -1071,7 +1151,11 @@ export function cloneJob(template: SimulatedJob, options: CloneJobOptions): Simu
   return clone;
 }
 
-/** Reads `<dir>/<JobName>/describe.json` and the optional `steps.json` (`{"Steps":[...]}`). */
+/**
+ * Reads `<dir>/<JobName>/describe.json`, the optional `steps.json` (`{"Steps":[...]}`) and the
+ * optional `endpoints.json` (the endpoints that exist beside the job:
+ * `{"Endpoints":[{"Endpoint":<DescribeEndpoint>,"EndpointConfig":<DescribeEndpointConfig>}]}`).
+ */
 export function loadSampleJobs(dir: string): SimulatedJob[] {
   if (!existsSync(dir)) return [];
   const jobs: SimulatedJob[] = [];
@@ -1090,6 +1174,22 @@ export function loadSampleJobs(dir: string): SimulatedJob[] {
         throw new Error(`${stepsPath} must be {"Steps":[...]}`);
       }
       job.steps = steps;
+    }
+    const endpointsPath = join(dir, entry.name, 'endpoints.json');
+    if (existsSync(endpointsPath)) {
+      const parsed: unknown = JSON.parse(readFileSync(endpointsPath, 'utf8'));
+      const endpoints = isRecord(parsed) ? parsed.Endpoints : undefined;
+      if (
+        !Array.isArray(endpoints) ||
+        !endpoints.every((e) => isRecord(e) && isRecord(e.Endpoint) && isRecord(e.EndpointConfig))
+      ) {
+        throw new Error(
+          `${endpointsPath} must be {"Endpoints":[{"Endpoint":{...},"EndpointConfig":{...}}]}`,
+        );
+      }
+      job.endpoints = (
+        endpoints as Array<{ Endpoint: WireObject; EndpointConfig: WireObject }>
+      ).map((e) => ({ endpoint: e.Endpoint, config: e.EndpointConfig }));
     }
     jobs.push(job);
   }
