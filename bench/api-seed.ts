@@ -9,6 +9,7 @@ import type { Best, JobStatus } from '../shared/events.js';
 import { batchPutAll } from '../shared/db/batch-write.js';
 import { recommendationItem, stepItem, summaryItems } from '../shared/db/items.js';
 import { putJobRecord } from '../shared/db/job-store.js';
+import { modelEntry, modelItem, type ModelEntry } from '../shared/db/model-store.js';
 import { normalizeJob } from '../shared/model/normalize.js';
 import type { JobSnapshot } from '../shared/model/types.js';
 import { jobKey, sampleJob, TABLE_NAME, type BenchWorld } from './world.js';
@@ -160,7 +161,7 @@ async function inParallel<T>(items: readonly T[], workers: number, fn: (item: T)
 /**
  * Fills the table the way ingest leaves it, fast: children through `batchPutAll` with the item
  * builders of shared/db/items.ts, job records through `putJobRecord` (one conditional UpdateItem
- * each, as ingest writes them), several requests in flight.
+ * each, as ingest writes them), several requests in flight, and each model's item at the end.
  */
 export async function seedTable(
   world: BenchWorld,
@@ -174,6 +175,7 @@ export async function seedTable(
   const base = Date.parse('2025-01-01T00:00:00Z');
   const now = new Date();
   const jobs: SeededJob[] = [];
+  const modelEntries = new Map<string, ModelEntry[]>();
   let recommendations = 0;
   let steps = 0;
   const CHUNK = 100;
@@ -194,6 +196,11 @@ export async function seedTable(
         ...summaryItems(snapshot),
       );
       recommendations += snapshot.recommendations.length;
+      const model = snapshot.job.modelName as string;
+      modelEntries.set(model, [
+        ...(modelEntries.get(model) ?? []),
+        modelEntry(snapshot.job, snapshot.recommendations),
+      ]);
       const stored = withSteps(index);
       if (stored) {
         items.push(...snapshot.steps.map(stepItem));
@@ -212,6 +219,12 @@ export async function seedTable(
     await batchPutAll(doc, TABLE_NAME, items);
     for (const snapshot of snapshotsOfChunk) await putJobRecord(doc, TABLE_NAME, snapshot.job, now);
   });
+  // Each model's item as ingest leaves it (shared/db/model-store.ts), written once per model.
+  await batchPutAll(
+    doc,
+    TABLE_NAME,
+    [...modelEntries].map(([model, entries]) => modelItem(model, entries)),
+  );
   const ms = performance.now() - start;
   jobs.sort((a, b) => (a.jobName < b.jobName ? -1 : 1));
   return {

@@ -133,6 +133,32 @@ const childrenPage = (jobName: string, prefix: string, limit: number) => ({
 
 const arrayOf = (value: unknown): Body[] => (Array.isArray(value) ? (value as Body[]) : []);
 
+/** A job named with its account and region: no read to find it (a bare name is one Query). */
+const named = (target: string) =>
+  `${target}${target.includes('?') ? '&' : '?'}accountId=${HOME.accountId}&region=${HOME.region}`;
+
+const PLAN_QUERY = 'peakInvocationsPerMinute=1000';
+
+/** BatchGetItem of these recommendations, 100 keys a call, in parallel: what a plan returns. */
+const recommendationsOf = async (doc: DynamoDBDocumentClient, entries: Body[]) => {
+  const keyList = entries.map((entry) =>
+    keys.recommendation(jobKey(String(entry.jobName)), String(entry.recommendationId)),
+  );
+  const calls: Array<Promise<number>> = [];
+  for (let start = 0; start < keyList.length; start += 100) {
+    calls.push(
+      doc
+        .send(
+          new BatchGetCommand({
+            RequestItems: { [TABLE_NAME]: { Keys: keyList.slice(start, start + 100) } },
+          }),
+        )
+        .then((output) => output.Responses?.[TABLE_NAME]?.length ?? 0),
+    );
+  }
+  return (await Promise.all(calls)).reduce((a, b) => a + b, 0);
+};
+
 interface RouteCase {
   name: string;
   targets: string[];
@@ -187,7 +213,19 @@ function routeCases(jobs: SeededJob[], latencyThreshold: number): RouteCase[] {
         ),
     },
     {
-      name: 'GET /jobs/{jobName}',
+      name: 'GET /jobs/{jobName}?accountId=&region=',
+      targets: typical.map((job) => named(`/jobs/${job.jobName}`)),
+      bareLabel: 'GetItem of the job',
+      bare: async (doc, body) => {
+        const job = body.job as Body | undefined;
+        const { Item } = await doc.send(
+          new GetCommand({ TableName: TABLE_NAME, Key: keys.job(jobKey(String(job?.jobName))) }),
+        );
+        return Item ? 1 : 0;
+      },
+    },
+    {
+      name: 'GET /jobs/{jobName} (bare name)',
       targets: typical.map((job) => `/jobs/${job.jobName}`),
       bareLabel: 'GetItem of the job',
       bare: async (doc, body) => {
@@ -199,7 +237,53 @@ function routeCases(jobs: SeededJob[], latencyThreshold: number): RouteCase[] {
       },
     },
     {
-      name: 'GET /jobs/{jobName}/recommendations (250 recs)',
+      name: 'GET /jobs/{jobName}/recommendations (250 recs, accountId=&region=)',
+      targets: large.map((job) => named(`/jobs/${job.jobName}/recommendations`)),
+      bareLabel: 'Query REC#, Limit = recommendations returned',
+      bare: async (doc, body) =>
+        pageQuery(
+          doc,
+          childrenPage(
+            String(body.jobName),
+            keyValues.recommendationPrefix(HOME),
+            arrayOf(body.recommendations).length,
+          ),
+        ),
+    },
+    {
+      name: 'GET /jobs/{jobName}/recommendations (~20 recs, accountId=&region=)',
+      targets: typical.map((job) => named(`/jobs/${job.jobName}/recommendations`)),
+      bareLabel: 'Query REC#, Limit = recommendations returned',
+      bare: async (doc, body) =>
+        pageQuery(
+          doc,
+          childrenPage(
+            String(body.jobName),
+            keyValues.recommendationPrefix(HOME),
+            arrayOf(body.recommendations).length,
+          ),
+        ),
+    },
+    {
+      name: 'GET /jobs/{jobName}/recommendations?maxModelLatency=&sortBy=modelLatency (250 recs, accountId=&region=)',
+      targets: large.map((job) =>
+        named(
+          `/jobs/${job.jobName}/recommendations?maxModelLatency=${latencyThreshold}&sortBy=modelLatency`,
+        ),
+      ),
+      bareLabel: 'Query REC#, Limit = recommendations returned',
+      bare: async (doc, body) =>
+        pageQuery(
+          doc,
+          childrenPage(
+            String(body.jobName),
+            keyValues.recommendationPrefix(HOME),
+            arrayOf(body.recommendations).length,
+          ),
+        ),
+    },
+    {
+      name: 'GET /jobs/{jobName}/recommendations (250 recs, bare name)',
       targets: large.map((job) => `/jobs/${job.jobName}/recommendations`),
       bareLabel: 'Query REC#, Limit = recommendations returned',
       bare: async (doc, body) =>
@@ -213,25 +297,8 @@ function routeCases(jobs: SeededJob[], latencyThreshold: number): RouteCase[] {
         ),
     },
     {
-      name: 'GET /jobs/{jobName}/recommendations (~20 recs)',
+      name: 'GET /jobs/{jobName}/recommendations (~20 recs, bare name)',
       targets: typical.map((job) => `/jobs/${job.jobName}/recommendations`),
-      bareLabel: 'Query REC#, Limit = recommendations returned',
-      bare: async (doc, body) =>
-        pageQuery(
-          doc,
-          childrenPage(
-            String(body.jobName),
-            keyValues.recommendationPrefix(HOME),
-            arrayOf(body.recommendations).length,
-          ),
-        ),
-    },
-    {
-      name: 'GET /jobs/{jobName}/recommendations?maxModelLatency=&sortBy=modelLatency (250 recs)',
-      targets: large.map(
-        (job) =>
-          `/jobs/${job.jobName}/recommendations?maxModelLatency=${latencyThreshold}&sortBy=modelLatency`,
-      ),
       bareLabel: 'Query REC#, Limit = recommendations returned',
       bare: async (doc, body) =>
         pageQuery(
@@ -309,6 +376,72 @@ function routeCases(jobs: SeededJob[], latencyThreshold: number): RouteCase[] {
         ];
         return (await Promise.all(reads)).filter((r) => r.Item).length;
       },
+    },
+    {
+      name: 'GET /models/{modelName}/recommendations?best=costPerInference&maxModelLatency=',
+      targets: models.map(
+        (model) =>
+          `/models/${model}/recommendations?best=costPerInference&maxModelLatency=${latencyThreshold}`,
+      ),
+      bareLabel: 'GetItem of the recommendation returned (and of its job when returned)',
+      bare: async (doc, body) => {
+        const rec = body.recommendation as Body | null | undefined;
+        if (!rec) return 0;
+        const reads = [
+          doc.send(
+            new GetCommand({
+              TableName: TABLE_NAME,
+              Key: keys.recommendation(jobKey(String(rec.jobName)), String(rec.recommendationId)),
+            }),
+          ),
+          ...(body.job
+            ? [
+                doc.send(
+                  new GetCommand({
+                    TableName: TABLE_NAME,
+                    Key: keys.job(jobKey(String(rec.jobName))),
+                  }),
+                ),
+              ]
+            : []),
+        ];
+        return (await Promise.all(reads)).filter((r) => r.Item).length;
+      },
+    },
+    {
+      name: 'GET /jobs/{jobName}/plan (~20 recs, accountId=&region=)',
+      targets: typical.map((job) => named(`/jobs/${job.jobName}/plan?${PLAN_QUERY}`)),
+      bareLabel: 'Query REC#, Limit = entries returned',
+      bare: async (doc, body) =>
+        pageQuery(
+          doc,
+          childrenPage(
+            String(body.jobName),
+            keyValues.recommendationPrefix(HOME),
+            arrayOf(body.entries).length,
+          ),
+        ),
+    },
+    {
+      name: 'GET /jobs/{jobName}/plan (250 recs, bare name)',
+      targets: large.map((job) => `/jobs/${job.jobName}/plan?${PLAN_QUERY}`),
+      bareLabel: 'Query REC#, Limit = entries returned',
+      bare: async (doc, body) =>
+        pageQuery(
+          doc,
+          childrenPage(
+            String(body.jobName),
+            keyValues.recommendationPrefix(HOME),
+            arrayOf(body.entries).length,
+          ),
+        ),
+    },
+    {
+      name: 'GET /models/{modelName}/plan',
+      targets: models.map((model) => `/models/${model}/plan?${PLAN_QUERY}`),
+      bareLabel:
+        'BatchGetItem of the recommendations of the entries returned (100 keys a call, in parallel)',
+      bare: async (doc, body) => recommendationsOf(doc, arrayOf(body.entries)),
     },
     {
       name: 'GET /compare?jobs=a,b',

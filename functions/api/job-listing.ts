@@ -132,6 +132,40 @@ interface PartitionCursor {
   buffer: Item[];
   startKey: ItemKey | undefined;
   exhausted: boolean;
+  /** Queries sent to it so far. */
+  queries: number;
+  /** Jobs of it on the page. */
+  taken: number;
+}
+
+/**
+ * The share of a merged page each status partition held, learnt per container from the pages it
+ * merged (most jobs are COMPLETED; few are PENDING): a partition's first Query asks for its share
+ * of the page and a margin, so a page takes one round of parallel Queries, seldom two, where
+ * chunks of limit ÷ 8 took several rounds in turn. Even until a page was merged; a wrong guess
+ * costs a round or a few items read, never a job of the answer.
+ *
+ * One index of every job by time (a sparse GSI with a constant partition key) would make this one
+ * Query; it was weighed and left for now: a third index written with every job record (a write
+ * per change, and a hot partition for all writes), a migration that backfills its key on every
+ * record, and the local stack's index repair for tables made without it.
+ */
+const partitionShares = new Map<string, number>();
+const SHARE_MARGIN = 1.2;
+
+const partitionOf = (input: QueryInput) =>
+  String((input.ExpressionAttributeValues as Record<string, unknown> | undefined)?.[':pk']);
+
+function learnShares(partitions: readonly PartitionCursor[], pageSize: number) {
+  if (pageSize === 0) return;
+  for (const partition of partitions) {
+    const share = partition.taken / pageSize;
+    const known = partitionShares.get(partitionOf(partition.input));
+    partitionShares.set(
+      partitionOf(partition.input),
+      known === undefined ? share : (known + share) / 2,
+    );
+  }
 }
 
 const statusSortKey = (item: Item) => String(item[layout.byStatus.sk]);
@@ -147,6 +181,8 @@ async function mergedPartitions(
     buffer: [],
     startKey: undefined,
     exhausted: false,
+    queries: 0,
+    taken: 0,
   }));
   const items: Item[] = [];
   while (items.length < limit) {
@@ -154,9 +190,15 @@ async function mergedPartitions(
     if (open.length === 0) break;
     const empty = open.filter((p) => p.buffer.length === 0);
     if (empty.length > 0) {
-      const chunk = Math.max(1, Math.ceil((limit - items.length) / open.length));
+      const even = Math.max(1, Math.ceil((limit - items.length) / open.length));
       await Promise.all(
         empty.map(async (partition) => {
+          const share = partitionShares.get(partitionOf(partition.input));
+          const chunk =
+            partition.queries === 0 && share !== undefined
+              ? Math.max(1, Math.ceil(limit * share * SHARE_MARGIN))
+              : even;
+          partition.queries += 1;
           const page = await reader.query({
             ...partition.input,
             Limit: chunk,
@@ -177,7 +219,9 @@ async function mergedPartitions(
       }
     }
     items.push(newest.buffer.shift() as Item);
+    newest.taken += 1;
   }
+  learnShares(partitions, items.length);
   return { items, more: partitions.some((p) => p.buffer.length > 0 || !p.exhausted) };
 }
 

@@ -10,6 +10,7 @@ import { sageMakerClients } from '../../shared/account-clients.js';
 import { readWatchConfig } from '../../shared/accounts.js';
 import { createDocumentClient, createEventBridgeClient } from '../../shared/aws.js';
 import { putBusEvents } from '../../shared/bus.js';
+import { logger } from '../../shared/observability.js';
 import { readEnv } from '../../shared/config.js';
 import { batchPutAll } from '../../shared/db/batch-write.js';
 import {
@@ -19,6 +20,7 @@ import {
   summaryItems,
 } from '../../shared/db/items.js';
 import { getJob, markNotFound, markPublished, putJobRecord } from '../../shared/db/job-store.js';
+import { putModelEntry } from '../../shared/db/model-store.js';
 import { putProgress, putStepsIfNewer } from '../../shared/db/progress-store.js';
 import { PROGRESS, RECORDED } from '../../shared/events.js';
 import { existingEndpointOf } from '../../shared/model/existing-endpoint.js';
@@ -76,6 +78,19 @@ export const ingestDeps: IngestDeps = {
     ]);
   },
   putJob: (job) => putJobRecord(doc, config.TABLE_NAME, job, new Date()),
+  async putModelEntry(snapshot) {
+    const outcome = await putModelEntry(
+      doc,
+      config.TABLE_NAME,
+      snapshot.job,
+      snapshot.recommendations,
+    );
+    if (outcome === 'overflow') {
+      logger.warn('The model item is full: its routes read the jobs themselves', {
+        modelName: snapshot.job.modelName ?? snapshot.job.modelPackageVersionArn,
+      });
+    }
+  },
   async describeExistingEndpoint(job, performance) {
     const client = sagemakerIn(job);
     const endpoint = await unlessMissing(

@@ -20,6 +20,8 @@ export interface IngestDeps extends RefreshDeps {
   /** Recommendations, steps, performances and their summary: BatchWriteItem, 25 a call. */
   putChildren(snapshot: JobSnapshot): Promise<void>;
   putJob(job: Job): Promise<PutJobResult>;
+  /** The job's entry in its model's item (model-store.ts): order-safe, so sent on every try. */
+  putModelEntry(snapshot: JobSnapshot): Promise<void>;
   /**
    * An endpoint the job benchmarked, as SageMaker describes it now (DescribeEndpoint, then
    * DescribeEndpointConfig); found: false when it no longer exists.
@@ -112,6 +114,11 @@ export async function ingestStateChange(
   } else {
     return { outcome: 'unchanged', status: result.job?.status };
   }
+  // The job's entry in its model's item, after the record and before the Recorded event: a
+  // crash in between leaves the version unpublished, so the retry comes here again. Order-safe
+  // on its own (a stale entry is refused), and skipped for a duplicate, which would only pay
+  // for a refused write of the whole model item.
+  await deps.putModelEntry(snapshot);
   const detail = recordedDetail(stored);
   await deps.publishRecorded(detail);
   await deps.markPublished(jobKeyOf(stored), stored.version);

@@ -9,6 +9,7 @@ import { parseJobArn, type AccountRegion, type JobKey } from '../../shared/accou
 import { batchWriteAll, type WriteRequest } from '../../shared/db/batch-write.js';
 import { modelKeyOf } from '../../shared/db/items.js';
 import { keys, keyValues, layout } from '../../shared/db/table.js';
+import { backfillModelItems } from './backfill-model-items.js';
 
 /**
  * The one-off migration of a table written before jobs were keyed by account and region.
@@ -29,7 +30,8 @@ import { keys, keyValues, layout } from '../../shared/db/table.js';
 
 /** The item that says which layout a table holds. */
 export const SCHEMA_KEY = { [layout.primary.pk]: 'META', [layout.primary.sk]: 'SCHEMA' };
-export const SCHEMA_VERSION = 2;
+/** 2: jobs keyed by account and region; 3: each model's item of its newest jobs built. */
+export const SCHEMA_VERSION = 3;
 
 /** Says a table holds this layout (a table made by this version starts with it). */
 export const schemaItem = () => ({ ...SCHEMA_KEY, entity: 'schema', version: SCHEMA_VERSION });
@@ -46,6 +48,8 @@ export interface MigrationReport {
   detectorItemsMigrated: number;
   /** Old items that could not be placed (no ARN and no account given), left untouched. */
   skipped: string[];
+  /** Entries written into models' items (local/stack/backfill-model-items.ts). */
+  modelEntriesWritten: number;
 }
 
 export interface MigrationOptions {
@@ -137,6 +141,7 @@ export async function migrateJobKeys(
     itemsDeleted: 0,
     detectorItemsMigrated: 0,
     skipped: [],
+    modelEntriesWritten: 0,
   };
   const { Item: schema } = await doc.send(
     new GetCommand({ TableName: tableName, Key: SCHEMA_KEY, ConsistentRead: true }),
@@ -265,6 +270,8 @@ export async function migrateJobKeys(
   }
 
   if (report.skipped.length === 0) {
+    // A table of before the models' items (version 2 or older): build them from its jobs.
+    report.modelEntriesWritten = (await backfillModelItems(doc, tableName)).entriesWritten;
     await doc.send(new PutCommand({ TableName: tableName, Item: schemaItem() }));
   }
   return report;

@@ -136,7 +136,7 @@ async function ensureTable(
     });
     if (!report.alreadyMigrated) {
       log(
-        `dynamodb: keyed ${report.jobsMigrated} job(s) by account and region (${report.itemsWritten} items written, ${report.itemsDeleted} old items deleted)`,
+        `dynamodb: keyed ${report.jobsMigrated} job(s) by account and region (${report.itemsWritten} items written, ${report.itemsDeleted} old items deleted), ${report.modelEntriesWritten} job(s) entered in their models' items`,
       );
     }
   } catch (error) {

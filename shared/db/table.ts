@@ -106,6 +106,8 @@ export const keyValues = {
   statusSk: (lastModifiedTime: string, job: JobKey) =>
     `${lastModifiedTime}#${job.jobName}#${scopeOf(job)}`,
   modelPk: (model: string) => `MODEL#${model}`,
+  /** The item that keeps what the model routes need of a model's newest jobs (model-store.ts). */
+  modelJobsSk: 'JOBS',
   modelSk: (creationTime: string, job: JobKey) => `${creationTime}#${job.jobName}#${scopeOf(job)}`,
   detectorPk: 'DETECTOR',
   /** Each watched account and region has its own watermark and last-seen statuses. */
@@ -135,6 +137,7 @@ export function keyBuilders(tableLayout: TableLayout) {
     watermark: (where: AccountRegion) => key(keyValues.detectorPk, keyValues.watermarkSk(where)),
     seen: (job: JobKey) => key(keyValues.detectorPk, keyValues.seenSk(job)),
     refreshMark: () => key(keyValues.detectorPk, keyValues.refreshMarkSk),
+    modelJobs: (model: string) => key(keyValues.modelPk(model), keyValues.modelJobsSk),
     statusIndex: (status: string, lastModifiedTime: string, job: JobKey): Key => ({
       [byStatus.pk]: keyValues.statusPk(status),
       [byStatus.sk]: keyValues.statusSk(lastModifiedTime, job),

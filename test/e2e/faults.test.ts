@@ -132,6 +132,7 @@ const ELIGIBLE = {
     'listSteps',
     'putChildren',
     'putJob',
+    'putModelEntry',
     'markPublished',
     'markNotFound',
     'publishRecorded',

@@ -88,6 +88,7 @@ const ingestDeps = () =>
     listSteps: async () => [],
     putChildren: async () => undefined,
     putJob: async () => ({ changed: false, job: undefined }),
+    putModelEntry: async () => undefined,
     describeExistingEndpoint: async (_job, performance) => ({
       ...performance,
       found: false,

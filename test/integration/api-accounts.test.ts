@@ -1,8 +1,13 @@
-import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cloneJob } from '../../local/aws/sagemaker/sagemaker-simulator.js';
 import { jobArnOf, scopeOf, type AccountRegion } from '../../shared/accounts.js';
-import { keyValues, layout } from '../../shared/db/table.js';
+import {
+  MODEL_ROW_FIELDS,
+  modelEntryAttribute,
+  type ModelEntry,
+} from '../../shared/db/model-store.js';
+import { keys, keyValues, layout } from '../../shared/db/table.js';
 import { useApiWorld } from '../support/api.js';
 import { queryPartition } from '../support/fixtures.js';
 import { HOME, sampleJob } from '../support/world.js';
@@ -59,6 +64,34 @@ beforeAll(async () => {
       }),
     );
   }
+  // The model's item (shared/db/model-store.ts) gets the copy's entry too, as ingest would write
+  // it: the home entry under the other account and region, its costs per hour doubled alike.
+  const model = await doc.send(
+    new GetCommand({ TableName: tableName, Key: keys.modelJobs(MODEL), ConsistentRead: true }),
+  );
+  const homeEntry = model.Item![modelEntryAttribute({ ...HOME, jobName: NAME })] as ModelEntry;
+  const costPerHour = MODEL_ROW_FIELDS.indexOf('costPerHour');
+  const otherEntry: ModelEntry = {
+    ...homeEntry,
+    sortKey: homeEntry.sortKey.replace(scopeOf(HOME), scopeOf(OTHER)),
+    job: { ...homeEntry.job, ...OTHER, jobArn: otherArn },
+    rows:
+      homeEntry.rows &&
+      homeEntry.rows.map((row) =>
+        row.map((value, index) =>
+          index === costPerHour && typeof value === 'number' ? value * 2 : value,
+        ),
+      ),
+  };
+  await doc.send(
+    new UpdateCommand({
+      TableName: tableName,
+      Key: keys.modelJobs(MODEL),
+      UpdateExpression: 'SET #entry = :entry',
+      ExpressionAttributeNames: { '#entry': modelEntryAttribute({ ...OTHER, jobName: NAME }) },
+      ExpressionAttributeValues: { ':entry': otherEntry },
+    }),
+  );
 }, 60_000);
 
 type Body = Record<string, unknown>;

@@ -2,7 +2,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { BatchWriteCommand, DeleteCommand, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cloneJob } from '../../local/aws/sagemaker/sagemaker-simulator.js';
-import { migrateJobKeys, SCHEMA_KEY } from '../../local/stack/migrate-keys.js';
+import { migrateJobKeys, SCHEMA_KEY, SCHEMA_VERSION } from '../../local/stack/migrate-keys.js';
 import { keys, keyValues, layout } from '../../shared/db/table.js';
 import { useApiWorld } from '../support/api.js';
 import { HOME, jobKey, sampleJob } from '../support/world.js';
@@ -43,6 +43,8 @@ const TARGETS = [
   '/jobs/llama-run/benchmarks',
   '/jobs/bert-run/recommendations?sortBy=modelLatency',
   `/models/${encodeURIComponent('arn:aws:sagemaker:us-east-1:111122223333:model-package/xgboost-churn/3')}/jobs`,
+  `/models/${encodeURIComponent('arn:aws:sagemaker:us-east-1:111122223333:model-package/xgboost-churn/3')}/recommendations?best=modelLatency&maxCostPerHour=2`,
+  `/models/${encodeURIComponent('arn:aws:sagemaker:us-east-1:111122223333:model-package/xgboost-churn/3')}/plan?peakInvocationsPerMinute=250`,
 ];
 
 async function scanAll(doc: DynamoDBDocumentClient, tableName: string): Promise<Item[]> {
@@ -148,7 +150,17 @@ beforeAll(async () => {
 describe('irwatch migrate: jobs keyed by name alone, keyed by account and region', () => {
   it('turns the old layout into what this version writes, item for item, and the API answers as before', async () => {
     const { doc, tableName } = api.table;
-    const old = migrated.filter((item) => item[layout.primary.pk] !== 'META').map(previousLayout);
+    // The version before kept no models' items: the migration builds them as ingest does.
+    const old = migrated
+      .filter((item) => item[layout.primary.pk] !== 'META' && item.entity !== 'model')
+      .map(previousLayout);
+    const entries = migrated
+      .filter((item) => item.entity === 'model')
+      .reduce(
+        (sum, item) => sum + Object.keys(item).filter((name) => name.startsWith('J#')).length,
+        0,
+      );
+    expect(entries).toBeGreaterThan(0);
     await replaceAll(doc, tableName, old);
     // The old layout is invisible to this version: the proof that the test starts from it.
     expect((await api.request('/jobs/Churn-Run-A')).status).toBe(404);
@@ -160,6 +172,7 @@ describe('irwatch migrate: jobs keyed by name alone, keyed by account and region
       jobsMigrated: 3,
       detectorItemsMigrated: 2,
       skipped: [],
+      modelEntriesWritten: entries,
     });
     const after = await scanAll(doc, tableName);
     expect(sortedItems(after.filter((item) => item[layout.primary.pk] !== 'META'))).toEqual(
@@ -196,7 +209,7 @@ describe('irwatch migrate: jobs keyed by name alone, keyed by account and region
       ),
     ).toEqual(before);
     const { Item } = await doc.send(new GetCommand({ TableName: tableName, Key: SCHEMA_KEY }));
-    expect(Item).toMatchObject({ version: 2 });
+    expect(Item).toMatchObject({ version: SCHEMA_VERSION });
   });
 
   it('finishes a run that was cut off after writing the new items and before deleting the old', async () => {

@@ -1,9 +1,8 @@
-import { jobKeyOf, keys, keyValues, layout } from '../../../shared/db/table.js';
+import { jobKeyOf, keys } from '../../../shared/db/table.js';
 import type { BestEntry } from '../../../shared/events.js';
 import type { Recommendation } from '../../../shared/model/types.js';
 import { jobListingPositionSchema, listJobItems } from '../job-listing.js';
-import { notFound } from '../problem.js';
-import type { Item, TableReader } from '../reader.js';
+import type { Item } from '../reader.js';
 import {
   BEST_ENTRY,
   compareSortPoints,
@@ -15,25 +14,10 @@ import {
 } from '../recommendation-ranking.js';
 import type { RouteHandler } from '../route-context.js';
 import { jobSummaryView, recommendationView, type JobSummary } from '../views.js';
+import { modelHasJobs, newestModelJobs, unknownModel } from '../model-jobs.js';
 import { filtersOf, jobId, readRecommendations, readSummaries } from './recommendations.js';
 
-/** How many of a model's newest jobs "best across its jobs" looks at: a bounded few Queries. */
-export const MAX_MODEL_JOBS = 50;
 const PARALLEL_QUERIES = 5;
-
-const unknownModel = (modelName: string) =>
-  notFound(`No job of model ${modelName} has been recorded.`);
-
-async function modelHasJobs(reader: TableReader, modelName: string): Promise<boolean> {
-  const page = await reader.query({
-    IndexName: layout.byModel.indexName,
-    KeyConditionExpression: '#pk = :pk',
-    ExpressionAttributeNames: { '#pk': layout.byModel.pk },
-    ExpressionAttributeValues: { ':pk': keyValues.modelPk(modelName) },
-    Limit: 1,
-  });
-  return page.items.length > 0;
-}
 
 export const listModelJobs: RouteHandler<'listModelJobs'> = async ({ path, query }, context) => {
   const position = await context.cursor.position(jobListingPositionSchema);
@@ -76,27 +60,6 @@ export async function mapInBatches<T, R>(
   return results;
 }
 
-/**
- * The records of the model's MAX_MODEL_JOBS newest jobs (in an account or region, when given),
- * newest creationTime first; a 404 when the model has no job at all.
- */
-export async function newestModelJobItems(
-  reader: TableReader,
-  modelName: string,
-  where: { accountId?: string | undefined; region?: string | undefined },
-): Promise<Item[]> {
-  const listing = await listJobItems(
-    reader,
-    { modelName, accountId: where.accountId, region: where.region, limit: MAX_MODEL_JOBS },
-    undefined,
-  );
-  if (listing.items.length === 0) {
-    const filtered = where.accountId !== undefined || where.region !== undefined;
-    if (!filtered || !(await modelHasJobs(reader, modelName))) throw unknownModel(modelName);
-  }
-  return listing.items;
-}
-
 interface Candidate {
   job: JobSummary;
   point: SortPoint;
@@ -104,17 +67,21 @@ interface Candidate {
 }
 
 /**
- * Without filters the jobs' own `best` entries answer, so only the winner is read (jobs + 1
- * items). With filters the per-job best cannot know which recommendations pass: each candidate
- * job's summary item is filtered instead (jobs + summaries + 1 items), and the recommendations
- * themselves only for a job stored without a summary.
+ * The model's item (model-jobs.ts) holds its newest jobs with their `best` and a row per
+ * recommendation: without filters the jobs' own `best` entries answer, with filters the rows
+ * do, so the route reads that item and the winner (2 items). A job kept without rows is
+ * filtered from its summary item, and from its recommendations only when stored without one;
+ * a model without the item reads its job records on GSI2 first.
  */
 export const bestModelRecommendation: RouteHandler<'bestModelRecommendation'> = async (
   { path, query },
   context,
 ) => {
-  const items = await newestModelJobItems(context.reader, path.modelName, query);
-  const jobs = items.map(jobSummaryView).filter((job) => job.recommendationCount > 0);
+  const modelJobs = await newestModelJobs(context.reader, path.modelName, query);
+  const withRecommendations = modelJobs
+    .map((modelJob) => ({ job: jobSummaryView(modelJob.item), rows: modelJob.rows }))
+    .filter(({ job }) => job.recommendationCount > 0);
+  const jobs = withRecommendations.map(({ job }) => job);
   const order = defaultOrder(query.best);
   const filters = filtersOf(query);
   const passes = (rec: Rankable) =>
@@ -131,8 +98,15 @@ export const bestModelRecommendation: RouteHandler<'bestModelRecommendation'> = 
       return entry ? [{ job, point: { value: entry.value, id: entry.recommendationId } }] : [];
     });
   } else {
-    const summaries = await readSummaries(context.reader, jobs.map(jobKeyOf));
-    const withoutSummary = jobs.filter((job) => !summaries.has(jobId(job)));
+    const kept = new Map(
+      withRecommendations.flatMap(({ job, rows }) => (rows ? [[jobId(job), rows] as const] : [])),
+    );
+    const toRead = jobs.filter((job) => !kept.has(jobId(job)));
+    const summaries = new Map([
+      ...kept,
+      ...(await readSummaries(context.reader, toRead.map(jobKeyOf))),
+    ]);
+    const withoutSummary = toRead.filter((job) => !summaries.has(jobId(job)));
     const perJob = await mapInBatches(withoutSummary, PARALLEL_QUERIES, async (job) =>
       (await readRecommendations(context.reader, jobKeyOf(job)))
         .filter(passes)
@@ -171,7 +145,7 @@ export const bestModelRecommendation: RouteHandler<'bestModelRecommendation'> = 
       best: query.best,
       recommendation: recommendation ?? null,
       job: winner?.job ?? null,
-      jobsConsidered: items.length,
+      jobsConsidered: modelJobs.length,
     },
     itemsReturned: recommendation ? 2 : 0,
   };

@@ -20,9 +20,16 @@ import type { Item } from '../reader.js';
 import type { RouteContext, RouteHandler } from '../route-context.js';
 import type { jobPlanQuerySchema } from '../schemas.js';
 import { jobView, type JobView } from '../views.js';
+import type { JobKey } from '../../../shared/accounts.js';
+import type { SummaryEntry } from '../../../shared/db/items.js';
+import { keys } from '../../../shared/db/table.js';
+import { newestModelJobs } from '../model-jobs.js';
+import { batchGetAll, type TableReader } from '../reader.js';
+import { recommendationView } from '../views.js';
+import { configurationLabel } from '../../../shared/model/configuration-label.js';
 import { configurationOf, spreadOf } from './compare.js';
-import { mapInBatches, newestModelJobItems } from './models.js';
-import { readRecommendations } from './recommendations.js';
+import { mapInBatches } from './models.js';
+import { jobId, readRecommendations, readSummaries } from './recommendations.js';
 
 type PlanQuery = Omit<z.output<typeof jobPlanQuerySchema>, 'accountId' | 'region'>;
 
@@ -170,65 +177,152 @@ export const jobPlan: RouteHandler<'jobPlan'> = async ({ path, query }, context)
   };
 };
 
+interface Run {
+  job: JobView;
+  recommendationId: string;
+  maxInvocations: number | null;
+  modelLatency: number | null;
+  /** The whole recommendation, when it was read (a job kept without rows or summary). */
+  recommendation?: Recommendation;
+}
+
+const byId = <T extends { recommendationId: string }>(a: T, b: T) =>
+  a.recommendationId < b.recommendationId ? -1 : a.recommendationId > b.recommendationId ? 1 : 0;
+
+/**
+ * The runs of each configuration across the model's newest jobs, newest job first (within a
+ * job in recommendation id order, as a Query of its recommendations lists them), from the rows
+ * the model's item keeps; a job kept without rows from its summary, or its recommendations.
+ */
+async function configurationRuns(
+  reader: TableReader,
+  jobs: ReadonlyArray<{ job: JobView; rows: SummaryEntry[] | undefined }>,
+): Promise<Map<string, Run[]>> {
+  const toRead = jobs.filter(({ rows }) => !rows).map(({ job }) => jobKeyOf(job));
+  const summaries = await readSummaries(reader, toRead);
+  const unsummarized = jobs.filter(({ job, rows }) => !rows && !summaries.has(jobId(job)));
+  const full = new Map(
+    await mapInBatches(
+      unsummarized,
+      PARALLEL_QUERIES,
+      async ({ job }) => [jobId(job), await readRecommendations(reader, jobKeyOf(job))] as const,
+    ),
+  );
+  const groups = new Map<string, Run[]>();
+  const add = (key: string, run: Run) => {
+    const group = groups.get(key) ?? [];
+    group.push(run);
+    groups.set(key, group);
+  };
+  for (const { job, rows } of jobs) {
+    const id = jobId(job);
+    const recommendations = full.get(id);
+    if (recommendations) {
+      for (const recommendation of recommendations) {
+        add(configurationOf(recommendation).key, {
+          job,
+          recommendationId: recommendation.recommendationId,
+          maxInvocations: recommendation.metrics.maxInvocations,
+          modelLatency: recommendation.metrics.modelLatency,
+          recommendation,
+        });
+      }
+      continue;
+    }
+    for (const entry of [...(rows ?? summaries.get(id) ?? [])].sort(byId)) {
+      add(configurationLabel(entry), {
+        job,
+        recommendationId: entry.recommendationId,
+        maxInvocations: entry.metrics.maxInvocations,
+        modelLatency: entry.metrics.modelLatency,
+      });
+    }
+  }
+  return groups;
+}
+
+/** The whole recommendation of each group's newest run: one BatchGetItem per 100. */
+async function newestRecommendations(
+  reader: TableReader,
+  groups: ReadonlyArray<Run[]>,
+): Promise<Map<string, Recommendation>> {
+  const runKey = (job: JobKey, recommendationId: string) => `${jobId(job)}#${recommendationId}`;
+  const missing = groups.map((runs) => runs[0]!).filter((run) => !run.recommendation);
+  const items = await batchGetAll(
+    reader,
+    missing.map((run) => keys.recommendation(jobKeyOf(run.job), run.recommendationId)),
+  );
+  const found = new Map<string, Recommendation>();
+  for (const item of items) {
+    const recommendation = recommendationView(item);
+    found.set(runKey(recommendation, recommendation.recommendationId), recommendation);
+  }
+  for (const run of missing) {
+    if (!found.has(runKey(run.job, run.recommendationId))) {
+      throw new Error(
+        `Job ${run.job.jobName} (${run.job.accountId}/${run.job.region}) lists ${run.recommendationId} but the recommendation is not stored`,
+      );
+    }
+  }
+  return found;
+}
+
 /**
  * The model's configurations across its newest jobs: each configuration (instance type and
  * count, or serverless memory) once, planned with its newest run's measurements, with the spread
- * of its runs.
+ * of its runs. Reads the model's item and the newest run of each configuration.
  */
 export const modelPlan: RouteHandler<'modelPlan'> = async ({ path, query }, context) => {
   const objective = objectiveOf(query);
-  const items = await newestModelJobItems(context.reader, path.modelName, query);
+  const modelJobs = await newestModelJobs(context.reader, path.modelName, query);
   // Newest creationTime first: the first run of a configuration met is its newest.
-  const jobs = items.map(jobView).filter((job) => job.recommendationCount > 0);
-  const perJob = await mapInBatches(jobs, PARALLEL_QUERIES, async (job) => ({
-    job,
-    recommendations: await readRecommendations(context.reader, jobKeyOf(job)),
-  }));
-  const groups = new Map<string, PlanCandidate[]>();
-  for (const { job, recommendations } of perJob) {
-    for (const recommendation of recommendations) {
-      const { key } = configurationOf(recommendation);
-      const group = groups.get(key) ?? [];
-      group.push({ recommendation, modelName: job.modelName });
-      groups.set(key, group);
-    }
-  }
+  const jobs = modelJobs
+    .map((modelJob) => ({ job: jobView(modelJob.item), rows: modelJob.rows }))
+    .filter(({ job }) => job.recommendationCount > 0);
+  const groups = [...(await configurationRuns(context.reader, jobs)).values()];
+  const newest = await newestRecommendations(context.reader, groups);
   const span = (values: Array<number | null>) => {
     const spread = spreadOf(values);
     return spread && { min: spread.min, max: spread.max };
   };
-  const candidates = [...groups.values()].map((runs): PlanCandidate => ({
-    ...runs[0]!,
-    runs: {
-      count: runs.length,
-      maxInvocations: span(runs.map((run) => run.recommendation.metrics.maxInvocations)),
-      modelLatency: span(runs.map((run) => run.recommendation.metrics.modelLatency)),
-    },
-  }));
-  const thresholds = [...new Set(jobs.flatMap(latencyThresholdsOf))];
+  const candidates = groups.map((runs): PlanCandidate => {
+    const first = runs[0]!;
+    return {
+      recommendation:
+        first.recommendation ?? newest.get(`${jobId(first.job)}#${first.recommendationId}`)!,
+      modelName: first.job.modelName,
+      runs: {
+        count: runs.length,
+        maxInvocations: span(runs.map((run) => run.maxInvocations)),
+        modelLatency: span(runs.map((run) => run.modelLatency)),
+      },
+    };
+  });
+  const thresholds = [...new Set(jobs.flatMap(({ job }) => latencyThresholdsOf(job)))];
   // Newest job first: an endpoint benchmarked by several jobs is planned as the newest saw it.
   const existing = new Map<string, ExistingEndpointInput>();
-  for (const input of items.flatMap(existingEndpointsOf)) {
+  for (const input of modelJobs.flatMap(({ item }) => existingEndpointsOf(item))) {
     if (!existing.has(input.endpointName)) existing.set(input.endpointName, input);
   }
   const plan = planCapacity(candidates, objective, {
     latencyThresholds: thresholds,
     existingEndpoints: [...existing.values()],
   });
+  // Every entry is a candidate's recommendation, read whole: what SageMaker can be asked about.
   const sagemaker =
     query.source === 'sagemaker'
       ? await sageMakerOpinion(
           plan,
           objective,
-          perJob.flatMap((run) => run.recommendations),
-          jobs,
+          candidates.map((candidate) => candidate.recommendation),
+          jobs.map(({ job }) => job),
           context,
         )
       : null;
   return {
     body: {
       modelName: path.modelName,
-      jobsConsidered: items.length,
+      jobsConsidered: modelJobs.length,
       objective: objectiveView(objective, query.source),
       ...plan,
       sagemaker,

@@ -1,0 +1,204 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
+import {
+  MODEL_ROW_FIELDS,
+  MODEL_WINDOW,
+  modelEntriesOf,
+  modelEntry,
+  modelEntryAttribute,
+  modelItem,
+  modelRowsOf,
+  putModelEntry,
+} from '../../shared/db/model-store.js';
+import { keys } from '../../shared/db/table.js';
+import type { JobStatus } from '../../shared/events.js';
+import type { Job, Recommendation } from '../../shared/model/types.js';
+import { useLocalTable } from '../support/dynamodb.js';
+import { HOME } from '../support/fixtures.js';
+
+const table = useLocalTable();
+
+const at = (minute: number) => new Date(Date.UTC(2026, 0, 1, 0, minute)).toISOString();
+
+function job(
+  name: string,
+  options: {
+    model?: string;
+    created?: number;
+    modified?: number;
+    status?: JobStatus;
+    where?: { accountId: string; region: string };
+    description?: string;
+    recommendations?: number;
+  } = {},
+): { job: Job; recommendations: Recommendation[] } {
+  const where = options.where ?? HOME;
+  const count = options.recommendations ?? 2;
+  const recommendations = Array.from({ length: count }, (_, index): Recommendation => ({
+    recommendationId: `${name}/rec${String(index).padStart(5, '0')}`,
+    recommendationIdDerived: false,
+    jobName: name,
+    ...where,
+    endpointType: 'RealTime',
+    endpointName: null,
+    variantName: null,
+    instanceType: index % 2 ? 'ml.g5.xlarge' : 'ml.c5.large',
+    initialInstanceCount: 1,
+    serverless: null,
+    metrics: {
+      costPerHour: 1 + index,
+      costPerInference: 0.001 * (1 + index),
+      maxInvocations: 1000 - index,
+      modelLatency: 10 + index,
+      cpuUtilization: 50,
+      memoryUtilization: 40,
+      modelSetupTime: 3,
+    },
+    derived: { costPerMillionInferences: 1, invocationsPerSecond: 16, paretoOptimal: index === 0 },
+    environmentParameters: [],
+    modelConfiguration: null,
+    invocationStartTime: null,
+    invocationEndTime: null,
+  }));
+  return {
+    recommendations,
+    job: {
+      jobName: name,
+      ...where,
+      jobArn: null,
+      jobType: 'Default',
+      jobDescription: options.description ?? null,
+      status: options.status ?? 'COMPLETED',
+      roleArn: null,
+      creationTime: at(options.created ?? 0),
+      completionTime: null,
+      lastModifiedTime: at(options.modified ?? (options.created ?? 0) + 30),
+      failureReason: null,
+      modelName: options.model ?? 'model-a',
+      modelPackageVersionArn: null,
+      inputConfig: null,
+      stoppingConditions: null,
+      recommendationCount: count,
+      benchmarkCount: count,
+      failedBenchmarkCount: 0,
+      endpointPerformanceCount: 0,
+      best: { lowestCostPerInference: null, lowestModelLatency: null, highestMaxInvocations: null },
+    },
+  };
+}
+
+const put = (entry: ReturnType<typeof job>) =>
+  putModelEntry(table.doc, table.tableName, entry.job, entry.recommendations);
+
+async function modelItemOf(model: string) {
+  const { Item } = await table.doc.send(
+    new GetCommand({
+      TableName: table.tableName,
+      Key: keys.modelJobs(model),
+      ConsistentRead: true,
+    }),
+  );
+  return Item;
+}
+
+describe("a model's item of its newest jobs", () => {
+  it('keeps one entry per job, replaced only by a newer description', async () => {
+    const model = 'model-order';
+    const first = job('order-1', {
+      model,
+      modified: 10,
+      status: 'IN_PROGRESS',
+      recommendations: 0,
+    });
+    const done = job('order-1', { model, modified: 40, status: 'COMPLETED', recommendations: 3 });
+    expect(await put(first)).toBe('written');
+    expect(await put(done)).toBe('written');
+    // A redriven, older description, and the same one again: refused, nothing moves back.
+    expect(await put(first)).toBe('stale');
+    expect(await put(done)).toBe('stale');
+    const item = (await modelItemOf(model))!;
+    const entries = modelEntriesOf(item);
+    expect([...entries.keys()]).toEqual([modelEntryAttribute(done.job)]);
+    const entry = entries.get(modelEntryAttribute(done.job))!;
+    expect(entry.job.status).toBe('COMPLETED');
+    expect(
+      modelRowsOf(entry, item.fields as unknown[])?.map((row) => row.recommendationId),
+    ).toEqual(done.recommendations.map((rec) => rec.recommendationId));
+    const [row] = modelRowsOf(entry, [...MODEL_ROW_FIELDS])!;
+    expect(row).toMatchObject({
+      instanceType: 'ml.c5.large',
+      metrics: {
+        costPerInference: 0.001,
+        modelLatency: 10,
+        maxInvocations: 1000,
+        cpuUtilization: null,
+      },
+      derived: { paretoOptimal: true },
+    });
+  });
+
+  it('keeps the 50 newest jobs of each account and region, whatever order they arrive in', async () => {
+    const model = 'model-window';
+    const other = { accountId: '444455556666', region: 'eu-west-1' };
+    const created = Array.from({ length: MODEL_WINDOW + 5 }, (_, index) => index);
+    // Newest first and oldest last: the oldest arrive once the window is full.
+    for (const minute of [...created].reverse()) {
+      await put(job(`window-${minute}`, { model, created: minute }));
+    }
+    await put(job('window-other-1', { model, created: 0, where: other }));
+    await put(job('window-other-2', { model, created: 1, where: other }));
+    const item = (await modelItemOf(model))!;
+    const names = [...modelEntriesOf(item).values()].map((entry) => String(entry.job.jobName));
+    expect(names.filter((name) => name.startsWith('window-other'))).toHaveLength(2);
+    const home = names.filter((name) => !name.startsWith('window-other'));
+    expect(home.sort()).toEqual(
+      created
+        .slice(5)
+        .map((minute) => `window-${minute}`)
+        .sort(),
+    );
+    // An old job redriven is not kept either.
+    await put(job('window-0', { model, created: 0, modified: 999 }));
+    expect(
+      modelEntriesOf((await modelItemOf(model))!).has(modelEntryAttribute(job('window-0').job)),
+    ).toBe(false);
+  });
+
+  it('is what the benchmark seed builds at once from the same jobs', async () => {
+    const model = 'model-seed';
+    const jobs = [
+      job('seed-1', { model, created: 1 }),
+      job('seed-2', { model, created: 2, recommendations: 7 }),
+    ];
+    for (const entry of jobs) await put(entry);
+    const built = modelItem(
+      model,
+      jobs.map((entry) => modelEntry(entry.job, entry.recommendations)),
+    );
+    expect(await modelItemOf(model)).toEqual(built);
+  });
+
+  it('leaves out the rows of a job too large for it, and overflows rather than fail ingest', async () => {
+    const model = 'model-large';
+    await put(job('large-1', { model, recommendations: 2_000 }));
+    const entry = modelEntriesOf((await modelItemOf(model))!).get(
+      modelEntryAttribute(job('large-1').job),
+    )!;
+    expect(entry.rows).toBeNull();
+    expect(entry.job.recommendationCount).toBe(2_000);
+
+    // 4,000-character descriptions: the entries alone pass the budget before the window is full.
+    const outcomes = [];
+    for (let index = 0; index < 45; index += 1) {
+      outcomes.push(
+        await put(job(`long-${index}`, { model, created: index, description: 'x'.repeat(8_000) })),
+      );
+    }
+    expect(outcomes).toContain('overflow');
+    const item = (await modelItemOf(model))!;
+    expect(item.overflow).toBe(true);
+    expect(modelEntriesOf(item).size).toBe(0);
+    // Later jobs change nothing: the routes read that model's jobs as before.
+    expect(await put(job('long-late', { model, created: 99 }))).toBe('stale');
+  });
+});
