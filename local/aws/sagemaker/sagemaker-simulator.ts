@@ -412,6 +412,10 @@ function serialization(field: string): ServiceError {
   return new ServiceError(400, 'SerializationException', `Unexpected value type for ${field}`);
 }
 
+/** SageMaker's answer for a job name it does not know (or the caller cannot see). */
+const jobNotFound = (name: string | undefined) =>
+  new ServiceError(400, 'ResourceNotFound', `Could not find requested job with name ${name}`);
+
 function validation(message: string): ServiceError {
   return new ServiceError(400, 'ValidationException', message);
 }
@@ -580,18 +584,21 @@ export function createSageMakerSimulator(
     return view ? { job, view } : undefined;
   }
 
+  /** A job the caller can see now, or SageMaker's ResourceNotFound for its name. */
+  function visibleOrNotFound(
+    name: string | undefined,
+    place: JobPlace,
+  ): { job: SimulatedJob; view: WireObject } {
+    const found = name === undefined ? undefined : visible(name, place);
+    if (!found) throw jobNotFound(name);
+    return found;
+  }
+
   function describe(input: WireObject, place: JobPlace): WireObject {
     const v = new Validator(input);
     const name = v.string('JobName', { required: true, max: 64, pattern: JOB_NAME });
     v.done();
-    const found = name === undefined ? undefined : visible(name, place);
-    if (!found) {
-      throw new ServiceError(
-        400,
-        'ResourceNotFound',
-        `Could not find requested job with name ${name}`,
-      );
-    }
+    const found = visibleOrNotFound(name, place);
     return found.view;
   }
 
@@ -690,15 +697,8 @@ export function createSageMakerSimulator(
       start = i;
     }
 
-    const found = name === undefined ? undefined : visible(name, place);
-    if (!found) {
-      // botocore's model and the SDK both declare ResourceNotFound for this operation.
-      throw new ServiceError(
-        400,
-        'ResourceNotFound',
-        `Could not find requested job with name ${name}`,
-      );
-    }
+    // botocore's model and the SDK both declare ResourceNotFound for this operation.
+    const found = visibleOrNotFound(name, place);
     const terminal = isTerminal(found.view.Status);
     const t = now();
     const all =
@@ -798,13 +798,7 @@ export function createSageMakerSimulator(
     const jobs = jobsIn(place);
     const job = jobs.get(name);
     const view = job ? jobAt(job, at) : undefined;
-    if (!job || !view) {
-      throw new ServiceError(
-        400,
-        'ResourceNotFound',
-        `Could not find requested job with name ${name}`,
-      );
-    }
+    if (!job || !view) throw jobNotFound(name);
     if (isTerminal(view.Status) || view.Status === 'STOPPING') {
       throw validation(`Job ${name} is ${String(view.Status)} and cannot be stopped.`);
     }
@@ -834,14 +828,7 @@ export function createSageMakerSimulator(
     const minPerMinute = objective?.integer('MinInvocationsPerMinute', 0, Number.MAX_SAFE_INTEGER);
     const maxPerMinute = objective?.integer('MaxInvocationsPerMinute', 0, Number.MAX_SAFE_INTEGER);
     v.done();
-    const found = name === undefined ? undefined : visible(name, place);
-    if (!found) {
-      throw new ServiceError(
-        400,
-        'ResourceNotFound',
-        `Could not find requested job with name ${name}`,
-      );
-    }
+    const found = visibleOrNotFound(name, place);
     if (found.view.Status !== 'COMPLETED') {
       throw validation(
         `Job ${name} is ${String(found.view.Status)}; scaling recommendations need a COMPLETED job.`,
