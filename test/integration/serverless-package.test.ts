@@ -102,6 +102,9 @@ describe('ingest in the template', () => {
         'events:PutEvents',
         'logs:CreateLogStream',
         'logs:PutLogEvents',
+        // The endpoints a finished job benchmarked, for the plan's savings against today.
+        'sagemaker:DescribeEndpoint',
+        'sagemaker:DescribeEndpointConfig',
         'sagemaker:DescribeInferenceRecommendationsJob',
         'sagemaker:ListInferenceRecommendationsJobSteps',
         'sqs:SendMessage',
