@@ -17,7 +17,9 @@ const skipReason = requireAwsTools('aws', 'botocore');
 if (skipReason) console.warn(`Skipping the local Secrets Manager CLI tests: ${skipReason}`);
 
 const STAGE = 'secrets';
-const iam = testIam(STAGE);
+// Not recorded for the permission check (test/permissions): these calls are the AWS CLI acting
+// as the roles, refused on purpose, not what the functions' code sends.
+const iam = testIam(STAGE, { record: false });
 let local: LocalSecretsManager;
 /** AWS profiles in a folder of this test: the user, the api's and ingest's role sessions. */
 const profiles: Record<'user' | 'api' | 'ingest', StackInfo> = {} as never;
