@@ -23,7 +23,7 @@ import { getJob, markNotFound, markPublished, putJobRecord } from '../../shared/
 import { putModelEntry } from '../../shared/db/model-store.js';
 import { putProgress, putStepsIfNewer } from '../../shared/db/progress-store.js';
 import { PROGRESS, RECORDED } from '../../shared/events.js';
-import { existingEndpointOf } from '../../shared/model/existing-endpoint.js';
+import { existingEndpointOf, unreadableEndpoint } from '../../shared/model/existing-endpoint.js';
 import type { IngestDeps } from './ingest.js';
 
 const config = readEnv(['TABLE_NAME', 'EVENT_BUS_NAME']);
@@ -93,16 +93,23 @@ export const ingestDeps: IngestDeps = {
   },
   async describeExistingEndpoint(job, performance) {
     const client = sagemakerIn(job);
-    const endpoint = await unlessMissing(
-      client.send(new DescribeEndpointCommand({ EndpointName: performance.endpointName })),
-    );
-    const configName = endpoint?.EndpointConfigName;
-    const endpointConfig = configName
-      ? await unlessMissing(
-          client.send(new DescribeEndpointConfigCommand({ EndpointConfigName: configName })),
-        )
-      : undefined;
-    return existingEndpointOf(performance, endpoint, endpointConfig);
+    try {
+      const endpoint = await unlessMissing(
+        client.send(new DescribeEndpointCommand({ EndpointName: performance.endpointName })),
+      );
+      const configName = endpoint?.EndpointConfigName;
+      const endpointConfig = configName
+        ? await unlessMissing(
+            client.send(new DescribeEndpointConfigCommand({ EndpointConfigName: configName })),
+          )
+        : undefined;
+      return existingEndpointOf(performance, endpoint, endpointConfig);
+    } catch (error) {
+      // A refusal is lasting: retrying would only keep the job's recommendations from being
+      // stored. Throttling and 5xx still fail the invocation, and Lambda retries it.
+      if ((error as { name?: string }).name !== 'AccessDeniedException') throw error;
+      return unreadableEndpoint(performance, (error as Error).message);
+    }
   },
   markPublished: (job, version) => markPublished(doc, config.TABLE_NAME, job, version),
   markNotFound: (job) => markNotFound(doc, config.TABLE_NAME, job, new Date()),

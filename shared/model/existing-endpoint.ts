@@ -56,3 +56,24 @@ export function existingEndpointOf(
   });
   return { ...measured, found: true, endpointConfigName: configName, variants, note: null };
 }
+
+/**
+ * An endpoint irwatch was refused reading (AccessDenied: a spoke stack from before the plan's
+ * savings, or a policy of the account's own): the job is still recorded, with the endpoint's
+ * configuration unknown and the reason, rather than failed over an extra the plan can do without.
+ */
+export function unreadableEndpoint(
+  performance: Pick<EndpointPerformance, 'endpointName' | 'maxInvocations' | 'modelLatency'>,
+  reason: string,
+): ExistingEndpoint {
+  const { endpointName, maxInvocations, modelLatency } = performance;
+  return {
+    endpointName,
+    maxInvocations,
+    modelLatency,
+    found: false,
+    endpointConfigName: null,
+    variants: [],
+    note: `irwatch may not read this endpoint (${reason}): its role, or the account's spoke reader role, needs sagemaker:DescribeEndpoint and sagemaker:DescribeEndpointConfig.`,
+  };
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planExistingEndpoint, type TrafficObjective } from '../../functions/api/capacity-plan.js';
-import { existingEndpointOf } from '../../shared/model/existing-endpoint.js';
+import { existingEndpointOf, unreadableEndpoint } from '../../shared/model/existing-endpoint.js';
 
 const OBJECTIVE: TrafficObjective = {
   peakInvocationsPerMinute: 250,
@@ -111,5 +111,20 @@ describe('planning an existing endpoint', () => {
     );
     expect(plan).toMatchObject({ found: false, monthlyCost: null });
     expect(plan.reason).toMatch(/recorded before irwatch read/);
+  });
+});
+
+describe('an endpoint irwatch may not read', () => {
+  it('is recorded unknown with the reason and the grant to add, and priced as unknown', () => {
+    const existing = unreadableEndpoint(MEASURED, 'User: reader is not authorized');
+    expect(existing).toMatchObject({ endpointName: 'prod', found: false, variants: [] });
+    expect(existing.note).toContain('User: reader is not authorized');
+    expect(existing.note).toContain('sagemaker:DescribeEndpoint');
+    const plan = planExistingEndpoint(
+      { endpointName: 'prod', existing },
+      new Map([['ml.c5.xlarge', 0.2]]),
+      OBJECTIVE,
+    );
+    expect(plan).toMatchObject({ found: false, monthlyCost: null });
   });
 });
