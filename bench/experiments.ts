@@ -62,13 +62,6 @@ export const credentialsWillNeedRefresh = () => false;
 export const credentialsTreatedAsExpired = () => false;
 `;
 
-const noSsm = `
-// Stands for reading the cursor key without the SSM client (Parameters and Secrets extension
-// over HTTP, or a request signed with the SigV4 signer the SDK already bundles).
-export class SSMClient { async send() { throw new Error('not in this experiment'); } }
-export class GetParameterCommand { constructor(input) { this.input = input; } }
-`;
-
 /** Every schema call returns the same no-op: what is left is the bundle without zod. */
 const noZod = `
 const chain = new Proxy(function () {}, { get: (_t, key) => (key === Symbol.toPrimitive ? () => '' : chain), apply: () => chain, construct: () => chain });
@@ -105,13 +98,12 @@ const EXPERIMENTS: Experiment[] = [
     label: 'SDK credential chain → env credentials only (esbuild `alias`)',
     stubs: { '@aws-sdk/credential-provider-node': envCredentials },
   },
-  { id: 'no-ssm', label: 'no @aws-sdk/client-ssm (api)', stubs: { '@aws-sdk/client-ssm': noSsm } },
   {
     id: 'all',
     label: 'all that apply',
     transforms: [ownParser, namespaceZod],
     optionalTransforms: [noMetrics],
-    stubs: { '@aws-sdk/credential-provider-node': envCredentials, '@aws-sdk/client-ssm': noSsm },
+    stubs: { '@aws-sdk/credential-provider-node': envCredentials },
   },
   {
     id: 'all+no-zod',
@@ -121,7 +113,6 @@ const EXPERIMENTS: Experiment[] = [
     optionalTransforms: [noMetrics],
     stubs: {
       '@aws-sdk/credential-provider-node': envCredentials,
-      '@aws-sdk/client-ssm': noSsm,
       zod: noZod,
     },
   },
