@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { toApiGatewayEvent, writeApiGatewayResult } from './api-adapter.js';
+import { httpRouter } from './http-routes.js';
 import {
   forwardingOutcomes,
   HUB_ACCOUNT,
@@ -446,7 +447,12 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
     ...(cursorKeySecret ? { CURSOR_KEY_SECRET_ARN: cursorKeySecret } : {}),
   });
 
-  const api = service.functions.find((fn) => fn.httpApi.length > 0);
+  // The function each request goes to, by the httpApi routes of serverless.yml (GET / and
+  // GET /openapi.json: web; the data routes and anything unmatched: api).
+  const fallback =
+    service.functions.find((fn) => fn.name === 'api') ??
+    service.functions.find((fn) => fn.httpApi.length > 0);
+  const router = httpRouter(service.functions, fallback?.name);
   let apiPort = 0;
   const apiServer = await listen(
     async (req, res) => {
@@ -460,12 +466,14 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
         );
         return;
       }
-      if (!api) {
+      const event = await toApiGatewayEvent(req);
+      const target = router.functionFor(event.requestContext.http.method, event.rawPath);
+      if (!target) {
         res.writeHead(503, { 'content-type': 'application/problem+json' });
         res.end(JSON.stringify({ title: 'No HTTP API function in serverless.yml', status: 503 }));
         return;
       }
-      writeApiGatewayResult(res, await runtime.invoke(api.name, await toApiGatewayEvent(req)));
+      writeApiGatewayResult(res, await runtime.invoke(target, event));
     },
     { port: options.port ?? 3000, host: options.host ?? '127.0.0.1' },
   ).catch((error: NodeJS.ErrnoException) => {
