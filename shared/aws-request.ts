@@ -1,6 +1,6 @@
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { backoffDelay, sleep } from './retry.js';
+import { Sha256 } from './sha256.js';
 
 /**
  * One SigV4-signed AWS request, without an SDK client: JSON 1.1 (`X-Amz-Target`) or the query
@@ -72,62 +72,24 @@ export interface AwsErrorDetails {
 
 export class AwsRequestError extends Error {
   override name = 'AwsRequestError';
-  readonly code: string | undefined;
-  readonly status: number | undefined;
-  readonly awsMessage: string | undefined;
-  readonly retryable: boolean;
-  readonly throttling: boolean;
+  /** AwsErrorDetails' members, set by the constructor (retryable and throttling default false). */
+  declare readonly code?: string;
+  declare readonly status?: number;
+  declare readonly awsMessage?: string;
+  declare readonly retryable: boolean;
+  declare readonly throttling: boolean;
   constructor(message: string, details: AwsErrorDetails = {}) {
     super(message);
-    this.code = details.code;
-    this.status = details.status;
-    this.awsMessage = details.awsMessage;
-    this.retryable = details.retryable ?? false;
-    this.throttling = details.throttling ?? false;
+    Object.assign(this, { retryable: false, throttling: false }, details);
   }
 }
 
-// The SDK's own lists (@smithy/core's retry classification).
-const THROTTLING_CODES = new Set([
-  'BandwidthLimitExceeded',
-  'EC2ThrottledException',
-  'LimitExceededException',
-  'PriorRequestNotComplete',
-  'ProvisionedThroughputExceededException',
-  'RequestLimitExceeded',
-  'RequestThrottled',
-  'RequestThrottledException',
-  'SlowDown',
-  'ThrottledException',
-  'Throttling',
-  'ThrottlingException',
-  'TooManyRequestsException',
-  'TransactionInProgressException',
-]);
-const TRANSIENT_CODES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);
-const TRANSIENT_STATUSES = new Set([500, 502, 503, 504]);
-
-type SourceData = string | ArrayBuffer | ArrayBufferView;
-const bytesOf = (data: SourceData) =>
-  typeof data === 'string'
-    ? data
-    : ArrayBuffer.isView(data)
-      ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
-      : new Uint8Array(data);
-
-/** SHA-256 and HMAC-SHA256 from node:crypto, as the signer wants them. */
-class NodeSha256 {
-  private readonly hash: Hash | Hmac;
-  constructor(secret?: SourceData) {
-    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', bytesOf(secret));
-  }
-  update(data: SourceData): void {
-    this.hash.update(bytesOf(data));
-  }
-  digest(): Promise<Uint8Array> {
-    return Promise.resolve(this.hash.digest());
-  }
-}
+// The SDK's own classification (@smithy/core's retry: THROTTLING_ERROR_CODES,
+// TRANSIENT_ERROR_CODES, TRANSIENT_ERROR_STATUS_CODES), as patterns.
+const THROTTLING_CODE =
+  /^((EC2)?Throttl(ing|ed)(Exception)?|RequestThrottled(Exception)?|(Bandwidth|Request)LimitExceeded|(LimitExceeded|ProvisionedThroughputExceeded|TooManyRequests|TransactionInProgress)Exception|SlowDown|PriorRequestNotComplete)$/;
+const TRANSIENT_CODE = /^(TimeoutError|RequestTimeout(Exception)?)$/;
+const isTransientStatus = (status: number) => status >= 500 && status <= 504 && status !== 501;
 
 /** The credentials Lambda hands a function in its environment (and the local stack its workers). */
 export const environmentCredentials =
@@ -199,7 +161,7 @@ async function sendOnce(request: WireRequest, options: AwsRequestOptions): Promi
   const signer = new SignatureV4({
     service: request.service.signingName,
     region: request.region,
-    sha256: NodeSha256,
+    sha256: Sha256,
     credentials: options.credentials ?? environmentCredentials(env),
   });
   const signed = await signer.sign(
@@ -236,14 +198,14 @@ async function sendOnce(request: WireRequest, options: AwsRequestOptions): Promi
   };
   if (response.ok) return answer;
   const { code, message } = request.errorOf(answer);
-  const throttling = response.status === 429 || THROTTLING_CODES.has(code ?? '');
+  const throttling = response.status === 429 || THROTTLING_CODE.test(code ?? '');
   throw new AwsRequestError(
     `${request.operation}: ${code ?? `HTTP ${response.status}`}: ${message ?? answer.text.slice(0, 200)}`,
     {
       status: response.status,
       throttling,
       retryable:
-        throttling || TRANSIENT_STATUSES.has(response.status) || TRANSIENT_CODES.has(code ?? ''),
+        throttling || isTransientStatus(response.status) || TRANSIENT_CODE.test(code ?? ''),
       ...(code === undefined ? {} : { code }),
       ...(message === undefined ? {} : { awsMessage: message }),
     },
@@ -315,21 +277,13 @@ export async function jsonRequest<Output>(
   return output as Output;
 }
 
-const XML_ENTITIES: Record<string, string> = {
-  amp: '&',
-  lt: '<',
-  gt: '>',
-  quot: '"',
-  apos: "'",
-};
+const XML_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
 const xmlText = (value: string) =>
-  value.replace(/&(#x[0-9a-fA-F]+|#\d+|\w+);/g, (entity, name: string) =>
-    name.startsWith('#x')
-      ? String.fromCodePoint(parseInt(name.slice(2), 16))
-      : name.startsWith('#')
-        ? String.fromCodePoint(Number(name.slice(1)))
-        : (XML_ENTITIES[name] ?? entity),
+  value.replace(/&(#x?)?(\w+);/g, (entity, numeric: string | undefined, name: string) =>
+    numeric
+      ? String.fromCodePoint(parseInt(name, numeric === '#x' ? 16 : 10))
+      : (XML_ENTITIES[name] ?? entity),
   );
 
 /**
