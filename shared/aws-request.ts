@@ -1,4 +1,5 @@
 import { SignatureV4 } from '@smithy/signature-v4';
+import { environmentCredentials, type AwsCredentials } from './environment-credentials.js';
 import { backoffDelay, sleep } from './retry.js';
 import { Sha256 } from './sha256.js';
 
@@ -12,13 +13,7 @@ import { Sha256 } from './sha256.js';
  * throttles, 5xx and network failures, with the project's backoff.
  */
 
-export interface AwsCredentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken?: string;
-  /** When temporary credentials stop working; the SDK refreshes before it too. */
-  expiration?: Date;
-}
+export type { AwsCredentials };
 
 /** Where a request's credentials come from: called before each attempt. */
 export type CredentialsSource = () => Promise<AwsCredentials>;
@@ -29,8 +24,8 @@ export interface AwsService {
   endpointVariable: string;
   /** `endpointPrefix`: the host is `<prefix>.<region>.amazonaws.com`. */
   endpointPrefix: string;
-  /** `signingName` (the endpoint prefix when the model has none). */
-  signingName: string;
+  /** `signingName`, when it is not the endpoint prefix. */
+  signingName?: string;
   /** JSON 1.1's `targetPrefix`. */
   targetPrefix?: string;
   /** The query protocol's `apiVersion`. */
@@ -40,7 +35,6 @@ export interface AwsService {
 export const SECRETS_MANAGER: AwsService = {
   endpointVariable: 'SECRETS_MANAGER',
   endpointPrefix: 'secretsmanager',
-  signingName: 'secretsmanager',
   targetPrefix: 'secretsmanager',
 };
 
@@ -54,7 +48,6 @@ export const SAGEMAKER: AwsService = {
 export const STS: AwsService = {
   endpointVariable: 'STS',
   endpointPrefix: 'sts',
-  signingName: 'sts',
   apiVersion: '2011-06-15',
 };
 
@@ -87,29 +80,9 @@ export class AwsRequestError extends Error {
 // The SDK's own classification (@smithy/core's retry: THROTTLING_ERROR_CODES,
 // TRANSIENT_ERROR_CODES, TRANSIENT_ERROR_STATUS_CODES), as patterns.
 const THROTTLING_CODE =
-  /^((EC2)?Throttl(ing|ed)(Exception)?|RequestThrottled(Exception)?|(Bandwidth|Request)LimitExceeded|(LimitExceeded|ProvisionedThroughputExceeded|TooManyRequests|TransactionInProgress)Exception|SlowDown|PriorRequestNotComplete)$/;
+  /^((EC2)?Throttl|RequestThrottled|((Bandwidth|Request)LimitExceeded|SlowDown|PriorRequestNotComplete|(LimitExceeded|ProvisionedThroughputExceeded|TooManyRequests|TransactionInProgress)Exception)$)/;
 const TRANSIENT_CODE = /^(TimeoutError|RequestTimeout(Exception)?)$/;
 const isTransientStatus = (status: number) => status >= 500 && status <= 504 && status !== 501;
-
-/** The credentials Lambda hands a function in its environment (and the local stack its workers). */
-export const environmentCredentials =
-  (env: NodeJS.ProcessEnv = process.env): CredentialsSource =>
-  () => {
-    const accessKeyId = env.AWS_ACCESS_KEY_ID;
-    const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
-    if (!accessKeyId || !secretAccessKey) {
-      return Promise.reject(
-        new AwsRequestError(
-          'No AWS credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set',
-        ),
-      );
-    }
-    return Promise.resolve({
-      accessKeyId,
-      secretAccessKey,
-      ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
-    });
-  };
 
 export interface AwsRequestOptions {
   /** Region, endpoint variables and AWS_MAX_ATTEMPTS are read here; process.env by default. */
@@ -127,8 +100,8 @@ export interface AwsRequestOptions {
 /** The endpoint the SDK would call: its variables first, else the service's regional host. */
 export function endpointOf(service: AwsService, region: string, env: NodeJS.ProcessEnv): URL {
   const configured = env[`AWS_ENDPOINT_URL_${service.endpointVariable}`] || env.AWS_ENDPOINT_URL;
-  const dnsSuffix = region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
-  const url = configured || `https://${service.endpointPrefix}.${region}.${dnsSuffix}`;
+  // The aws partition, as irwatch's ARNs (shared/accounts.ts).
+  const url = configured || `https://${service.endpointPrefix}.${region}.amazonaws.com`;
   try {
     return new URL(url);
   } catch {
@@ -159,7 +132,7 @@ async function sendOnce(request: WireRequest, options: AwsRequestOptions): Promi
   const env = options.env ?? process.env;
   const endpoint = endpointOf(request.service, request.region, env);
   const signer = new SignatureV4({
-    service: request.service.signingName,
+    service: request.service.signingName ?? request.service.endpointPrefix,
     region: request.region,
     sha256: Sha256,
     credentials: options.credentials ?? environmentCredentials(env),
@@ -241,7 +214,7 @@ const parseJson = (text: string): Record<string, unknown> | undefined => {
 /** JSON 1.1 errors: `x-amzn-errortype` or `__type` (either may carry a namespace or a suffix). */
 function jsonErrorOf(answer: Answer) {
   const body = parseJson(answer.text) ?? {};
-  const raw = answer.headers.get('x-amzn-errortype') ?? body.__type ?? body.code;
+  const raw = answer.headers.get('x-amzn-errortype') ?? body.__type;
   const code =
     typeof raw === 'string' && raw !== '' ? raw.split(':')[0]!.split('#').pop() : undefined;
   const message = body.message ?? body.Message;
@@ -270,7 +243,7 @@ export async function jsonRequest<Output>(
   );
   const output = parseJson(answer.text);
   if (!output) {
-    throw new AwsRequestError(`${target}: the answer is not a JSON object`, {
+    throw new AwsRequestError(`${target}: no JSON object in the answer`, {
       status: answer.status,
     });
   }

@@ -1,4 +1,9 @@
-import { jsonRequest, SECRETS_MANAGER, type AwsRequestOptions } from './aws-request.js';
+import {
+  AwsRequestError,
+  jsonRequest,
+  SECRETS_MANAGER,
+  type AwsRequestOptions,
+} from './aws-request.js';
 import { ConfigError } from './config.js';
 
 /**
@@ -8,10 +13,6 @@ import { ConfigError } from './config.js';
  * variable, so the local stack and the tests point it at a local endpoint). Failures are
  * AwsRequestErrors carrying Secrets Manager's code; 5xx and throttles are retried.
  */
-
-export class SecretValueError extends Error {
-  override name = 'SecretValueError';
-}
 
 /** The current value (AWSCURRENT) of a secret string. */
 export async function getSecretString(
@@ -28,7 +29,7 @@ export async function getSecretString(
     options,
   );
   if (typeof output.SecretString !== 'string') {
-    throw new SecretValueError(`Secret ${secretId} holds no SecretString`);
+    throw new AwsRequestError(`Secret ${secretId} holds no SecretString`);
   }
   return output.SecretString;
 }
