@@ -45,9 +45,17 @@ function inOther(item: Item): Item {
     }
   }
   if (item.jobArn === homeArn) moved.jobArn = otherArn;
-  const metrics = item.metrics as Record<string, number | null> | undefined;
-  if (metrics?.costPerHour) moved.metrics = { ...metrics, costPerHour: metrics.costPerHour * 2 };
-  return moved;
+  const doubled = (entry: Item): Item => {
+    const metrics = entry.metrics as Record<string, number | null> | undefined;
+    return metrics?.costPerHour
+      ? { ...entry, metrics: { ...metrics, costPerHour: metrics.costPerHour * 2 } }
+      : entry;
+  };
+  // A recommendation list chunk holds its recommendations as JSON (their job is the chunk's).
+  if (typeof item.list === 'string') {
+    return { ...moved, list: JSON.stringify((JSON.parse(item.list) as Item[]).map(doubled)) };
+  }
+  return doubled(moved);
 }
 
 beforeAll(async () => {
