@@ -272,24 +272,57 @@ export function summaryEntriesOf(item: Record<string, unknown>): SummaryEntry[] 
   return result;
 }
 
-/** What a recommendation list chunk stores of each recommendation: its job is in the chunk. */
-type ListedRecommendation = Omit<Recommendation, 'jobName' | 'accountId' | 'region'>;
+/**
+ * What a recommendation list stores of each recommendation, in this order: one row of values per
+ * recommendation under one header of names (`metrics.` and `derived.` ones flattened), so that
+ * names are not repeated on every recommendation: half the bytes to read of a named object each.
+ * The job (name, account, region) is the chunk's.
+ */
+export const LISTED_FIELDS = [
+  'recommendationId',
+  'recommendationIdDerived',
+  'endpointType',
+  'endpointName',
+  'variantName',
+  'instanceType',
+  'initialInstanceCount',
+  'serverless',
+  ...METRIC_NAMES.map((name) => `metrics.${name}` as const),
+  ...DERIVED_METRIC_NAMES.map((name) => `derived.${name}` as const),
+  'derived.paretoOptimal',
+  'environmentParameters',
+  'modelConfiguration',
+  'invocationStartTime',
+  'invocationEndTime',
+  'trimmed',
+] as const;
+
+const LISTED_PATHS = LISTED_FIELDS.map((field) => field.split('.') as [string] | [string, string]);
 
 function listedJson(rec: Recommendation): string {
-  const {
-    jobName: _name,
-    accountId: _account,
-    region: _region,
-    ...listed
-  } = fitRecommendation(rec);
-  return JSON.stringify(listed satisfies ListedRecommendation);
+  const fitted = fitRecommendation(rec) as unknown as Record<string, Record<string, unknown>>;
+  const row = LISTED_PATHS.map(([name, member]) =>
+    member === undefined ? (fitted[name] ?? null) : fitted[name]![member],
+  );
+  return JSON.stringify(row);
+}
+
+function listedRecommendation(row: readonly unknown[], job: JobKey): Recommendation {
+  const rec: Record<string, unknown> = { metrics: {}, derived: {} };
+  LISTED_PATHS.forEach(([name, member], index) => {
+    const value = row[index];
+    if (member !== undefined) (rec[name] as Record<string, unknown>)[member] = value;
+    else if (name !== 'trimmed' || value !== null) rec[name] = value;
+  });
+  return { ...(rec as unknown as Recommendation), ...job };
 }
 
 /**
  * The job's recommendations as the API shows them, for the list route to rank and page from one
- * Query (see keyValues.recommendationListSk): each one's JSON in the string attribute `list`,
- * whole recommendations per chunk up to the item size limit. A string is read and written
- * without DynamoDB's per-value marshalling, which a list of maps costs on both sides. Like the
+ * Query (see keyValues.recommendationListSk): the JSON of their rows (LISTED_FIELDS, named in
+ * `fields`) in the string attribute `list`, whole recommendations per chunk up to the item size
+ * limit. A string is read and written without DynamoDB's per-value marshalling, which a list of
+ * maps costs on both sides. Like the
  * summary, every chunk carries `chunkCount` (a reader takes chunk 0's and ignores higher chunks
  * an earlier, longer description left) and the job's model, so that one recommendation is
  * answered from a chunk alone; ingest reads nothing before writing them.
@@ -308,6 +341,7 @@ export function recommendationListItems(
     modelPackageVersionArn: snapshot.job.modelPackageVersionArn,
     chunkIndex: index,
     chunkCount: count,
+    fields: LISTED_FIELDS,
   });
   // The largest header a chunk can have; each recommendation then adds its JSON and a comma.
   const headerSize = estimateItemSize({ ...header(99_999, 99_999), list: '[]' });
@@ -330,6 +364,11 @@ export function recommendationListItems(
     list: `[${list.join(',')}]`,
   }));
 }
+
+const sameFields = (fields: unknown) =>
+  Array.isArray(fields) &&
+  fields.length === LISTED_FIELDS.length &&
+  LISTED_FIELDS.every((field, index) => fields[index] === field);
 
 /** One job's recommendation list as stored: the job's model and its recommendations in order. */
 export interface RecommendationList {
@@ -357,14 +396,16 @@ export function recommendationListOf(
     const index = chunk.chunkIndex;
     if (typeof index !== 'number' || index >= count) continue;
     if (chunk.chunkCount !== count || typeof chunk.list !== 'string') return undefined;
+    // Written by another version, with other fields: read another way.
+    if (!sameFields(chunk.fields)) return undefined;
     ordered[index] = chunk.list;
   }
   const recommendations: Recommendation[] = [];
   for (let index = 0; index < count; index += 1) {
     const list = ordered[index];
     if (list === undefined) return undefined;
-    for (const listed of JSON.parse(list) as ListedRecommendation[]) {
-      recommendations.push({ ...listed, ...job });
+    for (const row of JSON.parse(list) as unknown[][]) {
+      recommendations.push(listedRecommendation(row, job));
     }
   }
   return {

@@ -7,6 +7,7 @@ import {
   modelEntryAttribute,
   type ModelEntry,
 } from '../../shared/db/model-store.js';
+import { LISTED_FIELDS } from '../../shared/db/items.js';
 import { keys, keyValues, layout } from '../../shared/db/table.js';
 import { useApiWorld } from '../support/api.js';
 import { queryPartition } from '../support/fixtures.js';
@@ -51,9 +52,15 @@ function inOther(item: Item): Item {
       ? { ...entry, metrics: { ...metrics, costPerHour: metrics.costPerHour * 2 } }
       : entry;
   };
-  // A recommendation list chunk holds its recommendations as JSON (their job is the chunk's).
+  // A recommendation list chunk holds its recommendations as rows of values (LISTED_FIELDS).
   if (typeof item.list === 'string') {
-    return { ...moved, list: JSON.stringify((JSON.parse(item.list) as Item[]).map(doubled)) };
+    const costPerHour = LISTED_FIELDS.indexOf('metrics.costPerHour');
+    const rows = (JSON.parse(item.list) as unknown[][]).map((row) =>
+      row.map((value, index) =>
+        index === costPerHour && typeof value === 'number' ? value * 2 : value,
+      ),
+    );
+    return { ...moved, list: JSON.stringify(rows) };
   }
   return doubled(moved);
 }
