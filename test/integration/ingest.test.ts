@@ -526,6 +526,8 @@ describe('ingest: the recommendation summary', () => {
     // The list cuts 1,000 whole recommendations into a few items, each under the limit as
     // DynamoDB counts a string (its UTF-8 bytes).
     expect(lists.length).toBeGreaterThan(1);
+    const listBytes = lists.map((chunk) => Buffer.byteLength(String(chunk.list)));
+    console.log(`recommendation list of 1,000 recommendations: ${listBytes.join(' + ')} bytes`);
     for (const chunk of lists) {
       const size = Buffer.byteLength(String(chunk.list)) + estimateItemSize({ ...chunk, list: '' });
       expect(size).toBeLessThanOrEqual(ITEM_SIZE_LIMIT);
