@@ -208,7 +208,11 @@ export const listRecommendations: RouteHandler<'listRecommendations'> = async (
     const { page, ...rest } = rankPage(list.recommendations, ranking, position);
     ranked = { ...rest, page: page.map(listedView) };
   } else {
-    const summary = (await readSummaries(context.reader, [key])).get(jobId(key));
+    // A record read with the list that counts no recommendations (running, failed): no summary.
+    const summary =
+      found.item?.recommendationCount === 0
+        ? undefined
+        : (await readSummaries(context.reader, [key])).get(jobId(key));
     if (summary) {
       const { page, ...rest } = rankPage(summary, ranking, position);
       ranked = { ...rest, page: await readPage(context.reader, key, page) };
