@@ -14,7 +14,12 @@ import {
   type SpokeAccount,
 } from './accounts.js';
 import { createLocalBus, type LocalBus, type PendingDelivery } from '../aws/eventbridge/bus.js';
-import { dataDirPath, ensureWritableDataDir, lockDataDir } from './data-dir.js';
+import {
+  dataDirPath,
+  ensureWritableDataDir,
+  lockDataDir,
+  takeLegacyCursorKey,
+} from './data-dir.js';
 import { repairIndexes, startDynalite } from '../aws/dynamodb/dynamodb.js';
 import { migrateJobKeys, schemaItem } from './migrate-keys.js';
 import {
@@ -411,19 +416,24 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
   ]);
   servers.push(eventsServer, snsServer, sqsServer);
   // The template's secrets (the api's cursor key), created at start as CloudFormation does at
-  // the first deploy, and kept with the data so that cursors survive a restart.
+  // the first deploy, and kept with the data so that cursors survive a restart. A data folder of
+  // an earlier version kept the cursor key in a file of its own: the secret takes it over.
+  const cursorKeyName = `irwatch/${STAGE}/api/cursor-key`;
+  const legacyCursorKey = await takeLegacyCursorKey(dataDir);
   const secrets = createSecretsManagerEndpoint(
     await provisionSecrets(
       dataDir,
       templateSecrets(template, { account: ACCOUNT, region: REGION, stage: STAGE }),
+      legacyCursorKey && { adopt: new Map([[cursorKeyName, legacyCursorKey.key]]) },
     ),
   );
+  await legacyCursorKey?.done();
   const secretsServer = await secrets.listen(
     0,
     iam.gateFor(secretsManagerProtocol(secrets.arnOf), hubOnly),
   );
   servers.push(secretsServer);
-  const cursorKeySecret = secrets.arnOf(`irwatch/${STAGE}/api/cursor-key`);
+  const cursorKeySecret = secrets.arnOf(cursorKeyName);
 
   Object.assign(process.env, {
     AWS_REGION: REGION,
