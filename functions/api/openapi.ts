@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { NAMED_SCHEMAS, RESPONSES } from './responses.js';
+import { PARAMETER_DOCS, ROUTE_DOCS } from './openapi-docs.js';
 import { ROUTES, type RouteId, type RouteSpec } from './schemas.js';
 
 /**
@@ -47,27 +48,35 @@ function schemaOrRef(schema: z.core.$ZodType): JsonSchema {
   return withoutSchemaHeader(z.toJSONSchema(schema, toJsonSchemaOptions) as JsonSchema);
 }
 
-/** The description a parameter schema was registered with (schemas.ts), if any. */
-function describedBy(schema: z.core.$ZodType): { description?: string } {
-  const description = z.globalRegistry.get(schema)?.description;
-  return description ? { description } : {};
+/** A parameter's words (openapi-docs.ts); a parameter without them is a mistake. */
+function describedBy(operationId: RouteId, name: string): { description: string } {
+  const description = PARAMETER_DOCS[operationId][name];
+  if (!description) {
+    throw new Error(`openapi-docs.ts: no description of parameter ${name} of ${operationId}`);
+  }
+  return { description };
 }
 
 export const openApiPath = (pattern: string) => pattern.replace(/\{(\w+)\+\}/g, '{$1}');
 
-function parameters(spec: RouteSpec): JsonSchema[] {
+function parameters(operationId: RouteId, spec: RouteSpec): JsonSchema[] {
   const list: JsonSchema[] = [];
   for (const [where, object] of [
     ['path', spec.path],
     ['query', spec.query],
   ] as const) {
     for (const [name, field] of Object.entries(object.shape as Record<string, z.core.$ZodType>)) {
-      const schema = withoutSchemaHeader(z.toJSONSchema(field, toJsonSchemaOptions) as JsonSchema);
+      const described = describedBy(operationId, name);
+      // The schema says it too, for tools that show a parameter's schema alone.
+      const schema: JsonSchema = {
+        ...withoutSchemaHeader(z.toJSONSchema(field, toJsonSchemaOptions) as JsonSchema),
+        ...described,
+      };
       list.push({
         name,
         in: where,
         required: where === 'path' || !z.safeParse(field, undefined).success,
-        ...describedBy(field),
+        ...described,
         ...(schema.type === 'array' ? { style: 'form', explode: false } : {}),
         schema,
       });
@@ -92,9 +101,10 @@ const ERROR_DESCRIPTIONS = {
 export function buildOpenApiDocument(): OpenApiDocument {
   const paths: OpenApiDocument['paths'] = {};
   for (const [operationId, spec] of Object.entries(ROUTES) as Array<[RouteId, RouteSpec]>) {
+    const docs = ROUTE_DOCS[operationId];
     const responses: Record<string, unknown> = {
       200: {
-        description: spec.summary,
+        description: docs.summary,
         content: { 'application/json': { schema: schemaOrRef(RESPONSES[operationId]) } },
       },
     };
@@ -106,9 +116,9 @@ export function buildOpenApiDocument(): OpenApiDocument {
       ...paths[path],
       [spec.method.toLowerCase()]: {
         operationId,
-        summary: spec.summary,
-        ...(spec.description ? { description: spec.description } : {}),
-        parameters: parameters(spec),
+        summary: docs.summary,
+        ...(docs.description ? { description: docs.description } : {}),
+        parameters: parameters(operationId, spec),
         responses,
       },
     };

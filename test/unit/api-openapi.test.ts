@@ -9,7 +9,8 @@ import {
 } from '../../functions/api/openapi.js';
 import { openApiDocument } from '../../functions/web/openapi-document.js';
 import { NAMED_SCHEMAS } from '../../functions/api/responses.js';
-import { ROUTES, type RouteSpec } from '../../functions/api/schemas.js';
+import { PARAMETER_DOCS } from '../../functions/api/openapi-docs.js';
+import { ROUTES, type RouteId, type RouteSpec } from '../../functions/api/schemas.js';
 import { repoRoot } from '../support/serverless.js';
 
 const document = buildOpenApiDocument();
@@ -73,8 +74,8 @@ describe('the OpenAPI document', () => {
     }
   });
 
-  it('describes each parameter by its zod schema and every $ref resolves', () => {
-    for (const spec of Object.values(ROUTES) as RouteSpec[]) {
+  it('describes each parameter by its zod schema and its words, and every $ref resolves', () => {
+    for (const [id, spec] of Object.entries(ROUTES) as Array<[RouteId, RouteSpec]>) {
       const operation = document.paths[openApiPath(spec.pattern)]!.get as {
         parameters: Array<{ name: string; in: string; schema: unknown }>;
       };
@@ -84,6 +85,10 @@ describe('the OpenAPI document', () => {
       ];
       expect(operation.parameters.map((p) => `${p.in}:${p.name}`)).toEqual(expected);
       for (const parameter of operation.parameters) {
+        // Its words come from openapi-docs.ts, on the parameter and on its schema.
+        const description = PARAMETER_DOCS[id][parameter.name];
+        expect(description, `${spec.pattern} ${parameter.name}`).toEqual(expect.any(String));
+        expect(parameter).toMatchObject({ description });
         const field = (parameter.in === 'path' ? spec.path : spec.query).shape[
           parameter.name
         ] as z.ZodType;
@@ -92,7 +97,7 @@ describe('the OpenAPI document', () => {
           io: 'output',
           unrepresentable: 'any',
         }) as Record<string, unknown>;
-        expect(parameter.schema).toEqual(schema);
+        expect(parameter.schema).toEqual({ ...schema, description });
       }
     }
     for (const ref of refsIn(document)) {
