@@ -9,6 +9,7 @@ import type { Best, JobStatus } from '../shared/events.js';
 import { batchPutAll } from '../shared/db/batch-write.js';
 import { recommendationItem, stepItem, summaryItems } from '../shared/db/items.js';
 import { putJobRecord } from '../shared/db/job-store.js';
+import { modelBestItem, modelBestOf } from '../shared/db/model-best.js';
 import { modelEntry, modelItem, type ModelEntry } from '../shared/db/model-store.js';
 import { normalizeJob } from '../shared/model/normalize.js';
 import type { JobSnapshot } from '../shared/model/types.js';
@@ -219,12 +220,21 @@ export async function seedTable(
     await batchPutAll(doc, TABLE_NAME, items);
     for (const snapshot of snapshotsOfChunk) await putJobRecord(doc, TABLE_NAME, snapshot.job, now);
   });
-  // Each model's item as ingest leaves it (shared/db/model-store.ts), written once per model.
+  // Each model's item as ingest leaves it (shared/db/model-store.ts), written once per model,
+  // then its answers (shared/db/model-best.ts), the winners read back as ingest would.
+  const modelItems = [...modelEntries].map(
+    ([model, entries]) => [model, modelItem(model, entries)] as const,
+  );
   await batchPutAll(
     doc,
     TABLE_NAME,
-    [...modelEntries].map(([model, entries]) => modelItem(model, entries)),
+    modelItems.map(([, item]) => item),
   );
+  const bestItems: Array<Record<string, unknown>> = [];
+  await inParallel(modelItems, 4, async ([model, item]) => {
+    bestItems.push(modelBestItem(model, await modelBestOf(doc, TABLE_NAME, item, () => undefined)));
+  });
+  await batchPutAll(doc, TABLE_NAME, bestItems);
   const ms = performance.now() - start;
   jobs.sort((a, b) => (a.jobName < b.jobName ? -1 : 1));
   return {

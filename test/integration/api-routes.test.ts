@@ -457,8 +457,8 @@ describe('GET /models/{modelName}/...', () => {
     expect(body.recommendation.recommendationId).toBe('xgboost-churn-default/k3v9x2qa');
     expect(body.job.jobName).toBe('xgboost-churn-default');
     expect(body.jobsConsidered).toBe(2);
-    // The model's item (its jobs with their best entries), then the winner only.
-    expect(readsOf(cheapest)).toEqual({ requests: 2, itemsRead: 2, itemsReturned: 2 });
+    // The model's answers that ingest keeps (shared/db/model-best.ts): one item, nothing else.
+    expect(readsOf(cheapest)).toEqual({ requests: 1, itemsRead: 1, itemsReturned: 2 });
 
     const fastest = await api.get(`${XGB_MODEL_PATH}/recommendations?best=modelLatency`);
     expect((fastest.recommendation as Rec).recommendationId).toBe('xgboost-churn-default/x6d4r8mv');
@@ -481,15 +481,14 @@ describe('GET /models/{modelName}/...', () => {
     await expectProblem(`${XGB_MODEL_PATH}/recommendations?best=cheapest`, 400);
   });
 
-  it('answers the same from the job records when the model has no item (a table of before)', async () => {
+  it('answers the same from the model’s item when it has no answers item (a table of schema v3)', async () => {
     const targets = [
       `${XGB_MODEL_PATH}/recommendations`,
-      `${XGB_MODEL_PATH}/recommendations?best=modelLatency&maxModelLatency=3`,
-      `${XGB_MODEL_PATH}/recommendations?accountId=${HOME.accountId}&maxCostPerHour=2`,
-      `${XGB_MODEL_PATH}/plan?peakInvocationsPerMinute=250&baselineInvocationsPerMinute=80`,
+      `${XGB_MODEL_PATH}/recommendations?best=modelLatency`,
+      `${XGB_MODEL_PATH}/recommendations?best=maxInvocations`,
     ];
-    const fromItem = await Promise.all(targets.map((target) => api.get(target)));
-    const key = keys.modelJobs(XGB_PACKAGE);
+    const fromAnswers = await Promise.all(targets.map((target) => api.get(target)));
+    const key = keys.modelBest(XGB_PACKAGE);
     const { Item } = await api.table.doc.send(
       new GetCommand({ TableName: api.table.tableName, Key: key }),
     );
@@ -498,12 +497,49 @@ describe('GET /models/{modelName}/...', () => {
     try {
       for (const [index, target] of targets.entries()) {
         const response = await api.request(target);
+        expect(response.body, target).toEqual(fromAnswers[index]);
+        // The answers item (absent), the model's item, the winner.
+        expect(readsOf(response), target).toEqual({
+          requests: 3,
+          itemsRead: 2,
+          itemsReturned: 2,
+        });
+      }
+    } finally {
+      await api.table.doc.send(new PutCommand({ TableName: api.table.tableName, Item: Item! }));
+    }
+  });
+
+  it('answers the same from the job records when the model has no item (a table of before)', async () => {
+    const targets = [
+      `${XGB_MODEL_PATH}/recommendations`,
+      `${XGB_MODEL_PATH}/recommendations?best=modelLatency&maxModelLatency=3`,
+      `${XGB_MODEL_PATH}/recommendations?accountId=${HOME.accountId}&maxCostPerHour=2`,
+      `${XGB_MODEL_PATH}/plan?peakInvocationsPerMinute=250&baselineInvocationsPerMinute=80`,
+    ];
+    const fromItem = await Promise.all(targets.map((target) => api.get(target)));
+    const modelKeys = [keys.modelJobs(XGB_PACKAGE), keys.modelBest(XGB_PACKAGE)];
+    const items = await Promise.all(
+      modelKeys.map(
+        async (Key) =>
+          (await api.table.doc.send(new GetCommand({ TableName: api.table.tableName, Key }))).Item,
+      ),
+    );
+    expect(items.every(Boolean)).toBe(true);
+    for (const Key of modelKeys) {
+      await api.table.doc.send(new DeleteCommand({ TableName: api.table.tableName, Key }));
+    }
+    try {
+      for (const [index, target] of targets.entries()) {
+        const response = await api.request(target);
         expect(response.body, target).toEqual(fromItem[index]);
         // The two job records on GSI2 first: one Query more than the model's item.
         expect(response.reads!.itemsRead, target).toBeGreaterThan(2);
       }
     } finally {
-      await api.table.doc.send(new PutCommand({ TableName: api.table.tableName, Item: Item! }));
+      for (const Item of items) {
+        await api.table.doc.send(new PutCommand({ TableName: api.table.tableName, Item: Item! }));
+      }
     }
   });
 });
@@ -729,11 +765,11 @@ describe('read amplification (items DynamoDB read per item returned)', () => {
     ] as const) {
       expect(ratio(label), label).toBeLessThanOrEqual(1.5);
     }
-    // The model's item answers: without filters from its jobs' `best` entries, with filters
-    // from their rows; then the winner.
+    // Without filters the model's answers kept by ingest: one item holds the winner and its
+    // job. With filters the model's item answers from its jobs' rows; then the winner.
     expect(table['GET /models/{model}/recommendations']).toMatchObject({
-      requests: 2,
-      read: 1 + 1,
+      requests: 1,
+      read: 1,
       returned: 2,
     });
     expect(table['GET /models/{model}/recommendations?maxModelLatency=3']).toMatchObject({

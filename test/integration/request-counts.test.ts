@@ -40,7 +40,7 @@ describe('ingest: requests per job', () => {
     [50, 51, 5, 1],
     [250, 256, 21, 3],
   ])(
-    '%i recommendations, %i steps and a summary item: %i BatchWriteItem calls, the job write, its model entry and its published mark, one PutEvents',
+    '%i recommendations, %i steps and a summary item: %i BatchWriteItem calls, the job write, its model entry and answers and its published mark, one PutEvents',
     async (count, steps, batchWrites, stepPages) => {
       const jobName = `count-${count}`;
       world.simulator.addJob(sweep(jobName, count));
@@ -55,10 +55,12 @@ describe('ingest: requests per job', () => {
       expect(batchWrites).toBe(Math.ceil((count + steps + 1) / 25));
       expect(proxy.operations).toEqual([
         ...Array<string>(batchWrites).fill('BatchWriteItem'),
-        // The job record, its entry in the model's item (shared/db/model-store.ts), the mark
-        // that its Recorded event went out.
+        // The job record, its entry in the model's item (shared/db/model-store.ts), the model's
+        // answers to best= (shared/db/model-best.ts: the job is its model's first, so the winners
+        // are its own recommendations, nothing to read), the mark that its Recorded event went out.
         'UpdateItem',
         'UpdateItem',
+        'PutItem',
         'UpdateItem',
       ]);
       const sageMaker = world.simulator.calls.slice(sageMakerBefore).map((call) => call.operation);
