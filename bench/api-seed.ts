@@ -232,7 +232,9 @@ export async function seedTable(
   );
   const bestItems: Array<Record<string, unknown>> = [];
   await inParallel(modelItems, 4, async ([model, item]) => {
-    bestItems.push(modelBestItem(model, await modelBestOf(doc, TABLE_NAME, item, () => undefined)));
+    const best = await modelBestOf(doc, TABLE_NAME, item, () => undefined);
+    if (!best) throw new Error(`The seed stored no winner of model ${model}`);
+    bestItems.push(modelBestItem(model, best));
   });
   await batchPutAll(doc, TABLE_NAME, bestItems);
   const ms = performance.now() - start;

@@ -1,5 +1,10 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import type { JobKey } from '../accounts.js';
 import {
   BEST_ENTRY,
@@ -97,14 +102,15 @@ export function recommendationsByKey(
 
 /**
  * The answers of a model from its item's entries; the winning recommendations from `known`
- * (the stored form of those ingest has in hand), the others read (strongly consistent).
+ * (the stored form of those ingest has in hand), the others read (strongly consistent);
+ * undefined when one of them is not stored.
  */
 export async function modelBestOf(
   doc: DynamoDBDocumentClient,
   tableName: string,
   jobsItem: Record<string, unknown>,
   known: (job: JobKey, recommendationId: string) => Record<string, unknown> | undefined,
-): Promise<ModelBest> {
+): Promise<ModelBest | undefined> {
   const { jobsConsidered, winners } = modelWinners(modelEntriesOf(jobsItem).values());
   const wanted = BEST_GOALS.flatMap((goal) => {
     const winner = winners[goal];
@@ -153,12 +159,9 @@ export async function modelBestOf(
       winner.recommendationId,
     );
     const recommendation = found.get(id) ?? read.get(id);
-    if (!recommendation) {
-      // Ingest stores a job's recommendations before its record: a retry finds it.
-      throw new Error(
-        `Job ${String(winner.entry.job.jobName)} names ${winner.recommendationId} as best but the recommendation is not stored`,
-      );
-    }
+    // Ingest stores a job's recommendations before its record; a table where one is missing
+    // anyway keeps no answers for the model (the route then reads its item, as before them).
+    if (!recommendation) return undefined;
     answers[goal] = { job: winner.entry.job, recommendation };
   }
   return { version: Number(jobsItem.version ?? 0), jobsConsidered, answers };
@@ -193,23 +196,32 @@ export function modelBestFrom(item: Record<string, unknown> | undefined): ModelB
   };
 }
 
-/** Puts the answers unless answers of the same or a later state of the model's item are there. */
+/**
+ * Puts the answers unless answers of the same or a later state of the model's item are there;
+ * none (a winner not stored): deletes older answers instead.
+ */
 export async function putModelBest(
   doc: DynamoDBDocumentClient,
   tableName: string,
   model: string,
-  best: ModelBest,
+  version: number,
+  best: ModelBest | undefined,
 ): Promise<boolean> {
+  const condition = {
+    ConditionExpression: 'attribute_not_exists(#version) OR #version < :version',
+    ExpressionAttributeNames: { '#version': 'version' },
+    ExpressionAttributeValues: { ':version': version },
+  };
   try {
-    await doc.send(
-      new PutCommand({
-        TableName: tableName,
-        Item: modelBestItem(model, best),
-        ConditionExpression: 'attribute_not_exists(#version) OR #version < :version',
-        ExpressionAttributeNames: { '#version': 'version' },
-        ExpressionAttributeValues: { ':version': best.version },
-      }),
-    );
+    if (best) {
+      await doc.send(
+        new PutCommand({ TableName: tableName, Item: modelBestItem(model, best), ...condition }),
+      );
+    } else {
+      await doc.send(
+        new DeleteCommand({ TableName: tableName, Key: keys.modelBest(model), ...condition }),
+      );
+    }
     return true;
   } catch (error) {
     if (error instanceof ConditionalCheckFailedException) return false;

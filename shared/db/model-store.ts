@@ -211,7 +211,13 @@ export async function writeModelEntry(
     await markOverflow(doc, tableName, model);
     return 'overflow';
   }
-  await putModelBest(doc, tableName, model, await modelBestOf(doc, tableName, item, known));
+  await putModelBest(
+    doc,
+    tableName,
+    model,
+    Number(item.version),
+    await modelBestOf(doc, tableName, item, known),
+  );
   if (plan.remove.length > 0 || plan.strip.length > 0) await trim(doc, tableName, model, plan);
   return 'written';
 }
@@ -227,7 +233,13 @@ async function repairModelBest(
     new GetCommand({ TableName: tableName, Key: keys.modelJobs(model), ConsistentRead: true }),
   );
   if (!Item || Item.overflow === true || typeof Item.version !== 'number') return;
-  await putModelBest(doc, tableName, model, await modelBestOf(doc, tableName, Item, known));
+  await putModelBest(
+    doc,
+    tableName,
+    model,
+    Item.version,
+    await modelBestOf(doc, tableName, Item, known),
+  );
 }
 
 async function trim(doc: DynamoDBDocumentClient, tableName: string, model: string, plan: TrimPlan) {

@@ -473,8 +473,22 @@ describe('GET /models/{modelName}/...', () => {
     );
     const body = response.body as { recommendation: Rec; job: { jobName: string } };
     expect(body.recommendation.recommendationId).toBe('xgboost-churn-default/a9e3s7gw');
-    // The model's item (its jobs with a row per recommendation), then the winner (GetItem).
-    expect(readsOf(response)).toEqual({ requests: 2, itemsRead: 1 + 1, itemsReturned: 2 });
+    // The model's item (its jobs with a row per recommendation) and its answers (the cheapest
+    // of all is too slow here), then the winner (GetItem).
+    expect(readsOf(response)).toEqual({ requests: 3, itemsRead: 1 + 1 + 1, itemsReturned: 2 });
+    // The cheapest of all passes this filter: it is the answer, read with the model's item.
+    const passing = await api.request(
+      `${XGB_MODEL_PATH}/recommendations?best=costPerInference&maxModelLatency=10`,
+    );
+    expect((passing.body as { recommendation: Rec }).recommendation.recommendationId).toBe(
+      'xgboost-churn-default/k3v9x2qa',
+    );
+    expect(readsOf(passing)).toEqual({ requests: 2, itemsRead: 2, itemsReturned: 2 });
+    // A filter the cheapest fails on another metric: the rows answer.
+    const otherwise = await api.get(
+      `${XGB_MODEL_PATH}/recommendations?best=costPerInference&instanceType=ml.g4dn`,
+    );
+    expect((otherwise.recommendation as Rec).instanceType).toMatch(/^ml\.g4dn\./);
     const none = await api.get(`${XGB_MODEL_PATH}/recommendations?maxModelLatency=1`);
     expect(none).toMatchObject({ recommendation: null, job: null, jobsConsidered: 2 });
     await expectProblem('/models/no-such-model/recommendations', 404);
@@ -766,15 +780,16 @@ describe('read amplification (items DynamoDB read per item returned)', () => {
       expect(ratio(label), label).toBeLessThanOrEqual(1.5);
     }
     // Without filters the model's answers kept by ingest: one item holds the winner and its
-    // job. With filters the model's item answers from its jobs' rows; then the winner.
+    // job. With filters the model's item answers from its jobs' rows (the answers, read beside
+    // it, are filtered out here); then the winner.
     expect(table['GET /models/{model}/recommendations']).toMatchObject({
       requests: 1,
       read: 1,
       returned: 2,
     });
     expect(table['GET /models/{model}/recommendations?maxModelLatency=3']).toMatchObject({
-      requests: 2,
-      read: 1 + 1,
+      requests: 3,
+      read: 1 + 1 + 1,
       returned: 2,
     });
     // A job's plan reads its record and its recommendations; a model's, its item and the

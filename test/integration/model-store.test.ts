@@ -281,12 +281,14 @@ describe("a model's item of its newest jobs", () => {
     expect(written.version).toBe(1);
     // Answers computed from an older state of the model's item arrive late: refused.
     expect(
-      await putModelBest(table.doc, table.tableName, model, {
+      await putModelBest(table.doc, table.tableName, model, 0, {
         ...written,
         version: 0,
         jobsConsidered: 9,
       }),
     ).toBe(false);
+    // Nor can answers computed from an older state delete these (a winner not stored).
+    expect(await putModelBest(table.doc, table.tableName, model, 0, undefined)).toBe(false);
     expect(await answersOf(model)).toEqual(written);
     // A crash between the entry and its answers: the retry's entry is refused, the answers put.
     const second = job('repair-2', { model, created: 2, costScale: 0.5 });

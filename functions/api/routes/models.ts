@@ -1,4 +1,4 @@
-import { modelBestFrom } from '../../../shared/db/model-best.js';
+import { modelBestFrom, type ModelBest } from '../../../shared/db/model-best.js';
 import { jobKeyOf, keys } from '../../../shared/db/table.js';
 import type { BestEntry } from '../../../shared/events.js';
 import type { Recommendation } from '../../../shared/model/types.js';
@@ -68,42 +68,56 @@ interface Candidate {
 }
 
 /**
- * Without filters, account or region, the model's answers that ingest keeps
- * (shared/db/model-best.ts) answer: one small item, and nothing else. Otherwise the model's item
- * (model-jobs.ts) holds its newest jobs with their `best` and a row per recommendation: with
- * filters the rows answer, so the route reads that item and the winner (2 items). A job kept
- * without rows is filtered from its summary item, and from its recommendations only when stored
- * without one; a model without those items reads its job records on GSI2 first.
+ * Without an account or region, the model's answers that ingest keeps (shared/db/model-best.ts)
+ * answer: without filters that small item alone; with filters too when its winner passes them
+ * (the best of all that passes is the best of those that pass), read beside the model's item.
+ * Otherwise the model's item (model-jobs.ts) holds its newest jobs with their `best` and a row
+ * per recommendation: the rows answer, then the winner is read. A job kept without rows is
+ * filtered from its summary item, and from its recommendations only when stored without one; a
+ * model without those items reads its job records on GSI2 first.
  */
 export const bestModelRecommendation: RouteHandler<'bestModelRecommendation'> = async (
   { path, query },
   context,
 ) => {
   const filters = filtersOf(query);
-  if (!hasFilters(filters) && query.accountId === undefined && query.region === undefined) {
-    const kept = modelBestFrom(await context.reader.get(keys.modelBest(path.modelName)));
-    if (kept) {
-      const answer = kept.answers[query.best];
-      return {
-        body: {
-          modelName: path.modelName,
-          best: query.best,
-          recommendation: answer && recommendationView(answer.recommendation),
-          job: answer && jobSummaryView(answer.job),
-          jobsConsidered: kept.jobsConsidered,
-        },
-        itemsReturned: answer ? 2 : 0,
-      };
-    }
+  const filtered = hasFilters(filters);
+  const everywhere = query.accountId === undefined && query.region === undefined;
+  const passes = (rec: Rankable) =>
+    rec.metrics[query.best] !== null && matchesFilters(rec, filters);
+  const answered = (kept: ModelBest) => {
+    const answer = kept.answers[query.best];
+    const recommendation = answer && recommendationView(answer.recommendation);
+    if (recommendation && filtered && !passes(recommendation)) return undefined;
+    return {
+      body: {
+        modelName: path.modelName,
+        best: query.best,
+        recommendation,
+        job: answer && jobSummaryView(answer.job),
+        jobsConsidered: kept.jobsConsidered,
+      },
+      itemsReturned: answer ? 2 : 0,
+    };
+  };
+  const answersKey = keys.modelBest(path.modelName);
+  if (everywhere && !filtered) {
+    const kept = modelBestFrom(await context.reader.get(answersKey));
+    const answer = kept && answered(kept);
+    if (answer) return answer;
   }
-  const modelJobs = await newestModelJobs(context.reader, path.modelName, query);
+  const [modelJobs, answersItem] = await Promise.all([
+    newestModelJobs(context.reader, path.modelName, query),
+    everywhere && filtered ? context.reader.get(answersKey) : undefined,
+  ]);
+  const kept = modelBestFrom(answersItem);
+  const answer = kept && answered(kept);
+  if (answer) return answer;
   const withRecommendations = modelJobs
     .map((modelJob) => ({ job: jobSummaryView(modelJob.item), rows: modelJob.rows }))
     .filter(({ job }) => job.recommendationCount > 0);
   const jobs = withRecommendations.map(({ job }) => job);
   const order = defaultOrder(query.best);
-  const passes = (rec: Rankable) =>
-    rec.metrics[query.best] !== null && matchesFilters(rec, filters);
   const pointOf = (rec: Rankable): SortPoint => ({
     value: rec.metrics[query.best],
     id: rec.recommendationId,
