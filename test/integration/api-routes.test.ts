@@ -473,17 +473,17 @@ describe('GET /models/{modelName}/...', () => {
     );
     const body = response.body as { recommendation: Rec; job: { jobName: string } };
     expect(body.recommendation.recommendationId).toBe('xgboost-churn-default/a9e3s7gw');
-    // The model's item (its jobs with a row per recommendation) and its answers (the cheapest
-    // of all is too slow here), then the winner (GetItem).
+    // The model's answers (the cheapest of all is too slow here), then its item (its jobs with a
+    // row per recommendation), then the winner (GetItem).
     expect(readsOf(response)).toEqual({ requests: 3, itemsRead: 1 + 1 + 1, itemsReturned: 2 });
-    // The cheapest of all passes this filter: it is the answer, read with the model's item.
+    // The cheapest of all passes this filter: it is the answer, and nothing else is read.
     const passing = await api.request(
       `${XGB_MODEL_PATH}/recommendations?best=costPerInference&maxModelLatency=10`,
     );
     expect((passing.body as { recommendation: Rec }).recommendation.recommendationId).toBe(
       'xgboost-churn-default/k3v9x2qa',
     );
-    expect(readsOf(passing)).toEqual({ requests: 2, itemsRead: 2, itemsReturned: 2 });
+    expect(readsOf(passing)).toEqual({ requests: 1, itemsRead: 1, itemsReturned: 2 });
     // A filter the cheapest fails on another metric: the rows answer.
     const otherwise = await api.get(
       `${XGB_MODEL_PATH}/recommendations?best=costPerInference&instanceType=ml.g4dn`,
@@ -780,8 +780,8 @@ describe('read amplification (items DynamoDB read per item returned)', () => {
       expect(ratio(label), label).toBeLessThanOrEqual(1.5);
     }
     // Without filters the model's answers kept by ingest: one item holds the winner and its
-    // job. With filters the model's item answers from its jobs' rows (the answers, read beside
-    // it, are filtered out here); then the winner.
+    // job. With filters too when their winner passes; here it does not: the model's item
+    // answers from its jobs' rows, then the winner is read.
     expect(table['GET /models/{model}/recommendations']).toMatchObject({
       requests: 1,
       read: 1,

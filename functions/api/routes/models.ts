@@ -69,12 +69,12 @@ interface Candidate {
 
 /**
  * Without an account or region, the model's answers that ingest keeps (shared/db/model-best.ts)
- * answer: without filters that small item alone; with filters too when its winner passes them
- * (the best of all that passes is the best of those that pass), read beside the model's item.
- * Otherwise the model's item (model-jobs.ts) holds its newest jobs with their `best` and a row
- * per recommendation: the rows answer, then the winner is read. A job kept without rows is
- * filtered from its summary item, and from its recommendations only when stored without one; a
- * model without those items reads its job records on GSI2 first.
+ * answer: that small item alone, with filters too when its winner passes them (the best of all,
+ * if it passes, is the best of those that pass). Otherwise the model's item (model-jobs.ts)
+ * holds its newest jobs with their `best` and a row per recommendation: the rows answer, then
+ * the winner is read. A job kept without rows is filtered from its summary item, and from its
+ * recommendations only when stored without one; a model without those items reads its job
+ * records on GSI2 first.
  */
 export const bestModelRecommendation: RouteHandler<'bestModelRecommendation'> = async (
   { path, query },
@@ -100,19 +100,13 @@ export const bestModelRecommendation: RouteHandler<'bestModelRecommendation'> = 
       itemsReturned: answer ? 2 : 0,
     };
   };
-  const answersKey = keys.modelBest(path.modelName);
-  if (everywhere && !filtered) {
-    const kept = modelBestFrom(await context.reader.get(answersKey));
+  if (everywhere) {
+    // First: the model's item is some 100 KB, its answers a few.
+    const kept = modelBestFrom(await context.reader.get(keys.modelBest(path.modelName)));
     const answer = kept && answered(kept);
     if (answer) return answer;
   }
-  const [modelJobs, answersItem] = await Promise.all([
-    newestModelJobs(context.reader, path.modelName, query),
-    everywhere && filtered ? context.reader.get(answersKey) : undefined,
-  ]);
-  const kept = modelBestFrom(answersItem);
-  const answer = kept && answered(kept);
-  if (answer) return answer;
+  const modelJobs = await newestModelJobs(context.reader, path.modelName, query);
   const withRecommendations = modelJobs
     .map((modelJob) => ({ job: jobSummaryView(modelJob.item), rows: modelJob.rows }))
     .filter(({ job }) => job.recommendationCount > 0);
