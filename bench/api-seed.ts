@@ -10,6 +10,7 @@ import { batchPutAll } from '../shared/db/batch-write.js';
 import { recommendationItem, stepItem, summaryItems } from '../shared/db/items.js';
 import { putJobRecord } from '../shared/db/job-store.js';
 import { modelBestItem, modelBestOf } from '../shared/db/model-best.js';
+import { modelPlanItem, modelPlanOf } from '../shared/db/model-plan.js';
 import { modelEntry, modelItem, type ModelEntry } from '../shared/db/model-store.js';
 import { normalizeJob } from '../shared/model/normalize.js';
 import type { JobSnapshot } from '../shared/model/types.js';
@@ -221,7 +222,8 @@ export async function seedTable(
     for (const snapshot of snapshotsOfChunk) await putJobRecord(doc, TABLE_NAME, snapshot.job, now);
   });
   // Each model's item as ingest leaves it (shared/db/model-store.ts), written once per model,
-  // then its answers (shared/db/model-best.ts), the winners read back as ingest would.
+  // then its answers and plan input (shared/db/model-best.ts, model-plan.ts), the recommendations
+  // they hold read back as ingest would.
   const modelItems = [...modelEntries].map(
     ([model, entries]) => [model, modelItem(model, entries)] as const,
   );
@@ -233,8 +235,10 @@ export async function seedTable(
   const bestItems: Array<Record<string, unknown>> = [];
   await inParallel(modelItems, 4, async ([model, item]) => {
     const best = await modelBestOf(doc, TABLE_NAME, item, () => undefined);
-    if (!best) throw new Error(`The seed stored no winner of model ${model}`);
-    bestItems.push(modelBestItem(model, best));
+    const plan = await modelPlanOf(doc, TABLE_NAME, item, () => undefined, undefined);
+    if (!best || !plan)
+      throw new Error(`The seed stored no winner or newest run of model ${model}`);
+    bestItems.push(modelBestItem(model, best), modelPlanItem(model, plan));
   });
   await batchPutAll(doc, TABLE_NAME, bestItems);
   const ms = performance.now() - start;

@@ -1,10 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  DeleteCommand,
-  GetCommand,
-  PutCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { JobKey } from '../accounts.js';
 import {
   BEST_ENTRY,
@@ -198,7 +193,7 @@ export function modelBestFrom(item: Record<string, unknown> | undefined): ModelB
 
 /**
  * Puts the answers unless answers of the same or a later state of the model's item are there;
- * none (a winner not stored): deletes older answers instead.
+ * none (a winner not stored): an item without answers, over older ones.
  */
 export async function putModelBest(
   doc: DynamoDBDocumentClient,
@@ -213,15 +208,16 @@ export async function putModelBest(
     ExpressionAttributeValues: { ':version': version },
   };
   try {
-    if (best) {
-      await doc.send(
-        new PutCommand({ TableName: tableName, Item: modelBestItem(model, best), ...condition }),
-      );
-    } else {
-      await doc.send(
-        new DeleteCommand({ TableName: tableName, Key: keys.modelBest(model), ...condition }),
-      );
-    }
+    // None: an item that holds none at this version (ingest's role puts, it never deletes).
+    await doc.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: best
+          ? modelBestItem(model, best)
+          : { ...keys.modelBest(model), entity: 'model-best', version },
+        ...condition,
+      }),
+    );
     return true;
   } catch (error) {
     if (error instanceof ConditionalCheckFailedException) return false;

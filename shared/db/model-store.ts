@@ -10,6 +10,7 @@ import type { Job, Recommendation } from '../model/types.js';
 import { estimateItemSize } from './item-size.js';
 import { modelKeyOf, recommendationItem } from './items.js';
 import { modelBestOf, overflowBestItem, putModelBest } from './model-best.js';
+import { modelPlanOf, putModelPlan, readModelPlan } from './model-plan.js';
 import {
   encodeModelEntry,
   entryOrder,
@@ -119,6 +120,12 @@ const isTooLarge = (error: unknown) =>
 async function markOverflow(doc: DynamoDBDocumentClient, tableName: string, model: string) {
   await doc.send(new PutCommand({ TableName: tableName, Item: overflowItem(model) }));
   await doc.send(new PutCommand({ TableName: tableName, Item: overflowBestItem(model) }));
+  await doc.send(
+    new PutCommand({
+      TableName: tableName,
+      Item: { ...overflowBestItem(model), ...keys.modelPlan(model), entity: 'model-plan' },
+    }),
+  );
 }
 
 type KnownRecommendation = (
@@ -211,13 +218,7 @@ export async function writeModelEntry(
     await markOverflow(doc, tableName, model);
     return 'overflow';
   }
-  await putModelBest(
-    doc,
-    tableName,
-    model,
-    Number(item.version),
-    await modelBestOf(doc, tableName, item, known),
-  );
+  await putDerived(doc, tableName, model, item, known);
   if (plan.remove.length > 0 || plan.strip.length > 0) await trim(doc, tableName, model, plan);
   return 'written';
 }
@@ -233,13 +234,33 @@ async function repairModelBest(
     new GetCommand({ TableName: tableName, Key: keys.modelJobs(model), ConsistentRead: true }),
   );
   if (!Item || Item.overflow === true || typeof Item.version !== 'number') return;
-  await putModelBest(
-    doc,
-    tableName,
-    model,
-    Item.version,
-    await modelBestOf(doc, tableName, Item, known),
-  );
+  await putDerived(doc, tableName, model, Item, known);
+}
+
+/** The model's answers and plan input from its item as written (both in parallel). */
+async function putDerived(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  model: string,
+  item: Record<string, unknown>,
+  known: KnownRecommendation,
+) {
+  const version = Number(item.version);
+  await Promise.all([
+    (async () =>
+      putModelBest(
+        doc,
+        tableName,
+        model,
+        version,
+        await modelBestOf(doc, tableName, item, known),
+      ))(),
+    (async () => {
+      const previous = await readModelPlan(doc, tableName, model);
+      const plan = await modelPlanOf(doc, tableName, item, known, previous);
+      await putModelPlan(doc, tableName, model, version, plan);
+    })(),
+  ]);
 }
 
 async function trim(doc: DynamoDBDocumentClient, tableName: string, model: string, plan: TrimPlan) {

@@ -495,19 +495,28 @@ describe('GET /models/{modelName}/...', () => {
     await expectProblem(`${XGB_MODEL_PATH}/recommendations?best=cheapest`, 400);
   });
 
-  it('answers the same from the model’s item when it has no answers item (a table of schema v3)', async () => {
+  it('answers the same from the model’s item without its answers and plan items (a table of schema v3)', async () => {
     const targets = [
       `${XGB_MODEL_PATH}/recommendations`,
       `${XGB_MODEL_PATH}/recommendations?best=modelLatency`,
       `${XGB_MODEL_PATH}/recommendations?best=maxInvocations`,
     ];
+    const planTarget = `${XGB_MODEL_PATH}/plan?peakInvocationsPerMinute=250&baselineInvocationsPerMinute=80&source=sagemaker`;
     const fromAnswers = await Promise.all(targets.map((target) => api.get(target)));
-    const key = keys.modelBest(XGB_PACKAGE);
-    const { Item } = await api.table.doc.send(
-      new GetCommand({ TableName: api.table.tableName, Key: key }),
+    const fromPlan = await api.request(planTarget);
+    expect(fromPlan.status).toBe(200);
+    expect(readsOf(fromPlan).requests).toBe(1);
+    const derivedKeys = [keys.modelBest(XGB_PACKAGE), keys.modelPlan(XGB_PACKAGE)];
+    const items = await Promise.all(
+      derivedKeys.map(
+        async (Key) =>
+          (await api.table.doc.send(new GetCommand({ TableName: api.table.tableName, Key }))).Item,
+      ),
     );
-    expect(Item).toBeDefined();
-    await api.table.doc.send(new DeleteCommand({ TableName: api.table.tableName, Key: key }));
+    expect(items.every(Boolean)).toBe(true);
+    for (const Key of derivedKeys) {
+      await api.table.doc.send(new DeleteCommand({ TableName: api.table.tableName, Key }));
+    }
     try {
       for (const [index, target] of targets.entries()) {
         const response = await api.request(target);
@@ -519,8 +528,14 @@ describe('GET /models/{modelName}/...', () => {
           itemsReturned: 2,
         });
       }
+      const plan = await api.request(planTarget);
+      expect(plan.body).toEqual(fromPlan.body);
+      // The plan item (absent), the model's item, the newest run of each configuration.
+      expect(readsOf(plan).requests).toBe(3);
     } finally {
-      await api.table.doc.send(new PutCommand({ TableName: api.table.tableName, Item: Item! }));
+      for (const Item of items) {
+        await api.table.doc.send(new PutCommand({ TableName: api.table.tableName, Item: Item! }));
+      }
     }
   });
 
@@ -532,7 +547,11 @@ describe('GET /models/{modelName}/...', () => {
       `${XGB_MODEL_PATH}/plan?peakInvocationsPerMinute=250&baselineInvocationsPerMinute=80`,
     ];
     const fromItem = await Promise.all(targets.map((target) => api.get(target)));
-    const modelKeys = [keys.modelJobs(XGB_PACKAGE), keys.modelBest(XGB_PACKAGE)];
+    const modelKeys = [
+      keys.modelJobs(XGB_PACKAGE),
+      keys.modelBest(XGB_PACKAGE),
+      keys.modelPlan(XGB_PACKAGE),
+    ];
     const items = await Promise.all(
       modelKeys.map(
         async (Key) =>
@@ -792,16 +811,16 @@ describe('read amplification (items DynamoDB read per item returned)', () => {
       read: 1 + 1 + 1,
       returned: 2,
     });
-    // A job's plan reads its record and its recommendations; a model's, its item and the
-    // newest run of each configuration (BatchGetItem).
+    // A job's plan reads its record and its recommendations; a model's, what ingest keeps for
+    // it (shared/db/model-plan.ts): one item.
     expect(table['GET /jobs/{6 recs}/plan']).toMatchObject({
       requests: 2,
       read: 1 + 6,
       returned: 6,
     });
     expect(table['GET /models/{model}/plan']).toMatchObject({
-      requests: 2,
-      read: 1 + 6,
+      requests: 1,
+      read: 1,
       returned: 6,
     });
     // A bare name: the Query that finds the record is the record read (reused, never read twice).

@@ -11,6 +11,7 @@ import {
   putModelEntry,
 } from '../../shared/db/model-store.js';
 import { modelBestFrom, putModelBest } from '../../shared/db/model-best.js';
+import { readModelPlan } from '../../shared/db/model-plan.js';
 import { batchPutAll } from '../../shared/db/batch-write.js';
 import { recommendationItem } from '../../shared/db/items.js';
 import { bestOf } from '../../shared/model/ranking.js';
@@ -347,5 +348,27 @@ describe("a model's item of its newest jobs", () => {
       'COMPLETED',
     );
     expect((await answersOf(model))?.answers.costPerInference?.job.jobName).toBe('v3-1');
+  });
+
+  it('keeps the plan input: each configuration with its newest run whole and every run', async () => {
+    const model = 'model-plan';
+    await put(job('plan-1', { model, created: 1 }));
+    await put(job('plan-2', { model, created: 2, costScale: 2 }));
+    const plan = (await readModelPlan(table.doc, table.tableName, model))!;
+    expect(plan.jobs.map((kept) => kept.jobName)).toEqual(['plan-2', 'plan-1']);
+    // Two configurations (ml.c5.large, ml.g5.xlarge), each run by both jobs: the newest run is
+    // plan-2's, read whole, and both runs are counted.
+    expect(plan.groups).toHaveLength(2);
+    expect(plan.groups[0]).toMatchObject({
+      recommendation: { recommendationId: 'plan-2/rec00000', metrics: { costPerHour: 2 } },
+      runs: [
+        [1000, 10],
+        [1000, 10],
+      ],
+    });
+    // A newer job of the model with its rows left out (too many): no plan input is kept, the
+    // route reads the model's item.
+    await put(job('plan-3', { model, created: 3, recommendations: 2_000 }));
+    expect(await readModelPlan(table.doc, table.tableName, model)).toBeUndefined();
   });
 });
