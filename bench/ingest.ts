@@ -12,7 +12,7 @@ import { keyValues, layout } from '../shared/db/table.js';
 
 /**
  * The sweep's model: each job's entry goes into its item (shared/db/model-store.ts), then the
- * model's answers to best= into theirs (shared/db/model-best.ts).
+ * model's answers to best= and plan input into theirs (shared/db/model-best.ts, model-plan.ts).
  */
 const modelItemKey = (
   model: string,
@@ -22,10 +22,10 @@ const modelItemKey = (
   [layout.primary.sk]: { S: sk },
 });
 
-/** The model's item and its answers item, as stored. */
+/** The model's item, its answers and its plan input, as stored. */
 async function modelItemsOf(world: BenchWorld, model: string) {
   const items = [];
-  for (const sk of [keyValues.modelJobsSk, keyValues.modelBestSk]) {
+  for (const sk of [keyValues.modelJobsSk, keyValues.modelBestSk, keyValues.modelPlanSk]) {
     const { Item } = await world.client.send(
       new GetItemCommand({
         TableName: TABLE_NAME,
@@ -124,8 +124,9 @@ async function countRequests(): Promise<Cell[][]> {
       const units = proxy.capacityUnits();
       const items = await storedItems(world, jobName);
       const children = items.length - 1;
-      // The job record, its entry in the model's item and the model's answers: one write each.
-      const minimumRequests = Math.ceil(children / BATCH) + 3;
+      // The job record, its entry in the model's item, the model's answers and plan input: one
+      // write each.
+      const minimumRequests = Math.ceil(children / BATCH) + 4;
       const model = String(job.describe.ModelName);
       const modelItems = await modelItemsOf(world, model);
       const minimumUnits = [...items, ...modelItems].reduce(
@@ -272,8 +273,8 @@ export async function runIngest(part: string | undefined): Promise<void> {
           rows,
           notes: [
             '- Counted by a proxy in front of dynalite that asks for ReturnConsumedCapacity TOTAL on every request; write units = what dynalite reports (table only; DynamoDB also charges each GSI a job item is projected into, here 2 GSIs with ALL projection for the job item).',
-            "- minimum write units = one write of every stored item: sum of ceil(item size / 1 KB), sizes from the marshalled items read back (DynamoDB size rules), the model's item included (the job's entry is written into it: a write costs the whole item, up to the 50 newest jobs of each account and region), and the model's answers item.",
-            "- minimum requests: BatchWriteItem calls of 25 children, the job record, its entry in the model's item (shared/db/model-store.ts) and the model's answers to best= (shared/db/model-best.ts).",
+            "- minimum write units = one write of every stored item: sum of ceil(item size / 1 KB), sizes from the marshalled items read back (DynamoDB size rules), the model's item included (the job's entry is written into it: a write costs the whole item, up to the 50 newest jobs of each account and region), and the model's answers and plan input items.",
+            "- minimum requests: BatchWriteItem calls of 25 children, the job record, its entry in the model's item (shared/db/model-store.ts), the model's answers to best= (shared/db/model-best.ts) and its plan input (shared/db/model-plan.ts).",
           ],
         },
       ],
@@ -289,7 +290,7 @@ export async function runIngest(part: string | undefined): Promise<void> {
           columns: ['recommendations', 'median ms', 'p90 ms', 'bare SDK calls median ms', '÷ bare'],
           rows,
           notes: [
-            "- bare: the same Describe, step pages, BatchWriteItem calls of the same items, one PutItem of the job, one of the model's item, one of its answers and one PutEvents, sent with plain SDK clients in the same process, alternating with the handler runs.",
+            "- bare: the same Describe, step pages, BatchWriteItem calls of the same items, one PutItem of the job, one of the model's item, one of its answers, one of its plan input and one PutEvents, sent with plain SDK clients in the same process, alternating with the handler runs.",
           ],
         },
       ],
