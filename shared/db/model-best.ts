@@ -9,8 +9,15 @@ import {
   type BestGoal,
   type RankPoint,
 } from '../model/metric-order.js';
+import { estimateItemSize } from './item-size.js';
 import { fromItem } from './items.js';
-import { MODEL_WINDOW, modelEntriesOf, newestFirst, type ModelEntry } from './model-entry.js';
+import {
+  MODEL_ITEM_BUDGET,
+  MODEL_WINDOW,
+  modelEntriesOf,
+  newestFirst,
+  type ModelEntry,
+} from './model-entry.js';
 import { jobKeyOf, keys } from './table.js';
 
 /**
@@ -208,13 +215,14 @@ export async function putModelBest(
     ExpressionAttributeValues: { ':version': version },
   };
   try {
+    // Past what one item holds (DynamoDB's 400 KB): none, and the route reads as without it.
+    const whole = best && modelBestItem(model, best);
+    const kept = whole && estimateItemSize(whole) <= MODEL_ITEM_BUDGET ? whole : undefined;
     // None: an item that holds none at this version (ingest's role puts, it never deletes).
     await doc.send(
       new PutCommand({
         TableName: tableName,
-        Item: best
-          ? modelBestItem(model, best)
-          : { ...keys.modelBest(model), entity: 'model-best', version },
+        Item: kept ?? { ...keys.modelBest(model), entity: 'model-best', version },
         ...condition,
       }),
     );

@@ -2,8 +2,10 @@ import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/li
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { JobKey } from '../accounts.js';
 import { configurationLabel } from '../model/configuration-label.js';
+import { estimateItemSize } from './item-size.js';
 import { fromItem } from './items.js';
 import {
+  MODEL_ITEM_BUDGET,
   MODEL_WINDOW,
   modelEntriesOf,
   modelRowsOf,
@@ -186,13 +188,14 @@ export async function putModelPlan(
     ExpressionAttributeValues: { ':version': version },
   };
   try {
+    // Past what one item holds (DynamoDB's 400 KB): none, and the route reads as without it.
+    const whole = plan && modelPlanItem(model, plan);
+    const kept = whole && estimateItemSize(whole) <= MODEL_ITEM_BUDGET ? whole : undefined;
     // None: an item that holds none at this version (ingest's role puts, it never deletes).
     await doc.send(
       new PutCommand({
         TableName: tableName,
-        Item: plan
-          ? modelPlanItem(model, plan)
-          : { ...keys.modelPlan(model), entity: 'model-plan', version },
+        Item: kept ?? { ...keys.modelPlan(model), entity: 'model-plan', version },
         ...condition,
       }),
     );
