@@ -7,7 +7,12 @@ import {
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Best, JobStatus } from '../shared/events.js';
 import { batchPutAll } from '../shared/db/batch-write.js';
-import { recommendationItem, stepItem, summaryItems } from '../shared/db/items.js';
+import {
+  recommendationItem,
+  recommendationListItems,
+  stepItem,
+  summaryItems,
+} from '../shared/db/items.js';
 import { putJobRecord } from '../shared/db/job-store.js';
 import { modelBestItem, modelBestOf } from '../shared/db/model-best.js';
 import { modelPlanItem, modelPlanOf } from '../shared/db/model-plan.js';
@@ -196,6 +201,7 @@ export async function seedTable(
       items.push(
         ...snapshot.recommendations.map((rec) => recommendationItem(rec, snapshot.job)),
         ...summaryItems(snapshot),
+        ...recommendationListItems(snapshot),
       );
       recommendations += snapshot.recommendations.length;
       const model = snapshot.job.modelName as string;

@@ -6,7 +6,7 @@ import { loadTimes } from './load-time.js';
 import { packageWithOsls, type PackagedFunction } from './osls-package.js';
 import { repoRoot } from './paths.js';
 import { artifactDir, emitSection, type Cell, type Table } from './report.js';
-import { describeUsage, floorSource, sdkUsageOf, type SdkUsage } from './sdk-usage.js';
+import { describeUsage, floorSource, sdkUsageOf } from './sdk-usage.js';
 import { kb, median, ms, percentile, ratio } from './stats.js';
 
 export const LOAD_RUNS = Number(process.env.BENCH_LOAD_RUNS ?? 20);
@@ -85,38 +85,14 @@ export function bytesByGroup(metafile: Metafile): Map<string, number> {
   return groups;
 }
 
-/**
- * SDK calls a function's floor counts before its code sends them: the api is getting SageMaker's
- * GetScalingConfigurationRecommendation (about 11 KB more), which its budget must already hold.
- * Merged once the code sends it (sdkUsageOf then finds it too).
- */
-export const PLANNED_SDK_USAGE: Record<
-  string,
-  Array<[pkg: string, client: string, command: string]>
-> = {
-  api: [
-    [
-      '@aws-sdk/client-sagemaker',
-      'SageMakerClient',
-      'GetScalingConfigurationRecommendationCommand',
-    ],
-  ],
-};
-
-function withPlanned(name: string, usage: SdkUsage): SdkUsage {
-  for (const [pkg, client, command] of PLANNED_SDK_USAGE[name] ?? []) {
-    usage.clients.set(pkg, new Set([...(usage.clients.get(pkg) ?? []), client]));
-    usage.commands.set(pkg, new Set([...(usage.commands.get(pkg) ?? []), command]));
-  }
-  return usage;
-}
-
 interface FunctionBundles {
   fn: FunctionEntry;
   built: Built;
   floor: Built;
   naive: Built;
   sdk: string;
+  /** False for a function without SDK clients (web): its floor is an empty handler. */
+  usesSdk: boolean;
 }
 
 export async function buildFunction(
@@ -128,12 +104,22 @@ export async function buildFunction(
   const built = await buildTo(options, fn.entry, join(dir, 'handler.js'));
   // The SDK's ES modules name each command in the metafile, whatever serverless.yml resolves.
   const analysis = await buildTo(BEST_OPTIONS, fn.entry, join(dir, 'analysis.js'));
-  const usage = withPlanned(fn.name, sdkUsageOf(analysis.metafile));
+  // The SDK clients the function really builds. Requests it signs itself (shared/aws-request.ts:
+  // Secrets Manager, SageMaker's GetScalingConfigurationRecommendation in the api, STS
+  // AssumeRole) have no SDK client in the floor: their bytes count as the function's own.
+  const usage = sdkUsageOf(analysis.metafile);
   const floorEntry = join(dir, 'floor-entry.mjs');
   writeFileSync(floorEntry, floorSource(usage));
   const floor = await buildTo(BEST_OPTIONS, floorEntry, join(dir, 'floor.js'));
   const naive = await buildTo(NAIVE_OPTIONS, fn.entry, join(dir, 'naive.js'));
-  return { fn, built, floor, naive, sdk: describeUsage(usage) };
+  return {
+    fn,
+    built,
+    floor,
+    naive,
+    sdk: describeUsage(usage) || 'none',
+    usesSdk: usage.clients.size > 0,
+  };
 }
 
 const mark = (ok: boolean) => (ok ? 'yes' : 'no');
@@ -176,10 +162,10 @@ export async function runBundles(): Promise<void> {
           : `differs (${kb(pkg.handlerBytes)})`
         : 'n/a',
       kb(b.floor.bytes),
-      ratio(b.built.bytes, b.floor.bytes),
+      b.usesSdk ? ratio(b.built.bytes, b.floor.bytes) : 'n/a',
       kb(b.naive.bytes),
       ratio(b.built.bytes, b.naive.bytes),
-      `${mark(b.built.bytes <= SIZE_TARGET * b.floor.bytes)} / ${mark(b.built.bytes < ABSOLUTE_TARGET_BYTES)}`,
+      `${b.usesSdk ? mark(b.built.bytes <= SIZE_TARGET * b.floor.bytes) : 'n/a'} / ${mark(b.built.bytes < ABSOLUTE_TARGET_BYTES)}`,
     ];
   });
   const loadRows: Cell[][] = bundles.map((b) => {
@@ -190,10 +176,10 @@ export async function runBundles(): Promise<void> {
       ms(own.p90),
       ms(floor.median),
       ms(floor.p90),
-      ratio(own.median, floor.median),
+      b.usesSdk ? ratio(own.median, floor.median) : 'n/a',
       ms(naive.median),
       ratio(own.median, naive.median),
-      mark(own.median <= LOAD_TARGET * floor.median),
+      b.usesSdk ? mark(own.median <= LOAD_TARGET * floor.median) : 'n/a',
     ];
   });
   const groupNames = [...GROUPS.map(([name]) => name), 'other'];
@@ -219,7 +205,7 @@ export async function runBundles(): Promise<void> {
       rows: sizeRows,
       notes: [
         `- bundle: esbuild with serverless.yml \`custom.esbuild\` (${settings}).`,
-        `- floor: a module that builds the same SDK clients and sends the same commands, nothing else, with the best settings (${JSON.stringify({ format: BEST_OPTIONS.format, minify: true, mainFields: BEST_OPTIONS.mainFields, legalComments: 'none' })}). SDK per function: ${bundles.map((b) => `${b.fn.name}: ${b.sdk}`).join('; ')}.`,
+        `- floor: a module that builds the same SDK clients and sends the same commands, nothing else, with the best settings (${JSON.stringify({ format: BEST_OPTIONS.format, minify: true, mainFields: BEST_OPTIONS.mainFields, legalComments: 'none' })}). SDK per function: ${bundles.map((b) => `${b.fn.name}: ${b.sdk}`).join('; ')}. Requests a function signs itself without an SDK client (shared/aws-request.ts: Secrets Manager, STS AssumeRole, the api's SageMaker GetScalingConfigurationRecommendation) are not in its floor: their bytes count as its own. A function without SDK clients (web) has no floor to be measured against ("n/a"): its bytes are the page and the document it serves.`,
         '- naive: esbuild defaults (`bundle: true, platform: node`, nothing else), the anchor a typical project ships.',
         packaged
           ? '- zip KB and "osls zip holds": `osls package --stage dev` run offline on a copy of the service in this run; "same bytes" = the zipped handler has exactly the size of the bundle above.'

@@ -1,14 +1,14 @@
 import { gzipSync } from 'node:zlib';
 import { buildDashboardAssets } from '../dashboard/build.js';
-import { DASHBOARD_PAGE_BROTLI } from '../functions/api/dashboard-assets.generated.js';
-import { dashboardPage } from '../functions/api/dashboard-page.js';
+import { DASHBOARD_PAGE_BROTLI } from '../functions/web/dashboard-assets.generated.js';
+import { dashboardPage } from '../functions/web/dashboard-page.js';
 import { emitSection, type Cell } from './report.js';
 import { kb } from './stats.js';
 
 /**
  * Page weight of the dashboard: what GET / sends, per part (HTML template, script, stylesheet,
  * as dashboard/build.ts builds them) and in total, against the budget of 100 KB uncompressed.
- * The api sends the brotli bytes built into functions/api/dashboard-assets.generated.ts to a
+ * The api sends the brotli bytes built into functions/web/dashboard-assets.generated.ts to a
  * browser that accepts br, gzip (made once per container) to one that accepts only gzip.
  */
 const BUDGET_BYTES = 100 * 1024;

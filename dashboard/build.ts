@@ -5,14 +5,14 @@ import { pathToFileURL } from 'node:url';
 import { brotliCompressSync, constants } from 'node:zlib';
 import { build, transform } from 'esbuild';
 import { format, resolveConfig } from 'prettier';
-import { SCRIPT_SLOT, STYLE_SLOT } from '../functions/api/dashboard-slots.js';
+import { SCRIPT_SLOT, STYLE_SLOT } from '../functions/web/dashboard-slots.js';
 
 /**
- * Builds the dashboard into the api's `functions/api/dashboard-assets.generated.ts`: the page
+ * Builds the dashboard into the web function's `functions/web/dashboard-assets.generated.ts`: the page
  * (the HTML template with the script — app.ts and the modules it imports, bundled and minified
  * by esbuild — and the stylesheet inlined), brotli-compressed and in base64, and the CSP hashes
- * of its inline script and stylesheet. The api serves those bytes as they are to a browser that
- * accepts brotli, so the function's bundle carries 19 KB instead of 46 KB. The api handler
+ * of its inline script and stylesheet. The web function serves those bytes as they are to a
+ * browser that accepts brotli, so its bundle carries 19 KB instead of 46 KB. Its handler
  * imports that module like any other, so the page is inside the function's bundle without a
  * loader setting in serverless.yml, and the local stack (tsx) and the tests (vitest) load it
  * unchanged. The output is committed; a test fails when it is out of date.
@@ -21,7 +21,7 @@ import { SCRIPT_SLOT, STYLE_SLOT } from '../functions/api/dashboard-slots.js';
  */
 
 const HERE = import.meta.dirname;
-export const GENERATED_FILE = join(HERE, '..', 'functions', 'api', 'dashboard-assets.generated.ts');
+export const GENERATED_FILE = join(HERE, '..', 'functions', 'web', 'dashboard-assets.generated.ts');
 /** Browsers of the last few years: the page uses ResizeObserver, CSS.escape, optional chaining. */
 const BROWSERS = ['chrome100', 'firefox100', 'safari15', 'edge100'];
 
@@ -64,7 +64,7 @@ export async function buildDashboardAssets(): Promise<DashboardAssets> {
   return { html, script, style };
 }
 
-/** The one document the api serves: the template with the stylesheet and the script inlined. */
+/** The one document the web function serves: the template with the stylesheet and the script inlined. */
 export function dashboardPageOf(assets: DashboardAssets): string {
   // Replacer functions: the minified script may hold `$&` or `$'`, which a replacement string
   // would expand.

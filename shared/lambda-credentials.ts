@@ -1,4 +1,4 @@
-import { fromEnv } from '@aws-sdk/credential-provider-env';
+import { environmentCredentials } from './environment-credentials.js';
 
 /**
  * Stands in for @aws-sdk/credential-provider-node in the Lambda bundles only (an esbuild alias in
@@ -7,4 +7,4 @@ import { fromEnv } from '@aws-sdk/credential-provider-env';
  * about 120 KB and 10 ms of cold start per function. The local stack and the tests run the
  * sources with the full chain.
  */
-export const defaultProvider = (init?: Parameters<typeof fromEnv>[0]) => fromEnv(init);
+export const defaultProvider = () => environmentCredentials();

@@ -7,7 +7,7 @@
  */
 const unsupported = (): never => {
   throw new Error(
-    'Event-stream operations are not bundled into the irwatch functions: remove the @smithy/core/event-streams alias in serverless.yml to use one',
+    'No event streams in the irwatch Lambda bundles (the @smithy/core/event-streams alias)',
   );
 };
 

@@ -1,5 +1,5 @@
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { sageMakerClients } from '../../shared/account-clients.js';
+import { sageMakerRequests } from '../../shared/account-requests.js';
 import { readWatchConfig } from '../../shared/accounts.js';
 import { createDocumentClient } from '../../shared/aws.js';
 import { ConfigError, readEnv } from '../../shared/config.js';
@@ -24,7 +24,7 @@ if (process.env.AWS_LAMBDA_FUNCTION_NAME && !cursorKeySecretArn) {
 const doc = createDocumentClient();
 // Only plans with source=sagemaker call it. Two attempts: API Gateway waits 30 s at most, and a
 // throttled call is better answered with a 503 the caller can retry than with a timeout.
-const sagemakerIn = sageMakerClients(readWatchConfig(), 'irwatch-api', { maxAttempts: 2 });
+const sagemakerIn = sageMakerRequests(readWatchConfig(), 'irwatch-api', { maxAttempts: 2 });
 // The reads per route, as CloudWatch metrics (namespace irwatch): one EMF line per request.
 const counts = createCountPublisher();
 

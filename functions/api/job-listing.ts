@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { JOB_STATUSES, type JobStatus } from '../../shared/events.js';
+import { JOB_STATUSES, type JobStatus } from '../../shared/job-status.js';
 import { keyValues, layout } from '../../shared/db/table.js';
 import type { Item, ItemKey, QueryInput, TableReader } from './reader.js';
 

@@ -74,8 +74,19 @@ export async function resolveJob(reader: TableReader, job: JobRef): Promise<Foun
           : `${keyValues.jobSkPrefix}${job.accountId}#`,
     },
   });
-  const found = page.items.filter(
-    (item) => isStoredJob(item) && (job.region === undefined || item.region === job.region),
+  return oneJobOf(job, page.items);
+}
+
+/**
+ * The one job record among `items` (read from the name's partition) that a bare name, or one
+ * with only its account or only its region, names: none is a 404, several a 409 listing them.
+ */
+export function oneJobOf(job: JobRef, items: readonly Item[]): FoundJob {
+  const found = items.filter(
+    (item) =>
+      isStoredJob(item) &&
+      (job.accountId === undefined || item.accountId === job.accountId) &&
+      (job.region === undefined || item.region === job.region),
   );
   const [only] = found;
   if (!only) throw notFound(`No job named ${describeRef(job)} has been recorded.`);
@@ -90,6 +101,10 @@ export async function resolveJob(reader: TableReader, job: JobRef): Promise<Foun
   }
   return { key: jobKeyOf(only as unknown as JobKey), item: only };
 }
+
+/** Whether a request names its job by name, account and region: its key needs no read. */
+export const isNamedInFull = (job: JobRef) =>
+  parseJobArn(job.ref) === undefined && job.accountId !== undefined && job.region !== undefined;
 
 /** The job's stored record: the one resolveJob read, or one GetItem; a 404 when there is none. */
 export async function jobRecord(reader: TableReader, found: FoundJob): Promise<Item> {

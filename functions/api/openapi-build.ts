@@ -7,15 +7,20 @@ import { buildOpenApiDocument } from './openapi.js';
 
 /**
  * Builds the OpenAPI document from the zod schemas (openapi.ts) into
- * `openapi-document.generated.ts`, brotli-compressed and in base64: GET /openapi.json serves it
- * decompressed, so the function's bundle carries 9 KB instead of the response schemas and zod's
- * JSON Schema generator (about 30 KB). The output is committed; a test fails when it is out of
+ * the web function's `functions/web/openapi-document.generated.ts`, brotli-compressed and in
+ * base64: GET /openapi.json serves it decompressed, so that bundle carries 10 KB instead of the
+ * response schemas and zod's JSON Schema generator (about 30 KB), and the api carries neither. The output is committed; a test fails when it is out of
  * date.
  *
  *   npx tsx functions/api/openapi-build.ts
  */
 
-export const OPENAPI_GENERATED_FILE = join(import.meta.dirname, 'openapi-document.generated.ts');
+export const OPENAPI_GENERATED_FILE = join(
+  import.meta.dirname,
+  '..',
+  'web',
+  'openapi-document.generated.ts',
+);
 
 export async function generatedOpenApiSource(): Promise<string> {
   const json = Buffer.from(JSON.stringify(buildOpenApiDocument()), 'utf8');

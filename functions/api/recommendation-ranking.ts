@@ -10,9 +10,9 @@ import type { BestMetric, SortField } from './schemas.js';
 
 /**
  * Filters and orders recommendations in memory. DynamoDB cannot sort one partition by an
- * arbitrary attribute, so a job's recommendations are ranked here from its summary item (or,
- * for a job stored without one, from the recommendations themselves); the same rules serve the
- * list, the per-model best and the cursors.
+ * arbitrary attribute, so a job's recommendations are ranked here from its recommendation list,
+ * its summary item or its recommendations themselves; the same rules serve the list, the
+ * per-model best and the cursors.
  */
 
 /** What ranking reads of a recommendation: a stored recommendation and a summary entry have it. */

@@ -14,8 +14,6 @@ export interface RouteContext {
     /** The `nextCursor` for a position, or null when there is nothing after it. */
     next(position: unknown): Promise<string | null>;
   };
-  /** The OpenAPI document, loaded and built on first use. */
-  openApiDocument(): Promise<Record<string, unknown>>;
   /**
    * GetScalingConfigurationRecommendation in the job's own account and region. SageMaker's
    * refusals arrive as ProblemErrors (502 naming its error, 503 when it throttles).

@@ -1,18 +1,17 @@
-import {
-  GetScalingConfigurationRecommendationCommand,
-  type GetScalingConfigurationRecommendationCommandOutput,
-  type SageMakerClient,
+import type {
+  GetScalingConfigurationRecommendationRequest,
+  GetScalingConfigurationRecommendationResponse,
 } from '@aws-sdk/client-sagemaker';
+import type { SageMakerCall } from '../../shared/account-requests.js';
 import { UnwatchedJobError, type AccountRegion } from '../../shared/accounts.js';
+import { AwsRequestError } from '../../shared/aws-request.js';
 import type { SageMakerScaling, ScalingQuestion } from './capacity-plan.js';
 import { ProblemError } from './problem.js';
 
 const num = (value: number | undefined) => (typeof value === 'number' ? value : null);
 
 /** SageMaker's answer, flattened to what the plan shows next to its own policy. */
-export function scalingOf(
-  output: GetScalingConfigurationRecommendationCommandOutput,
-): SageMakerScaling {
+export function scalingOf(output: GetScalingConfigurationRecommendationResponse): SageMakerScaling {
   const dynamic = output.DynamicScalingConfiguration;
   const tracking = dynamic?.ScalingPolicies?.find(
     (policy) => policy.TargetTracking,
@@ -30,16 +29,6 @@ export function scalingOf(
   };
 }
 
-interface SdkError {
-  name?: string;
-  message?: string;
-  $fault?: 'client' | 'server';
-  $retryable?: { throttling?: boolean };
-  $metadata?: { httpStatusCode?: number };
-}
-
-const THROTTLING = new Set(['ThrottlingException', 'Throttling', 'TooManyRequestsException']);
-
 /**
  * What the caller is told when SageMaker does not answer: throttling and SageMaker's own
  * failures are a 503 (try again), a refusal a 502 naming SageMaker's error. Anything else
@@ -52,37 +41,38 @@ export function problemOfSageMakerError(error: unknown, question: ScalingQuestio
       `${error.message}, so it cannot ask SageMaker about job ${question.jobName}.`,
     );
   }
-  if (typeof error !== 'object' || error === null) return error;
-  const sdk = error as SdkError;
-  const code = sdk.name ?? 'Error';
+  if (!(error instanceof AwsRequestError)) return error;
+  const code = error.code ?? 'Error';
   const asked = `GetScalingConfigurationRecommendation for recommendation ${question.recommendationId} of job ${question.jobName} (${question.accountId}, ${question.region})`;
-  if (sdk.$retryable?.throttling || THROTTLING.has(code)) {
+  if (error.throttling) {
     return new ProblemError(503, `SageMaker throttled ${asked} (${code}); retry in a few seconds.`);
   }
-  if (sdk.$metadata?.httpStatusCode === undefined) return error;
-  if (sdk.$fault === 'server') {
+  if (error.status === undefined) return error;
+  if (error.status >= 500) {
     return new ProblemError(
       503,
-      `SageMaker failed to answer ${asked} (${code}: ${sdk.message ?? ''}); retry later.`,
+      `SageMaker failed to answer ${asked} (${code}: ${error.awsMessage ?? ''}); retry later.`,
     );
   }
-  return new ProblemError(502, `SageMaker refused ${asked}: ${code}: ${sdk.message ?? ''}`);
+  return new ProblemError(502, `SageMaker refused ${asked}: ${code}: ${error.awsMessage ?? ''}`);
 }
 
-/** GetScalingConfigurationRecommendation through the client of the job's account and region. */
+/** GetScalingConfigurationRecommendation, signed for the job's account and region. */
 export const scalingRecommendationVia =
-  (clientFor: (where: AccountRegion) => SageMakerClient) =>
+  (sageMakerOf: (where: AccountRegion) => SageMakerCall) =>
   async (question: ScalingQuestion): Promise<SageMakerScaling> => {
+    const input: GetScalingConfigurationRecommendationRequest = {
+      InferenceRecommendationsJobName: question.jobName,
+      RecommendationId: question.recommendationId,
+      ScalingPolicyObjective: {
+        MinInvocationsPerMinute: question.minInvocationsPerMinute,
+        MaxInvocationsPerMinute: question.maxInvocationsPerMinute,
+      },
+    };
     try {
-      const output = await clientFor(question).send(
-        new GetScalingConfigurationRecommendationCommand({
-          InferenceRecommendationsJobName: question.jobName,
-          RecommendationId: question.recommendationId,
-          ScalingPolicyObjective: {
-            MinInvocationsPerMinute: question.minInvocationsPerMinute,
-            MaxInvocationsPerMinute: question.maxInvocationsPerMinute,
-          },
-        }),
+      const output = await sageMakerOf(question)<GetScalingConfigurationRecommendationResponse>(
+        'GetScalingConfigurationRecommendation',
+        input,
       );
       return scalingOf(output);
     } catch (error) {

@@ -1,7 +1,9 @@
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
 import { isAccountId, isRegion, parseJobArn } from '../../shared/accounts.js';
-import { isJobName, JOB_NAME_RULE, JOB_STATUSES } from '../../shared/events.js';
+// Not shared/events.js: its event schemas would be built at every cold start of the api.
+import { isJobName, JOB_NAME_RULE } from '../../shared/event-names.js';
+import { JOB_STATUSES } from '../../shared/job-status.js';
 import { DERIVED_METRIC_NAMES, METRIC_NAMES } from '../../shared/model/types.js';
 
 // zod/mini builds a schema at a fraction of classic zod's cost, which every cold start pays;

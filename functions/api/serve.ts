@@ -3,7 +3,6 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import type * as z from 'zod/mini';
 import { logger } from '../../shared/observability.js';
 import { CursorCodec, queryFingerprint, type CursorScope } from './cursor.js';
-import { dashboardResponse } from './dashboard-page.js';
 import {
   badRequest,
   internalErrorDetail,
@@ -40,7 +39,14 @@ export interface ReadObservation {
   itemsReturned: number;
 }
 
-const HANDLERS: { [Id in RouteId]: RouteHandler<Id> } = {
+/**
+ * Routes of the document that API Gateway sends to the web function (functions/web), not here:
+ * GET /openapi.json. (GET /, the dashboard, is the web function's too.)
+ */
+type WebRouteId = 'openApi';
+type ApiRouteId = Exclude<RouteId, WebRouteId>;
+
+const HANDLERS: { [Id in ApiRouteId]: RouteHandler<Id> } = {
   listJobs,
   getJob,
   listRecommendations,
@@ -51,10 +57,6 @@ const HANDLERS: { [Id in RouteId]: RouteHandler<Id> } = {
   compareJobs,
   jobPlan,
   modelPlan,
-  openApi: async (_input, context) => ({
-    body: await context.openApiDocument(),
-    itemsReturned: 0,
-  }),
 };
 
 type AnyHandler = (
@@ -62,30 +64,10 @@ type AnyHandler = (
   context: RouteContext,
 ) => Promise<RouteResult<unknown>>;
 
-/** A route that answers without parameters or DynamoDB (a static page). */
-export interface PageRoute {
-  method: 'GET';
-  pattern: string;
-  /** Given the request's headers (lower-case names, as API Gateway passes them). */
-  serve(headers: Record<string, string | undefined>): APIGatewayProxyStructuredResultV2;
-}
-
-/** Pages are matched before the data routes. GET / is the dashboard (dashboard-page.ts). */
-const PAGES: PageRoute[] = [{ method: 'GET', pattern: '/', serve: dashboardResponse }];
-const PAGE_TABLE = PAGES.map((page) => ({ page, compiled: compilePattern(page.pattern) }));
-
 /** The data routes: validated by their schemas in schemas.ts, listed in the OpenAPI document. */
-const ROUTE_TABLE = (Object.entries(ROUTES) as Array<[RouteId, RouteSpec]>).map(([id, spec]) => ({
-  id,
-  spec,
-  compiled: compilePattern(spec.pattern),
-}));
-
-// The document, built with the code (openapi-build.ts), is decompressed on the first request for
-// it (esbuild keeps a dynamically imported module's code from running before then).
-let openApiDocument: Promise<Record<string, unknown>> | undefined;
-const cachedOpenApiDocument = () =>
-  (openApiDocument ??= import('./openapi-document.js').then((module) => module.openApiDocument()));
+const ROUTE_TABLE = (Object.entries(ROUTES) as Array<[RouteId, RouteSpec]>)
+  .filter((entry): entry is [ApiRouteId, RouteSpec] => Object.hasOwn(HANDLERS, entry[0]))
+  .map(([id, spec]) => ({ id, spec, compiled: compilePattern(spec.pattern) }));
 
 const MAX_NAME_IN_MESSAGE = 100;
 const clip = (text: string) =>
@@ -200,10 +182,6 @@ export async function serveRequest(
   const { reader, stats } = countingReader(deps.reader);
   let routeId: RouteId | undefined;
   try {
-    const page = PAGE_TABLE.find(
-      (entry) => entry.page.method === method && matchPath(entry.compiled, rawPath),
-    );
-    if (page) return page.page.serve(event.headers ?? {});
     const { route, raw } = findRoute(method, keepJobArnWhole(rawPath));
     routeId = route.id;
     const path = parseParams(route.spec.path, decodeParams(raw), 'path');
@@ -222,7 +200,6 @@ export async function serveRequest(
           typeof token === 'string' ? (await cursors()).decode(token, scope, schema) : undefined,
         next: async (position) => (await cursors()).encode(scope, position),
       },
-      openApiDocument: cachedOpenApiDocument,
       scalingRecommendation:
         deps.scalingRecommendation ??
         (() => Promise.reject(new Error('No SageMaker client was given to this api handler'))),

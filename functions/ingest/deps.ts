@@ -17,6 +17,7 @@ import {
   listedStepItem,
   performanceItem,
   recommendationItem,
+  recommendationListItems,
   summaryItems,
 } from '../../shared/db/items.js';
 import { getJob, markNotFound, markPublished, putJobRecord } from '../../shared/db/job-store.js';
@@ -75,6 +76,8 @@ export const ingestDeps: IngestDeps = {
       ...snapshot.performances.map(performanceItem),
       // Last: a summary the api finds lists only recommendations already written.
       ...summaryItems(snapshot),
+      // What the recommendation routes answer from, in one read (recommendationListItems).
+      ...recommendationListItems(snapshot),
     ]);
   },
   putJob: (job) => putJobRecord(doc, config.TABLE_NAME, job, new Date()),

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
-import { dashboardResponse } from '../../functions/api/dashboard-page.js';
+import { dashboardResponse } from '../../functions/web/dashboard-page.js';
 import { apiSigner, regionOf, type CredentialProvider } from './api-client.js';
 import { UsageError } from './usage-error.js';
 import { listen, send, type LocalServer } from '../aws/http-server.js';

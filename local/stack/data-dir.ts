@@ -85,3 +85,22 @@ export async function lockDataDir(path: string): Promise<DataDirLock> {
   }
   throw new DataDirError(`Could not take the lock ${file}: delete it if no irwatch is running`);
 }
+
+/**
+ * The cursor key a data folder from before the stack generated its secret kept in `cursor-key`;
+ * undefined when there is none. The stack gives it to the secret, so cursors handed out then
+ * still continue, and then removes the file (takeLegacyCursorKey's `done`).
+ */
+export async function takeLegacyCursorKey(
+  dataDir: string,
+): Promise<{ key: string; done: () => Promise<void> } | undefined> {
+  const file = join(dataDir, 'cursor-key');
+  let key: string;
+  try {
+    key = (await readFile(file, 'utf8')).trim();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  return { key, done: () => unlink(file) };
+}

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { toApiGatewayEvent, writeApiGatewayResult } from './api-adapter.js';
+import { httpRouter } from './http-routes.js';
 import {
   forwardingOutcomes,
   HUB_ACCOUNT,
@@ -14,7 +15,12 @@ import {
   type SpokeAccount,
 } from './accounts.js';
 import { createLocalBus, type LocalBus, type PendingDelivery } from '../aws/eventbridge/bus.js';
-import { dataDirPath, ensureWritableDataDir, lockDataDir } from './data-dir.js';
+import {
+  dataDirPath,
+  ensureWritableDataDir,
+  lockDataDir,
+  takeLegacyCursorKey,
+} from './data-dir.js';
 import { repairIndexes, startDynalite } from '../aws/dynamodb/dynamodb.js';
 import { migrateJobKeys, schemaItem } from './migrate-keys.js';
 import {
@@ -411,19 +417,24 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
   ]);
   servers.push(eventsServer, snsServer, sqsServer);
   // The template's secrets (the api's cursor key), created at start as CloudFormation does at
-  // the first deploy, and kept with the data so that cursors survive a restart.
+  // the first deploy, and kept with the data so that cursors survive a restart. A data folder of
+  // an earlier version kept the cursor key in a file of its own: the secret takes it over.
+  const cursorKeyName = `irwatch/${STAGE}/api/cursor-key`;
+  const legacyCursorKey = await takeLegacyCursorKey(dataDir);
   const secrets = createSecretsManagerEndpoint(
     await provisionSecrets(
       dataDir,
       templateSecrets(template, { account: ACCOUNT, region: REGION, stage: STAGE }),
+      legacyCursorKey && { adopt: new Map([[cursorKeyName, legacyCursorKey.key]]) },
     ),
   );
+  await legacyCursorKey?.done();
   const secretsServer = await secrets.listen(
     0,
     iam.gateFor(secretsManagerProtocol(secrets.arnOf), hubOnly),
   );
   servers.push(secretsServer);
-  const cursorKeySecret = secrets.arnOf(`irwatch/${STAGE}/api/cursor-key`);
+  const cursorKeySecret = secrets.arnOf(cursorKeyName);
 
   Object.assign(process.env, {
     AWS_REGION: REGION,
@@ -446,7 +457,12 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
     ...(cursorKeySecret ? { CURSOR_KEY_SECRET_ARN: cursorKeySecret } : {}),
   });
 
-  const api = service.functions.find((fn) => fn.httpApi.length > 0);
+  // The function each request goes to, by the httpApi routes of serverless.yml (GET / and
+  // GET /openapi.json: web; the data routes and anything unmatched: api).
+  const fallback =
+    service.functions.find((fn) => fn.name === 'api') ??
+    service.functions.find((fn) => fn.httpApi.length > 0);
+  const router = httpRouter(service.functions, fallback?.name);
   let apiPort = 0;
   const apiServer = await listen(
     async (req, res) => {
@@ -460,12 +476,14 @@ async function launch(options: StackOptions, servers: Closable[]): Promise<Local
         );
         return;
       }
-      if (!api) {
+      const event = await toApiGatewayEvent(req);
+      const target = router.functionFor(event.requestContext.http.method, event.rawPath);
+      if (!target) {
         res.writeHead(503, { 'content-type': 'application/problem+json' });
         res.end(JSON.stringify({ title: 'No HTTP API function in serverless.yml', status: 503 }));
         return;
       }
-      writeApiGatewayResult(res, await runtime.invoke(api.name, await toApiGatewayEvent(req)));
+      writeApiGatewayResult(res, await runtime.invoke(target, event));
     },
     { port: options.port ?? 3000, host: options.host ?? '127.0.0.1' },
   ).catch((error: NodeJS.ErrnoException) => {

@@ -13,6 +13,7 @@ import {
 } from '../model/types.js';
 import type { Progress } from '../model/progress.js';
 import { estimateItemSize, fitItem, ITEM_SIZE_LIMIT, truncateText } from './item-size.js';
+import type { JobKey } from '../accounts.js';
 import { jobKeyOf, keys, layout } from './table.js';
 
 /** Stored beside the normalized job: bookkeeping of the ingest and notify functions. */
@@ -76,6 +77,16 @@ export function fromItem<T>(item: Record<string, unknown>): T {
 export const modelKeyOf = (job: Pick<Job, 'modelName' | 'modelPackageVersionArn'>) =>
   job.modelName ?? job.modelPackageVersionArn;
 
+/** A recommendation cut to fit an item, if SageMaker gave it a huge environment. */
+const fitRecommendation = (rec: Recommendation) =>
+  fitItem(rec, [
+    [
+      'environmentParameters',
+      (r) => ({ ...r, environmentParameters: r.environmentParameters.slice(0, 20) }),
+    ],
+    ['environmentParameters', (r) => ({ ...r, environmentParameters: [] })],
+  ]);
+
 /**
  * A recommendation as stored. It carries the model its job benchmarked, so that the route that
  * answers "how do I deploy this one?" reads one item, not the job's too.
@@ -84,13 +95,7 @@ export function recommendationItem(
   rec: Recommendation,
   model: Pick<Job, 'modelName' | 'modelPackageVersionArn'>,
 ): Record<string, unknown> {
-  const fitted = fitItem(rec, [
-    [
-      'environmentParameters',
-      (r) => ({ ...r, environmentParameters: r.environmentParameters.slice(0, 20) }),
-    ],
-    ['environmentParameters', (r) => ({ ...r, environmentParameters: [] })],
-  ]);
+  const fitted = fitRecommendation(rec);
   return {
     ...keys.recommendation(jobKeyOf(rec), rec.recommendationId),
     entity: 'recommendation',
@@ -265,4 +270,148 @@ export function summaryEntriesOf(item: Record<string, unknown>): SummaryEntry[] 
     });
   }
   return result;
+}
+
+/**
+ * What a recommendation list stores of each recommendation, in this order: one row of values per
+ * recommendation under one header of names (`metrics.` and `derived.` ones flattened), so that
+ * names are not repeated on every recommendation: half the bytes to read of a named object each.
+ * The job (name, account, region) is the chunk's.
+ */
+export const LISTED_FIELDS = [
+  'recommendationId',
+  'recommendationIdDerived',
+  'endpointType',
+  'endpointName',
+  'variantName',
+  'instanceType',
+  'initialInstanceCount',
+  'serverless',
+  ...METRIC_NAMES.map((name) => `metrics.${name}` as const),
+  ...DERIVED_METRIC_NAMES.map((name) => `derived.${name}` as const),
+  'derived.paretoOptimal',
+  'environmentParameters',
+  'modelConfiguration',
+  'invocationStartTime',
+  'invocationEndTime',
+  'trimmed',
+] as const;
+
+const LISTED_PATHS = LISTED_FIELDS.map((field) => field.split('.') as [string] | [string, string]);
+
+function listedJson(rec: Recommendation): string {
+  const fitted = fitRecommendation(rec) as unknown as Record<string, Record<string, unknown>>;
+  const row = LISTED_PATHS.map(([name, member]) =>
+    member === undefined ? (fitted[name] ?? null) : fitted[name]![member],
+  );
+  return JSON.stringify(row);
+}
+
+function listedRecommendation(row: readonly unknown[], job: JobKey): Recommendation {
+  const rec: Record<string, unknown> = { metrics: {}, derived: {} };
+  LISTED_PATHS.forEach(([name, member], index) => {
+    const value = row[index];
+    if (member !== undefined) (rec[name] as Record<string, unknown>)[member] = value;
+    else if (name !== 'trimmed' || value !== null) rec[name] = value;
+  });
+  return { ...(rec as unknown as Recommendation), ...job };
+}
+
+/**
+ * The job's recommendations as the API shows them, for the list route to rank and page from one
+ * Query (see keyValues.recommendationListSk): the JSON of their rows (LISTED_FIELDS, named in
+ * `fields`) in the string attribute `list`, whole recommendations per chunk up to the item size
+ * limit. A string is read and written without DynamoDB's per-value marshalling, which a list of
+ * maps costs on both sides. Like the
+ * summary, every chunk carries `chunkCount` (a reader takes chunk 0's and ignores higher chunks
+ * an earlier, longer description left) and the job's model, so that one recommendation is
+ * answered from a chunk alone; ingest reads nothing before writing them.
+ */
+export function recommendationListItems(
+  snapshot: Pick<JobSnapshot, 'job' | 'recommendations'>,
+  limits: { itemSize?: number } = {},
+): Array<Record<string, unknown>> {
+  const sizeLimit = limits.itemSize ?? ITEM_SIZE_LIMIT;
+  const job = jobKeyOf(snapshot.job);
+  const header = (index: number, count: number) => ({
+    ...keys.recommendationList(job, index),
+    entity: 'recommendationList',
+    ...job,
+    modelName: snapshot.job.modelName,
+    modelPackageVersionArn: snapshot.job.modelPackageVersionArn,
+    chunkIndex: index,
+    chunkCount: count,
+    fields: LISTED_FIELDS,
+  });
+  // The largest header a chunk can have; each recommendation then adds its JSON and a comma.
+  const headerSize = estimateItemSize({ ...header(99_999, 99_999), list: '[]' });
+  const chunks: string[][] = [];
+  let current: string[] = [];
+  let size = headerSize;
+  for (const json of snapshot.recommendations.map(listedJson)) {
+    const jsonSize = Buffer.byteLength(json) + 1;
+    if (current.length > 0 && size + jsonSize > sizeLimit) {
+      chunks.push(current);
+      current = [];
+      size = headerSize;
+    }
+    current.push(json);
+    size += jsonSize;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks.map((list, index) => ({
+    ...header(index, chunks.length),
+    list: `[${list.join(',')}]`,
+  }));
+}
+
+const sameFields = (fields: unknown) =>
+  Array.isArray(fields) &&
+  fields.length === LISTED_FIELDS.length &&
+  LISTED_FIELDS.every((field, index) => fields[index] === field);
+
+/** One job's recommendation list as stored: the job's model and its recommendations in order. */
+export interface RecommendationList {
+  modelName: string | null;
+  modelPackageVersionArn: string | null;
+  recommendations: Recommendation[];
+}
+
+/**
+ * The recommendations of one job's list chunks (see recommendationListItems), in stored order;
+ * undefined unless chunk 0 and every chunk it counts are there from one write (a reader mid-way
+ * through a rewrite, or a job stored before lists were written, reads another way). Chunks past
+ * chunk 0's count, left by an earlier and longer description, are ignored.
+ */
+export function recommendationListOf(
+  chunks: ReadonlyArray<Record<string, unknown>>,
+): RecommendationList | undefined {
+  const first = chunks.find((chunk) => chunk.chunkIndex === 0);
+  const count = first?.chunkCount;
+  if (!first || typeof count !== 'number') return undefined;
+  // The job as SageMaker spells it, which the chunks carry (a request may spell it otherwise).
+  const job = jobKeyOf(first as unknown as JobKey);
+  const ordered: string[] = [];
+  for (const chunk of chunks) {
+    const index = chunk.chunkIndex;
+    if (typeof index !== 'number' || index >= count) continue;
+    if (chunk.chunkCount !== count || typeof chunk.list !== 'string') return undefined;
+    // Written by another version, with other fields: read another way.
+    if (!sameFields(chunk.fields)) return undefined;
+    ordered[index] = chunk.list;
+  }
+  const recommendations: Recommendation[] = [];
+  for (let index = 0; index < count; index += 1) {
+    const list = ordered[index];
+    if (list === undefined) return undefined;
+    for (const row of JSON.parse(list) as unknown[][]) {
+      recommendations.push(listedRecommendation(row, job));
+    }
+  }
+  return {
+    modelName: typeof first.modelName === 'string' ? first.modelName : null,
+    modelPackageVersionArn:
+      typeof first.modelPackageVersionArn === 'string' ? first.modelPackageVersionArn : null,
+    recommendations,
+  };
 }

@@ -79,7 +79,9 @@ const keyPart = (value: string) =>
  * - the job records sort first by kind, `JOB#<account>#<region>`, so one Query on `JOB#` finds
  *   every job of a bare name, and a name with its account and region is one GetItem;
  * - a job's other items sort under its scope, `<account>#<region>#<KIND>#...`, so each kind of
- *   one job is one key range (`REC#`, `STEP#`, `PERF#`, `SUMMARY#`, `NOTIFY#`).
+ *   one job is one key range (`REC#`, `STEP#`, `PERF#`, `SUMMARY#`, `NOTIFY#`);
+ * - the job's recommendations as the API lists them sort after all records, `JOBRECS#<account>#
+ *   <region>#<chunk>`, so a bare name's records and lists are one key range too.
  */
 export const keyValues = {
   jobPk: (jobName: string) => `JOB#${jobName.toLowerCase()}`,
@@ -100,6 +102,16 @@ export const keyValues = {
   summarySk: (where: AccountRegion, index: number) =>
     `${scopeOf(where)}#SUMMARY#${String(index).padStart(5, '0')}`,
   summaryPrefix: (where: AccountRegion) => `${scopeOf(where)}#SUMMARY#`,
+  /**
+   * Chunk `index` of the job's recommendations as the API shows them (recommendationListItems in
+   * items.ts). `JOBRECS#` sorts right after every `JOB#` record of the partition, so one Query
+   * from `JOB#` to `JOBRECS#\uffff` reads a bare name's records and their chunks at once, while
+   * `begins_with JOB#` still reads the records alone.
+   */
+  recommendationListSk: (where: AccountRegion, index: number) =>
+    `JOBRECS#${scopeOf(where)}#${String(index).padStart(5, '0')}`,
+  recommendationListPrefix: (where: AccountRegion) => `JOBRECS#${scopeOf(where)}#`,
+  recommendationListFamily: 'JOBRECS#',
   notificationSk: (where: AccountRegion, status: string) => `${scopeOf(where)}#NOTIFY#${status}`,
   statusPk: (status: string) => `STATUS#${status}`,
   /** `<time>#<name>#<account>#<region>`: newest first, and one key per job. */
@@ -136,6 +148,8 @@ export function keyBuilders(tableLayout: TableLayout) {
     performance: (job: JobKey, endpointName: string) =>
       inJob(job, keyValues.performanceSk(job, endpointName)),
     summary: (job: JobKey, index: number) => inJob(job, keyValues.summarySk(job, index)),
+    recommendationList: (job: JobKey, index: number) =>
+      inJob(job, keyValues.recommendationListSk(job, index)),
     notification: (job: JobKey, status: string) =>
       inJob(job, keyValues.notificationSk(job, status)),
     watermark: (where: AccountRegion) => key(keyValues.detectorPk, keyValues.watermarkSk(where)),

@@ -8,11 +8,11 @@ import {
   SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HUB_ACCOUNT, SPOKE_ACCOUNT, SPOKE_PROFILE } from '../../local/stack/accounts.js';
 import { localRoleSession } from '../../local/aws/iam/local-iam.js';
 import { startStack, type LocalStack } from '../../local/stack/stack.js';
+import { assumedRoleCredentials } from '../../shared/assume-role.js';
 import { aws, awsError, type StackInfo } from '../support/aws-clients.js';
 import { requireAwsTools } from '../support/aws-tools.js';
 import { eventually } from '../support/cli-process.js';
@@ -206,13 +206,11 @@ describe("the hub reaches a spoke's jobs only through its reader role", () => {
     });
     delete process.env.AWS_PROFILE;
     try {
-      const credentials = fromTemporaryCredentials({
-        params: {
-          RoleArn: READER,
-          RoleSessionName: 'irwatch-detect',
-          ExternalId: info.spokeExternalId,
-        },
-      });
+      // shared/assume-role.ts: the provider detect and ingest hand their SageMaker clients.
+      const credentials = assumedRoleCredentials(
+        { roleArn: READER, sessionName: 'irwatch-detect', externalId: info.spokeExternalId },
+        { region: HUB_REGION },
+      );
       const jobsIn = async (region: string) => {
         const client = new SageMakerClient({ region, credentials });
         try {

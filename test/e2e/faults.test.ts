@@ -37,6 +37,7 @@ import {
   performanceItem,
   recommendationItem,
   stepItem,
+  recommendationListItems,
   summaryItems,
   type StoredJob,
 } from '../../shared/db/items.js';
@@ -639,6 +640,7 @@ describe('fault injection: 200 jobs through detect, ingest and notify while ever
         ),
         performances: bySortKey(items, keyValues.performancePrefix(HOME)),
         summaries: bySortKey(items, keyValues.summaryPrefix(HOME)),
+        lists: bySortKey(items, keyValues.recommendationListPrefix(HOME)),
       };
       expected[name] = {
         job: { ...job, trimmed: job.trimmed },
@@ -650,6 +652,7 @@ describe('fault injection: 200 jobs through detect, ingest and notify while ever
         steps: bySortKey(snapshot.steps.map(stepItem), ''),
         performances: bySortKey(snapshot.performances.map(performanceItem), ''),
         summaries: bySortKey(summaryItems(snapshot), ''),
+        lists: bySortKey(recommendationListItems(snapshot), ''),
       };
     }
     sagemaker.destroy();

@@ -43,8 +43,21 @@ async function startCli(dataDir: string, port: number): Promise<CliProcess> {
 describe('npm start: the local stack from the command line', () => {
   it('runs the scenario to the end, notifies each terminal job once, and keeps it all across a restart', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'irwatch-e2e-'));
+    // A data folder of an earlier version kept the cursor key in a file of its own.
+    const legacyKey = 'k'.repeat(64);
+    await writeFile(join(dataDir, 'cursor-key'), `${legacyKey}\n`);
     const port = await freePort();
     const first = await startCli(dataDir, port);
+    // The generated secret took it over, and the file is gone.
+    const secretsFile = JSON.parse(await readFile(join(dataDir, 'secrets.json'), 'utf8')) as Record<
+      string,
+      { name: string; secretString: string }
+    >;
+    expect(
+      Object.values(secretsFile).find((secret) => secret.name.endsWith('/api/cursor-key'))
+        ?.secretString,
+    ).toBe(legacyKey);
+    await expect(readFile(join(dataDir, 'cursor-key'))).rejects.toMatchObject({ code: 'ENOENT' });
 
     const finished = await eventually(
       async () => {

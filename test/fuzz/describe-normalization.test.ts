@@ -19,6 +19,8 @@ import {
   recommendationItem,
   STATUS_RANK,
   stepItem,
+  recommendationListItems,
+  recommendationListOf,
   summaryItems,
 } from '../../shared/db/items.js';
 import { keys, layout } from '../../shared/db/table.js';
@@ -351,6 +353,15 @@ function itemProblems(snapshot: JobSnapshot): string[] {
   snapshot.performances.forEach((p) => check('performance', () => performanceItem(p)));
   check('job', () => jobItemOf(snapshot.job));
   summaryItems(snapshot).forEach((item, index) => check(`summary ${index}`, () => item));
+  const lists = recommendationListItems(snapshot);
+  lists.forEach((item, index) => check(`recommendation list ${index}`, () => item));
+  const listed = recommendationListOf(lists)?.recommendations ?? [];
+  if (
+    listed.map((rec) => rec.recommendationId).join() !==
+    snapshot.recommendations.map((rec) => rec.recommendationId).join()
+  ) {
+    problems.push('recommendation list: does not read back the recommendations written');
+  }
   return problems;
 }
 

@@ -9,6 +9,7 @@ import {
   writeModelEntry,
   type ModelEntry,
 } from '../../shared/db/model-store.js';
+import { LISTED_FIELDS } from '../../shared/db/items.js';
 import { keys, keyValues, layout } from '../../shared/db/table.js';
 import { useApiWorld } from '../support/api.js';
 import { queryPartition } from '../support/fixtures.js';
@@ -47,9 +48,23 @@ function inOther(item: Item): Item {
     }
   }
   if (item.jobArn === homeArn) moved.jobArn = otherArn;
-  const metrics = item.metrics as Record<string, number | null> | undefined;
-  if (metrics?.costPerHour) moved.metrics = { ...metrics, costPerHour: metrics.costPerHour * 2 };
-  return moved;
+  const doubled = (entry: Item): Item => {
+    const metrics = entry.metrics as Record<string, number | null> | undefined;
+    return metrics?.costPerHour
+      ? { ...entry, metrics: { ...metrics, costPerHour: metrics.costPerHour * 2 } }
+      : entry;
+  };
+  // A recommendation list chunk holds its recommendations as rows of values (LISTED_FIELDS).
+  if (typeof item.list === 'string') {
+    const costPerHour = LISTED_FIELDS.indexOf('metrics.costPerHour');
+    const rows = (JSON.parse(item.list) as unknown[][]).map((row) =>
+      row.map((value, index) =>
+        index === costPerHour && typeof value === 'number' ? value * 2 : value,
+      ),
+    );
+    return { ...moved, list: JSON.stringify(rows) };
+  }
+  return doubled(moved);
 }
 
 beforeAll(async () => {

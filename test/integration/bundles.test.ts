@@ -106,7 +106,7 @@ async function inLambdaEnvironment(name: string, script: string): Promise<unknow
 }
 
 describe('the packaged bundles', () => {
-  it.each(['api', 'detect', 'ingest', 'notify'])(
+  it.each(['api', 'detect', 'ingest', 'notify', 'web'])(
     '%s loads on its own, with the environment of the template',
     async (name) => {
       const bundle = handlers.get(name);
@@ -120,20 +120,13 @@ describe('the packaged bundles', () => {
     },
   );
 
-  it('api answers through its bundled SDK, signed with the Lambda credentials', async () => {
-    const bundle = handlers.get('api');
-    // A well-formed cursor the key did not sign: checking it needs the key from Secrets Manager.
-    const forged = `${Buffer.from('{}').toString('base64url')}.${'A'.repeat(43)}`;
-    const events = [
-      httpEvent('/jobs/no-such-job'),
-      httpEvent('/openapi.json'),
-      httpEvent(`/jobs?cursor=${forged}`),
-      httpEvent('/', { headers: { 'accept-encoding': 'br' } }),
-    ];
-    const [missing, openApi, cursor, page] = (await inLambdaEnvironment(
-      'api',
+  /** The responses of a bundled handler to `events`, in the function's Lambda environment. */
+  const answersOf = async (name: string, events: unknown[]) => {
+    const bundle = handlers.get(name);
+    return (await inLambdaEnvironment(
+      name,
       `const { handler } = require(${JSON.stringify(bundle?.path)});
-       const context = { functionName: 'irwatch-dev-api', awsRequestId: 'bundle-test',
+       const context = { functionName: 'irwatch-dev-${name}', awsRequestId: 'bundle-test',
          getRemainingTimeInMillis: () => 25000 };
        (async () => {
          const responses = [];
@@ -141,20 +134,36 @@ describe('the packaged bundles', () => {
          console.log('RESULT ' + JSON.stringify(responses));
        })();`,
     )) as Array<{ statusCode: number; headers: Record<string, string>; body: string }>;
+  };
+
+  it('api answers through its bundled SDK, signed with the Lambda credentials', async () => {
+    // A well-formed cursor the key did not sign: checking it needs the key from Secrets Manager.
+    const forged = `${Buffer.from('{}').toString('base64url')}.${'A'.repeat(43)}`;
+    const [missing, cursor] = await answersOf('api', [
+      httpEvent('/jobs/no-such-job'),
+      httpEvent(`/jobs?cursor=${forged}`),
+    ]);
     expect(missing?.statusCode).toBe(404);
     expect(missing?.headers['content-type']).toBe('application/problem+json');
     expect(JSON.parse(missing?.body ?? '{}')).toMatchObject({ status: 404 });
     expect(JSON.parse(missing?.body ?? '{}').detail).toContain('no-such-job');
-    // The document and its response schemas load on demand, inside the bundle too.
+    // The cursor key read with the bundle's own signed GetSecretValue: a 400 about the
+    // signature, not a 500 about the key.
+    expect(cursor?.statusCode).toBe(400);
+    expect(JSON.parse(cursor?.body ?? '{}').detail).toContain('signature does not match');
+  });
+
+  it('web serves the OpenAPI document and the dashboard from its bundle', async () => {
+    const [openApi, page] = await answersOf('web', [
+      httpEvent('/openapi.json'),
+      httpEvent('/', { headers: { 'accept-encoding': 'br' } }),
+    ]);
     expect(openApi?.statusCode).toBe(200);
     expect(JSON.parse(openApi?.body ?? '{}')).toMatchObject({
       openapi: '3.1.0',
       components: { schemas: { Recommendation: { type: 'object' } } },
     });
-    // The cursor key read with the bundle's own signed GetSecretValue: a 400 about the
-    // signature, not a 500 about the key.
-    expect(cursor?.statusCode).toBe(400);
-    expect(JSON.parse(cursor?.body ?? '{}').detail).toContain('signature does not match');
+    expect(page?.statusCode).toBe(200);
     expect(page?.headers['content-encoding']).toBe('br');
   });
 });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CONTENT_SECURITY_POLICY, dashboardPage } from '../../functions/api/dashboard-page.js';
+import { CONTENT_SECURITY_POLICY, dashboardPage } from '../../functions/web/dashboard-page.js';
 import { startDashboardProxy } from '../../local/cli/dashboard-proxy.js';
 import { listen, send, type LocalServer } from '../../local/aws/http-server.js';
 import { freePort, runCli, type CliProcess } from '../support/cli-process.js';

@@ -15,11 +15,14 @@ import type { createHandler as CreateIngestHandler } from '../../functions/inges
 import { RECORDED, recordedDetailSchema, type JobStatus } from '../../shared/events.js';
 import { estimateItemSize, ITEM_SIZE_LIMIT } from '../../shared/db/item-size.js';
 import {
+  recommendationListItems,
+  recommendationListOf,
   SUMMARY_ENTRIES_PER_CHUNK,
   summaryEntriesOf,
   summaryItems,
   type SummaryEntry,
 } from '../../shared/db/items.js';
+import { recommendationView } from '../../functions/api/views.js';
 import { keyValues, layout } from '../../shared/db/table.js';
 import type { Recommendation } from '../../shared/model/types.js';
 import {
@@ -56,6 +59,9 @@ const ingest = (jobName: string, status: JobStatus = 'COMPLETED') =>
 const partition = (jobName: string) =>
   queryPartition(world.table.doc, world.table.tableName, keyValues.jobPk(jobName));
 
+const asView = (rec: Recommendation) =>
+  recommendationView(rec as unknown as Record<string, unknown>);
+
 const bySk = (items: Record<string, unknown>[], prefix: string) =>
   items.filter((item) => String(item[layout.primary.sk]).startsWith(prefix));
 
@@ -74,7 +80,7 @@ const entryOf = (rec: Recommendation): SummaryEntry => ({
   metrics: rec.metrics,
   derived: rec.derived,
 });
-const sortedById = (entries: SummaryEntry[]) =>
+const sortedById = <T extends Pick<SummaryEntry, 'recommendationId'>>(entries: T[]) =>
   [...entries].sort((a, b) => (a.recommendationId < b.recommendationId ? -1 : 1));
 
 /** The wire JSON of the samples: loosely typed on purpose, read as the service sends it. */
@@ -126,6 +132,23 @@ describe('ingest: every sample stores exactly the expected items', () => {
         expect(summaries[0]).toMatchObject({ jobName, chunkIndex: 0, chunkCount: 1 });
         expect(sortedById(summaryEntriesOf(summaries[0]!) ?? [])).toEqual(
           sortedById(recs.map((rec) => entryOf(rec as unknown as Recommendation))),
+        );
+      }
+      // One recommendation list item too: each recommendation as the API shows it, the job's
+      // model beside them.
+      const lists = bySk(items, keyValues.recommendationListFamily);
+      expect(lists).toHaveLength(wireRecs.length > 0 ? 1 : 0);
+      if (wireRecs.length > 0) {
+        expect(lists[0]).toMatchObject({
+          [layout.primary.sk]: keyValues.recommendationListSk(HOME, 0),
+          jobName,
+          chunkIndex: 0,
+          chunkCount: 1,
+          modelName: jobItem!.modelName,
+        });
+        const list = recommendationListOf(lists);
+        expect(sortedById((list?.recommendations ?? []).map(asView))).toEqual(
+          sortedById(recs.map(recommendationView)),
         );
       }
 
@@ -319,9 +342,11 @@ describe('ingest: DynamoDB work and faults', () => {
     clock = Date.parse('2026-11-01T00:00:00Z');
     proxy.reset();
     await ingest('sweep-count');
-    // The recommendations, the steps and one summary item.
-    const items = 250 + (template.steps ?? []).length + 1;
-    expect(bySk(await partition('sweep-count'), keyValues.summaryPrefix(HOME))).toHaveLength(1);
+    // The recommendations, the steps, one summary item and one recommendation list item.
+    const items = 250 + (template.steps ?? []).length + 1 + 1;
+    const stored = await partition('sweep-count');
+    expect(bySk(stored, keyValues.summaryPrefix(HOME))).toHaveLength(1);
+    expect(bySk(stored, keyValues.recommendationListPrefix(HOME))).toHaveLength(1);
     expect(proxy.count('BatchWriteItem')).toBe(Math.ceil(items / 25));
     // The conditional job write, its entry in the model's item and the published mark.
     expect(proxy.count('UpdateItem')).toBe(3);
@@ -495,9 +520,20 @@ describe('ingest: the recommendation summary', () => {
     world.simulator.addJob(thousandRecommendations(jobName));
     proxy.reset();
     expect((await ingest(jobName)).outcome).toBe('recorded');
-    expect(proxy.count('BatchWriteItem')).toBe(Math.ceil((1_000 + 1) / 25));
-
     const items = await partition(jobName);
+    const lists = bySk(items, keyValues.recommendationListPrefix(HOME));
+    expect(proxy.count('BatchWriteItem')).toBe(Math.ceil((1_000 + 1 + lists.length) / 25));
+    // The list cuts 1,000 whole recommendations into a few items, each under the limit as
+    // DynamoDB counts a string (its UTF-8 bytes).
+    expect(lists.length).toBeGreaterThan(1);
+    const listBytes = lists.map((chunk) => Buffer.byteLength(String(chunk.list)));
+    console.log(`recommendation list of 1,000 recommendations: ${listBytes.join(' + ')} bytes`);
+    for (const chunk of lists) {
+      const size = Buffer.byteLength(String(chunk.list)) + estimateItemSize({ ...chunk, list: '' });
+      expect(size).toBeLessThanOrEqual(ITEM_SIZE_LIMIT);
+    }
+    expect(recommendationListOf(lists)?.recommendations.map(asView)).toHaveLength(1_000);
+
     const summaries = bySk(items, keyValues.summaryPrefix(HOME));
     expect(summaries).toHaveLength(1);
     expect(summaries[0]).toMatchObject({ chunkIndex: 0, chunkCount: 1 });
@@ -574,5 +610,24 @@ describe('ingest: the recommendation summary', () => {
       snapshot.recommendations.map(entryOf),
     );
     expect(summaryItems({ job: snapshot.job, recommendations: [] })).toEqual([]);
+
+    // The list cuts by size alone, whole recommendations per chunk, keyed in order.
+    const lists = recommendationListItems(snapshot, { itemSize: 50_000 });
+    expect(lists.length).toBeGreaterThan(3);
+    expect(lists.map((chunk) => chunk[layout.primary.sk])).toEqual(
+      lists.map((_, index) => keyValues.recommendationListSk(HOME, index)),
+    );
+    for (const chunk of lists) {
+      expect(chunk.chunkCount).toBe(lists.length);
+      expect(Buffer.byteLength(String(chunk.list))).toBeLessThanOrEqual(50_000);
+    }
+    expect(recommendationListOf(lists)?.recommendations).toEqual(snapshot.recommendations);
+    // Reversed, as a reader may get them: the same list; one missing: none.
+    expect(recommendationListOf([...lists].reverse())?.recommendations).toEqual(
+      snapshot.recommendations,
+    );
+    expect(recommendationListOf(lists.slice(1))).toBeUndefined();
+    expect(recommendationListOf(lists.slice(0, -1))).toBeUndefined();
+    expect(recommendationListItems({ job: snapshot.job, recommendations: [] })).toEqual([]);
   });
 });

@@ -18,6 +18,9 @@ import { sagemakerProtocol, stsProtocol } from '../../local/aws/iam/requests.js'
 import { loadTemplate } from '../../local/aws/iam/template-policies.js';
 import { createSageMakerSimulator } from '../../local/aws/sagemaker/sagemaker-simulator.js';
 import { createStsEndpoint } from '../../local/aws/sts/sts-endpoint.js';
+import { sageMakerRequests } from '../../shared/account-requests.js';
+import { readWatchConfig } from '../../shared/accounts.js';
+import { AwsRequestError } from '../../shared/aws-request.js';
 import { ACCOUNT, REGION } from '../support/fixtures.js';
 import { TEST_USER } from '../support/iam.js';
 import { repoRoot } from '../support/serverless.js';
@@ -194,6 +197,102 @@ describe('the local STS', () => {
     } finally {
       sts.destroy();
     }
+  });
+});
+
+describe('irwatch’s own AssumeRole and SageMaker requests (no SDK client), against the local STS', () => {
+  const stsCalls: string[] = [];
+  /** The api's environment as Lambda gives it, its endpoints the local servers'. */
+  const apiWorld = (externalId: string | undefined) => {
+    const session = iam.identities.forFunction('api');
+    const env = {
+      AWS_ACCESS_KEY_ID: session.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: session.secretAccessKey,
+      AWS_SESSION_TOKEN: session.sessionToken!,
+      AWS_ENDPOINT_URL_STS: stsUrl,
+      AWS_ENDPOINT_URL_SAGEMAKER: sagemakerUrl,
+    };
+    const config = readWatchConfig({
+      HOME_ACCOUNT_ID: ACCOUNT,
+      AWS_REGION: REGION,
+      WATCHED_ACCOUNTS: SPOKE_ACCOUNT,
+      WATCHED_REGIONS: regions.join(','),
+      SPOKE_ROLE_NAME: `irwatch-${STAGE}-reader`,
+      SPOKE_EXTERNAL_ID: externalId ?? 'not-the-external-id',
+    });
+    const countingFetch: typeof fetch = (input, init) => {
+      if (String(input).startsWith(stsUrl)) stsCalls.push(String(init?.body));
+      return fetch(input, init);
+    };
+    return sageMakerRequests(config, 'irwatch-api', {
+      env,
+      now: () => clock,
+      fetch: countingFetch,
+      maxAttempts: 1,
+    });
+  };
+
+  it('reads a spoke through its reader role, assumed once and renewed five minutes before it expires', async () => {
+    clock = Date.parse('2031-01-01T00:00:00Z');
+    stsCalls.length = 0;
+    const sageMakerOf = apiWorld(EXTERNAL_ID);
+    const list = () =>
+      sageMakerOf({ accountId: SPOKE_ACCOUNT, region: regions[1]! })<{
+        InferenceRecommendationsJobs: unknown[];
+      }>('ListInferenceRecommendationsJobs', {});
+    expect(await list()).toEqual({ InferenceRecommendationsJobs: [] });
+    expect(stsCalls).toHaveLength(1);
+    const form = new URLSearchParams(stsCalls[0]);
+    expect(Object.fromEntries(form)).toEqual({
+      Action: 'AssumeRole',
+      Version: '2011-06-15',
+      RoleArn: READER,
+      RoleSessionName: 'irwatch-api',
+      ExternalId: EXTERNAL_ID,
+      DurationSeconds: '3600',
+    });
+    // The same session for both regions of the account, until 55 minutes have passed.
+    await sageMakerOf({ accountId: SPOKE_ACCOUNT, region: REGION })(
+      'ListInferenceRecommendationsJobs',
+      {},
+    );
+    clock += 54 * 60_000;
+    await list();
+    expect(stsCalls).toHaveLength(1);
+    clock += 2 * 60_000;
+    expect(await list()).toEqual({ InferenceRecommendationsJobs: [] });
+    expect(stsCalls).toHaveLength(2);
+    // An hour after the first session began, the renewed one still reads.
+    clock += 10 * 60_000;
+    await list();
+    expect(stsCalls).toHaveLength(2);
+  });
+
+  it('carries STS’s refusal (code, status, message) when the external ID is wrong, and SageMaker’s error codes', async () => {
+    clock = Date.now();
+    const refused = apiWorld(undefined)({ accountId: SPOKE_ACCOUNT, region: REGION })(
+      'ListInferenceRecommendationsJobs',
+      {},
+    );
+    await expect(refused).rejects.toBeInstanceOf(AwsRequestError);
+    await expect(refused).rejects.toMatchObject({
+      code: 'AccessDenied',
+      status: 403,
+      retryable: false,
+      awsMessage: `User: arn:aws:sts::${ACCOUNT}:assumed-role/irwatch-${STAGE}-ApiRole/irwatch-local-api is not authorized to perform: sts:AssumeRole on resource: ${READER}`,
+    });
+    const missing = apiWorld(EXTERNAL_ID)({ accountId: SPOKE_ACCOUNT, region: REGION })(
+      'DescribeInferenceRecommendationsJob',
+      { JobName: 'no-such-job' },
+    );
+    await expect(missing).rejects.toMatchObject({
+      code: 'ResourceNotFound',
+      status: 400,
+      retryable: false,
+      message: expect.stringMatching(
+        /^SageMaker\.DescribeInferenceRecommendationsJob: ResourceNotFound: /,
+      ),
+    });
   });
 });
 

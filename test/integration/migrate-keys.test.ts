@@ -84,6 +84,10 @@ function comparable(item: Item): Item {
     const { version: _version, ...rest } = item;
     return { ...rest, answers: JSON.parse(String(item.answers)) as unknown };
   }
+  if (item.entity === 'model-plan') {
+    const { version: _version, ...rest } = item;
+    return { ...rest, plan: JSON.parse(String(item.plan)) as unknown };
+  }
   return item;
 }
 
@@ -292,11 +296,11 @@ describe('irwatch migrate: jobs keyed by name alone, keyed by account and region
     expect(stale).toEqual([]);
   });
 
-  it("rebuilds a table of schema v3: its models' entries as strings, and their answers", async () => {
+  it("rebuilds a table of schema v3: its models' entries as strings, their answers and plan input", async () => {
     const { doc, tableName } = api.table;
-    // Version 3 kept each entry as a map and no answers.
+    // Version 3 kept each entry as a map, and no answers or plan input.
     const v3 = migrated
-      .filter((item) => item.entity !== 'model-best')
+      .filter((item) => item.entity !== 'model-best' && item.entity !== 'model-plan')
       .map((item): Item => {
         if (item[layout.primary.pk] === 'META') return { ...item, version: 3 };
         if (item.entity !== 'model') return item;

@@ -567,7 +567,7 @@ describe('the packaged template, simulated', () => {
     expect(await busFindings(template)).toEqual([]);
   });
 
-  it('has one invoke permission per rule target and one for the HTTP API, each with its SourceArn', () => {
+  it('has one invoke permission per rule target and one per HTTP API function, each with its SourceArn', () => {
     const resolver = new TemplateResolver(template, ENV);
     const permissions = resolver
       .resourcesOfType('AWS::Lambda::Permission')
@@ -580,11 +580,12 @@ describe('the packaged template, simulated', () => {
         Principal: 'events.amazonaws.com',
         SourceArn: ruleArn,
       })),
-      {
-        FunctionName: functionRoles(template, ENV).api?.functionArn,
+      // The HTTP API's two functions: api (the data routes) and web (GET /, GET /openapi.json).
+      ...(['api', 'web'] as const).map((name) => ({
+        FunctionName: functionRoles(template, ENV)[name]?.functionArn,
         Principal: 'apigateway.amazonaws.com',
         SourceArn: `arn:aws:execute-api:${ENV.region}:${ENV.account}:${resolver.ref('HttpApi')}/*`,
-      },
+      })),
     ];
     expect(
       permissions.map(({ FunctionName, Principal, SourceArn }) => ({

@@ -1,9 +1,13 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { join } from 'node:path';
 import { beforeAll } from 'vitest';
+import { httpRouter } from '../../local/stack/http-routes.js';
+import { readServerlessConfig } from '../../local/stack/serverless-config.js';
 import { cloneJob, type SimulatedJob } from '../../local/aws/sagemaker/sagemaker-simulator.js';
 import type { ReadObservation } from '../../functions/api/serve.js';
 import { httpEvent, type HttpEventOptions } from './http-event.js';
 import { actAs } from './iam.js';
+import { repoRoot } from './serverless.js';
 import {
   lambdaContext,
   sampleJobs,
@@ -24,7 +28,11 @@ export interface ApiResponse {
 }
 
 export interface ApiWorld extends LocalWorld {
-  /** Invokes the real api handler with an API Gateway v2 event for `target`. */
+  /**
+   * Invokes the real handler API Gateway routes `target` to (serverless.yml's httpApi routes:
+   * the web function for GET / and GET /openapi.json, the api for the rest) with an API Gateway
+   * v2 event.
+   */
   request(target: string, options?: HttpEventOptions): Promise<ApiResponse>;
   /** Like request, but fails the test unless the answer is a 200. */
   get<T = Record<string, unknown>>(target: string): Promise<T>;
@@ -43,6 +51,8 @@ type ApiHandler = (
  * The local world with every sample job (and `extraJobs`) ingested by the real ingest handler,
  * then the real api handler over the same local DynamoDB.
  */
+const routes = httpRouter(readServerlessConfig(join(repoRoot, 'serverless.yml')).functions, 'api');
+
 export function useApiWorld(
   options: { extraJobs?: SimulatedJob[]; samples?: boolean } = {},
 ): ApiWorld {
@@ -50,6 +60,7 @@ export function useApiWorld(
   const jobs = [...(options.samples === false ? [] : sampleJobs), ...(options.extraJobs ?? [])];
   const jobNames = jobs.map((job) => String(job.describe.JobName));
   let handler: ApiHandler;
+  let webHandler: ApiHandler;
   let observations: ReadObservation[] = [];
   const answered: ApiWorld['answered'] = [];
 
@@ -74,11 +85,16 @@ export function useApiWorld(
       ...apiDeps,
       observeReads: (observation) => observations.push(observation),
     }) as unknown as ApiHandler;
+    webHandler = (await import('../../functions/web/handler.js')).handler as unknown as ApiHandler;
   }, 120_000);
 
   async function request(target: string, eventOptions?: HttpEventOptions): Promise<ApiResponse> {
     observations = [];
-    const result = await handler(httpEvent(target, eventOptions), lambdaContext('api'));
+    const event = httpEvent(target, eventOptions);
+    const toWeb = routes.functionFor(event.requestContext.http.method, event.rawPath) === 'web';
+    const result = toWeb
+      ? await webHandler(event, lambdaContext('web'))
+      : await handler(event, lambdaContext('api'));
     const headers = (result.headers ?? {}) as Record<string, string>;
     const text = typeof result.body === 'string' ? result.body : '';
     const response: ApiResponse = {

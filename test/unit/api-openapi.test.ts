@@ -7,7 +7,7 @@ import {
   COMPONENT_PREFIX,
   openApiPath,
 } from '../../functions/api/openapi.js';
-import { openApiDocument } from '../../functions/api/openapi-document.js';
+import { openApiDocument } from '../../functions/web/openapi-document.js';
 import { NAMED_SCHEMAS } from '../../functions/api/responses.js';
 import { ROUTES, type RouteSpec } from '../../functions/api/schemas.js';
 import { repoRoot } from '../support/serverless.js';

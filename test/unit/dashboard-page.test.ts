@@ -5,7 +5,7 @@ import {
   DASHBOARD_PAGE_BROTLI,
   DASHBOARD_SCRIPT_HASH,
   DASHBOARD_STYLE_HASH,
-} from '../../functions/api/dashboard-assets.generated.js';
+} from '../../functions/web/dashboard-assets.generated.js';
 import {
   buildDashboardAssets,
   dashboardPageOf,
@@ -15,9 +15,10 @@ import {
   CONTENT_SECURITY_POLICY,
   contentEncodingFor,
   dashboardPage,
-} from '../../functions/api/dashboard-page.js';
+} from '../../functions/web/dashboard-page.js';
 import { jobHash, parseRoute } from '../../dashboard/route.js';
 import { serveRequest } from '../../functions/api/serve.js';
+import { serveWeb } from '../../functions/web/handler.js';
 import { httpEvent } from '../support/http-event.js';
 
 const hashOf = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
@@ -65,8 +66,8 @@ describe('GET /', () => {
     cursorKey: () => Promise.reject(new Error('the page must not need a cursor key')),
   };
 
-  it('serves the page as HTML with a strict Content-Security-Policy, reading nothing', async () => {
-    const response = await serveRequest(httpEvent('/'), deps);
+  it('serves the page as HTML with a strict Content-Security-Policy, from the web function', async () => {
+    const response = serveWeb(httpEvent('/'));
     expect(response.statusCode).toBe(200);
     expect(response.headers).toMatchObject({
       'content-type': 'text/html; charset=utf-8',
@@ -83,10 +84,7 @@ describe('GET /', () => {
 
   it('sends the page compressed, as bytes API Gateway decodes from base64, to a client that accepts it', async () => {
     const encoded = async (acceptEncoding: string) => {
-      const response = await serveRequest(
-        httpEvent('/', { headers: { 'accept-encoding': acceptEncoding } }),
-        deps,
-      );
+      const response = serveWeb(httpEvent('/', { headers: { 'accept-encoding': acceptEncoding } }));
       expect(response.statusCode).toBe(200);
       expect(response.headers?.['content-security-policy']).toBe(CONTENT_SECURITY_POLICY);
       return response;
@@ -138,11 +136,23 @@ describe('GET /', () => {
     expect(DASHBOARD_SCRIPT).not.toMatch(/setAttribute\(\s*["']style["']/);
   });
 
-  it('answers 404 to other paths and methods, as before', async () => {
-    const response = await serveRequest(httpEvent('/index.html'), deps);
+  it('answers 404 to other paths and methods, as before', () => {
+    const response = serveWeb(httpEvent('/index.html'));
     expect(response.statusCode).toBe(404);
-    const post = await serveRequest(httpEvent('/', { method: 'POST' }), deps);
-    expect(post.statusCode).toBe(404);
+    expect(JSON.parse(String(response.body))).toMatchObject({
+      detail: 'No route GET /index.html. GET /openapi.json lists the routes.',
+    });
+    expect(serveWeb(httpEvent('/', { method: 'POST' })).statusCode).toBe(404);
+  });
+
+  it('is not the api’s: its data routes’ function carries neither the page nor the document', async () => {
+    for (const target of ['/', '/openapi.json']) {
+      const response = await serveRequest(httpEvent(target), deps);
+      expect(response.statusCode).toBe(404);
+      expect(JSON.parse(String(response.body))).toMatchObject({
+        detail: `No route GET ${target}. GET /openapi.json lists the routes.`,
+      });
+    }
   });
 });
 

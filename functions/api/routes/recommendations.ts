@@ -1,6 +1,11 @@
-import { scopeOf, type JobKey } from '../../../shared/accounts.js';
-import { summaryEntriesOf, type SummaryEntry } from '../../../shared/db/items.js';
-import { jobKeyOf, keys, keyValues } from '../../../shared/db/table.js';
+import { parseJobArn, scopeOf, type JobKey } from '../../../shared/accounts.js';
+import {
+  recommendationListOf,
+  summaryEntriesOf,
+  type RecommendationList,
+  type SummaryEntry,
+} from '../../../shared/db/items.js';
+import { jobKeyOf, keys, keyValues, layout } from '../../../shared/db/table.js';
 import type { Recommendation } from '../../../shared/model/types.js';
 import {
   deploymentNotes,
@@ -8,9 +13,16 @@ import {
   VARIANT_NAME,
   variantConfigurationOf,
 } from '../deployment.js';
-import { jobRecord, resolveJob } from '../job-ref.js';
+import { jobRecord, oneJobOf, resolveJob, type FoundJob, type JobRef } from '../job-ref.js';
 import { notFound } from '../problem.js';
-import { batchGetAll, queryAll, type Item, type ItemKey, type TableReader } from '../reader.js';
+import {
+  batchGetAll,
+  queryAll,
+  type Item,
+  type ItemKey,
+  type QueryInput,
+  type TableReader,
+} from '../reader.js';
 import {
   defaultOrder,
   rankPage,
@@ -119,11 +131,60 @@ async function readPage(
   });
 }
 
+/** A recommendation of a list as the API shows it: field by field, as from an item. */
+const listedView = (rec: Recommendation) => recommendationView(rec as unknown as Item);
+
+/** A Query of the name's partition between two sort keys. */
+const rangeQuery = (jobName: string, first: string, last: string): QueryInput => ({
+  KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :first AND :last',
+  ExpressionAttributeNames: { '#pk': layout.primary.pk, '#sk': layout.primary.sk },
+  ExpressionAttributeValues: { ':pk': keyValues.jobPk(jobName), ':first': first, ':last': last },
+});
+
+const skOf = (item: Item) => String(item[layout.primary.sk]);
+
+/** Past any character that follows the list prefix in a sort key (digits, `#`). */
+const AFTER = '~';
+
 /**
- * Ranks the job's summary item (one read for up to 1,000 recommendations) and then reads only
- * the recommendations of the page, so a page costs the summary plus what it returns. The cursor
- * remembers the last one shown (its sort value and id), so a page continues after it even if
- * the job was re-ingested in between.
+ * The job a request names and its recommendation list chunks (recommendationListItems), in one
+ * Query where a bare query would make one: a name with its account and region reads the job's
+ * chunks; a bare name (or one with only its account, or only its region) reads the name's job
+ * records and their chunks at once, `JOB#` … `JOBRECS#~`, and picks its job as resolveJob does.
+ * An ARN is resolveJob's GetItem, then the chunks.
+ */
+async function resolveJobWithList(
+  reader: TableReader,
+  ref: JobRef,
+): Promise<{ found: FoundJob; chunks: Item[] }> {
+  if (parseJobArn(ref.ref) || (ref.accountId !== undefined && ref.region !== undefined)) {
+    const found = await resolveJob(reader, ref);
+    const prefix = keyValues.recommendationListPrefix(found.key);
+    return {
+      found,
+      chunks: await queryAll(reader, rangeQuery(found.key.jobName, prefix, `${prefix}${AFTER}`)),
+    };
+  }
+  const first =
+    ref.accountId === undefined
+      ? keyValues.jobSkPrefix
+      : `${keyValues.jobSkPrefix}${ref.accountId}#`;
+  const items = await queryAll(
+    reader,
+    rangeQuery(ref.ref, first, `${keyValues.recommendationListFamily}${AFTER}`),
+  );
+  const found = oneJobOf(ref, items);
+  const prefix = keyValues.recommendationListPrefix(found.key);
+  return { found, chunks: items.filter((item) => skOf(item).startsWith(prefix)) };
+}
+
+/**
+ * Ranks and pages the job's recommendation list, read with the job in one Query (see
+ * resolveJobWithList): no second request. A job without a complete list (stored before ingest
+ * wrote lists, running, or without recommendations) is ranked from its summary item, then only
+ * the page's recommendations are read; or, without a summary either, from its recommendations.
+ * The cursor remembers the last one shown (its sort value and id), so a page continues after it
+ * even if the job was re-ingested in between.
  */
 export const listRecommendations: RouteHandler<'listRecommendations'> = async (
   { path, query },
@@ -132,28 +193,38 @@ export const listRecommendations: RouteHandler<'listRecommendations'> = async (
   const position = await context.cursor.position(sortPointSchema);
   const order = query.order ?? defaultOrder(query.sortBy);
   const ranking = { filters: filtersOf(query), sortBy: query.sortBy, order, limit: query.limit };
-  const found = await resolveJob(context.reader, {
+  const { found, chunks } = await resolveJobWithList(context.reader, {
     ref: path.jobName,
     accountId: query.accountId,
     region: query.region,
   });
   const { key } = found;
-  const summary = (await readSummaries(context.reader, [key])).get(jobId(key));
+  const list = recommendationListOf(chunks);
 
   let ranked: RankedPage<Recommendation>;
-  // A job with a summary has ended; one without may still run, and the answer then says so.
+  // A job with a list or a summary has ended; one without may still run, and the answer says so.
   let runningJob: ReturnType<typeof runningJobView> = null;
-  if (summary) {
-    const { page, ...rest } = rankPage(summary, ranking, position);
-    ranked = { ...rest, page: await readPage(context.reader, key, page) };
+  if (list) {
+    const { page, ...rest } = rankPage(list.recommendations, ranking, position);
+    ranked = { ...rest, page: page.map(listedView) };
   } else {
-    // No summary: no job, a job without recommendations, or one stored before ingest wrote
-    // summaries, whose recommendations are all read and ranked (the job's size read for a page).
-    const item = await jobRecord(context.reader, found);
-    runningJob = runningJobView(item);
-    const all =
-      item.recommendationCount === 0 ? [] : await readRecommendations(context.reader, key);
-    ranked = rankPage(all, ranking, position);
+    // A record read with the list that counts no recommendations (running, failed): no summary.
+    const summary =
+      found.item?.recommendationCount === 0
+        ? undefined
+        : (await readSummaries(context.reader, [key])).get(jobId(key));
+    if (summary) {
+      const { page, ...rest } = rankPage(summary, ranking, position);
+      ranked = { ...rest, page: await readPage(context.reader, key, page) };
+    } else {
+      // No summary: no job, a job without recommendations, or one stored before ingest wrote
+      // summaries, whose recommendations are all read and ranked.
+      const item = await jobRecord(context.reader, found);
+      runningJob = runningJobView(item);
+      const all =
+        item.recommendationCount === 0 ? [] : await readRecommendations(context.reader, key);
+      ranked = rankPage(all, ranking, position);
+    }
   }
   return {
     body: {
@@ -174,31 +245,89 @@ function candidateIds(jobName: string, id: string): string[] {
   return id.includes('/') ? [id] : [`${jobName}/${id}`, id];
 }
 
+type Model = Pick<RecommendationList, 'modelName' | 'modelPackageVersionArn'>;
+
+/**
+ * The recommendation a bare name (or one with only its account, or only its region) and an id
+ * name, from the list chunks of the name's jobs: one Query on `JOBRECS#` that reads one item for
+ * a job of up to a few hundred recommendations. Undefined unless exactly one job's list holds
+ * the id: the caller then resolves the job as every route does (404, 409, a job stored before
+ * lists were written).
+ */
+async function findInLists(
+  reader: TableReader,
+  ref: JobRef,
+  id: string,
+): Promise<{ rec: Recommendation; model: Model } | undefined> {
+  const prefix = `${keyValues.recommendationListFamily}${ref.accountId === undefined ? '' : `${ref.accountId}#`}`;
+  const chunks = await queryAll(reader, rangeQuery(ref.ref, prefix, `${prefix}${AFTER}`));
+  const byJob = new Map<string, Item[]>();
+  for (const chunk of chunks) {
+    if (ref.region !== undefined && chunk.region !== ref.region) continue;
+    const job = jobId(jobKeyOf(chunk as unknown as JobKey));
+    byJob.set(job, [...(byJob.get(job) ?? []), chunk]);
+  }
+  const found: Array<{ rec: Recommendation; model: Model }> = [];
+  for (const jobChunks of byJob.values()) {
+    const list = recommendationListOf(jobChunks);
+    if (!list) continue;
+    const ids = candidateIds(list.recommendations[0]?.jobName ?? ref.ref, id);
+    const rec = ids
+      .map((candidate) => list.recommendations.find((r) => r.recommendationId === candidate))
+      .find((r) => r !== undefined);
+    if (rec) found.push({ rec: listedView(rec), model: list });
+  }
+  return found.length === 1 ? found[0] : undefined;
+}
+
+/** The recommendation item of the id in the job the request names; a 404 when there is none. */
+async function readRecommendationItem(
+  reader: TableReader,
+  ref: JobRef,
+  id: string,
+): Promise<{ rec: Recommendation; model: Model }> {
+  const found = await resolveJob(reader, ref);
+  const { key } = found;
+  const ids = candidateIds(key.jobName, id);
+  const { items } = await reader.batchGet(
+    ids.map((candidate) => keys.recommendation(key, candidate)),
+  );
+  const recItem = ids
+    .map((candidate) => items.find((item) => item.recommendationId === candidate))
+    .find((item) => item !== undefined);
+  if (!recItem) {
+    // An unknown job is told apart from an unknown recommendation.
+    await jobRecord(reader, found);
+    throw notFound(
+      `Job ${key.jobName} (${key.accountId}/${key.region}) has no recommendation ${id}. GET /jobs/${key.jobName}/recommendations?accountId=${key.accountId}&region=${key.region} lists its ids.`,
+    );
+  }
+  // Recommendations carry their job's model (recommendationItem in shared/db/items.ts).
+  return {
+    rec: recommendationView(recItem),
+    model: {
+      modelName: typeof recItem.modelName === 'string' ? recItem.modelName : null,
+      modelPackageVersionArn:
+        typeof recItem.modelPackageVersionArn === 'string' ? recItem.modelPackageVersionArn : null,
+    },
+  };
+}
+
+/**
+ * A name with its account and region, or an ARN, reads the recommendation item (one GetItem or
+ * BatchGetItem); a bare name reads its jobs' lists first (findInLists), which answers it with one
+ * item read where resolving the job would read its record too.
+ */
 export const getRecommendation: RouteHandler<'getRecommendation'> = async (
   { path, query },
   context,
 ) => {
-  const found = await resolveJob(context.reader, { ref: path.jobName, ...query });
-  const { key } = found;
-  const ids = candidateIds(key.jobName, path.id);
-  const { items } = await context.reader.batchGet(ids.map((id) => keys.recommendation(key, id)));
-  const recItem = ids
-    .map((id) => items.find((item) => item.recommendationId === id))
-    .find((item) => item !== undefined);
-  if (!recItem) {
-    // An unknown job is told apart from an unknown recommendation.
-    await jobRecord(context.reader, found);
-    throw notFound(
-      `Job ${key.jobName} (${key.accountId}/${key.region}) has no recommendation ${path.id}. GET /jobs/${key.jobName}/recommendations?accountId=${key.accountId}&region=${key.region} lists its ids.`,
-    );
-  }
-  const rec = recommendationView(recItem);
-  // Recommendations carry their job's model (recommendationItem in shared/db/items.ts).
-  const job = {
-    modelName: typeof recItem.modelName === 'string' ? recItem.modelName : null,
-    modelPackageVersionArn:
-      typeof recItem.modelPackageVersionArn === 'string' ? recItem.modelPackageVersionArn : null,
-  };
+  const ref: JobRef = { ref: path.jobName, ...query };
+  const bare =
+    parseJobArn(ref.ref) === undefined && (ref.accountId === undefined || ref.region === undefined);
+  const { rec, model: job } =
+    (bare ? await findInLists(context.reader, ref, path.id) : undefined) ??
+    (await readRecommendationItem(context.reader, ref, path.id));
   const configuration = variantConfigurationOf(rec);
   const notes = deploymentNotes(rec, job);
   if (!configuration) {

@@ -120,13 +120,16 @@ export function templateSecrets(
 
 /**
  * The template's secrets as CloudFormation would create them, their generated values kept in
- * `<dataDir>/secrets.json` (mode 0600) so that what they sign survives a restart.
+ * `<dataDir>/secrets.json` (mode 0600) so that what they sign survives a restart. `adopt` gives
+ * a secret (by name) the value an earlier layout of the data folder kept elsewhere, instead of
+ * a generated one, when secrets.json does not hold it yet.
  */
 export async function provisionSecrets(
   dataDir: string,
   secrets: TemplateSecret[],
-  now = Date.now,
+  options: { now?: () => number; adopt?: ReadonlyMap<string, string> } = {},
 ): Promise<LocalSecret[]> {
+  const now = options.now ?? Date.now;
   const file = join(dataDir, 'secrets.json');
   let stored: Record<string, LocalSecret> = {};
   try {
@@ -143,7 +146,10 @@ export async function provisionSecrets(
       arn: secret.arn,
       name: secret.name,
       ...(secret.description !== undefined ? { description: secret.description } : {}),
-      secretString: secret.secretString ?? generateSecretString(secret.generate),
+      secretString:
+        secret.secretString ??
+        options.adopt?.get(secret.name) ??
+        generateSecretString(secret.generate),
       versionId: randomUUID(),
       createdDate: now(),
     };
