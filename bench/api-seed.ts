@@ -14,6 +14,8 @@ import {
   summaryItems,
 } from '../shared/db/items.js';
 import { putJobRecord } from '../shared/db/job-store.js';
+import { modelBestItem, modelBestOf } from '../shared/db/model-best.js';
+import { modelPlanItem, modelPlanOf } from '../shared/db/model-plan.js';
 import { modelEntry, modelItem, type ModelEntry } from '../shared/db/model-store.js';
 import { normalizeJob } from '../shared/model/normalize.js';
 import type { JobSnapshot } from '../shared/model/types.js';
@@ -225,12 +227,27 @@ export async function seedTable(
     await batchPutAll(doc, TABLE_NAME, items);
     for (const snapshot of snapshotsOfChunk) await putJobRecord(doc, TABLE_NAME, snapshot.job, now);
   });
-  // Each model's item as ingest leaves it (shared/db/model-store.ts), written once per model.
+  // Each model's item as ingest leaves it (shared/db/model-store.ts), written once per model,
+  // then its answers and plan input (shared/db/model-best.ts, model-plan.ts), the recommendations
+  // they hold read back as ingest would.
+  const modelItems = [...modelEntries].map(
+    ([model, entries]) => [model, modelItem(model, entries)] as const,
+  );
   await batchPutAll(
     doc,
     TABLE_NAME,
-    [...modelEntries].map(([model, entries]) => modelItem(model, entries)),
+    modelItems.map(([, item]) => item),
   );
+  const bestItems: Array<Record<string, unknown>> = [];
+  await inParallel(modelItems, 4, async ([model, item]) => {
+    const best = await modelBestOf(doc, TABLE_NAME, item, () => undefined);
+    if (!best) throw new Error(`The seed stored no winner of model ${model}`);
+    bestItems.push(modelBestItem(model, best));
+    // None for a model whose jobs' rows the item left out (the large sweeps' models): as ingest.
+    const plan = await modelPlanOf(doc, TABLE_NAME, item, () => undefined, undefined);
+    if (plan) bestItems.push(modelPlanItem(model, plan));
+  });
+  await batchPutAll(doc, TABLE_NAME, bestItems);
   const ms = performance.now() - start;
   jobs.sort((a, b) => (a.jobName < b.jobName ? -1 : 1));
   return {

@@ -10,17 +10,32 @@ import { BatchWriteItemCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/
 import { cloneJob, type SimulatedJob } from '../local/aws/sagemaker/sagemaker-simulator.js';
 import { keyValues, layout } from '../shared/db/table.js';
 
-/** The sweep's model: each job's entry goes into its item (shared/db/model-store.ts). */
-const modelItemKey = (model: string): Record<string, AttributeValue> => ({
+/**
+ * The sweep's model: each job's entry goes into its item (shared/db/model-store.ts), then the
+ * model's answers to best= and plan input into theirs (shared/db/model-best.ts, model-plan.ts).
+ */
+const modelItemKey = (
+  model: string,
+  sk: string = keyValues.modelJobsSk,
+): Record<string, AttributeValue> => ({
   [layout.primary.pk]: { S: keyValues.modelPk(model) },
-  [layout.primary.sk]: { S: keyValues.modelJobsSk },
+  [layout.primary.sk]: { S: sk },
 });
 
-async function modelItemOf(world: BenchWorld, model: string) {
-  const { Item } = await world.client.send(
-    new GetItemCommand({ TableName: TABLE_NAME, Key: modelItemKey(model), ConsistentRead: true }),
-  );
-  return Item;
+/** The model's item, its answers and its plan input, as stored. */
+async function modelItemsOf(world: BenchWorld, model: string) {
+  const items = [];
+  for (const sk of [keyValues.modelJobsSk, keyValues.modelBestSk, keyValues.modelPlanSk]) {
+    const { Item } = await world.client.send(
+      new GetItemCommand({
+        TableName: TABLE_NAME,
+        Key: modelItemKey(model, sk),
+        ConsistentRead: true,
+      }),
+    );
+    if (Item) items.push(Item);
+  }
+  return items;
 }
 import { RECORDED } from '../shared/events.js';
 import { writeUnits } from './item-size.js';
@@ -109,13 +124,15 @@ async function countRequests(): Promise<Cell[][]> {
       const units = proxy.capacityUnits();
       const items = await storedItems(world, jobName);
       const children = items.length - 1;
-      // The job record and its entry in the model's item: one write each.
-      const minimumRequests = Math.ceil(children / BATCH) + 2;
+      // The job record, its entry in the model's item, the model's answers and plan input: one
+      // write each.
+      const minimumRequests = Math.ceil(children / BATCH) + 4;
       const model = String(job.describe.ModelName);
-      const modelItem = await modelItemOf(world, model);
-      const minimumUnits =
-        items.reduce((sum, item) => sum + writeUnits(item), 0) +
-        (modelItem ? writeUnits(modelItem) : 0);
+      const modelItems = await modelItemsOf(world, model);
+      const minimumUnits = [...items, ...modelItems].reduce(
+        (sum, item) => sum + writeUnits(item),
+        0,
+      );
       rows.push([
         count,
         `${children} + 1`,
@@ -171,7 +188,7 @@ async function timeJobs(): Promise<Cell[][]> {
         const jobItem = stored.find((item) => item[layout.primary.sk]?.S === keyValues.jobSk(HOME));
         const children = stored.filter((item) => item !== jobItem).map(rename);
         const detail = JSON.stringify(world.eventBridge.events.at(-1)?.event.detail ?? {});
-        const modelItem = await modelItemOf(
+        const modelItems = await modelItemsOf(
           world,
           String(world.simulator.describeJob(jobName)?.ModelName),
         );
@@ -189,13 +206,17 @@ async function timeJobs(): Promise<Cell[][]> {
         }
         if (jobItem)
           await dynamodb.send(new PutItemCommand({ TableName: TABLE_NAME, Item: rename(jobItem) }));
-        if (modelItem)
+        for (const modelItem of modelItems) {
           await dynamodb.send(
             new PutItemCommand({
               TableName: TABLE_NAME,
-              Item: { ...modelItem, ...modelItemKey(`bench-bare-${count}`) },
+              Item: {
+                ...modelItem,
+                ...modelItemKey(`bench-bare-${count}`, String(modelItem[layout.primary.sk]?.S)),
+              },
             }),
           );
+        }
         await eventBridge.send(
           new PutEventsCommand({
             Entries: [
@@ -252,8 +273,8 @@ export async function runIngest(part: string | undefined): Promise<void> {
           rows,
           notes: [
             '- Counted by a proxy in front of dynalite that asks for ReturnConsumedCapacity TOTAL on every request; write units = what dynalite reports (table only; DynamoDB also charges each GSI a job item is projected into, here 2 GSIs with ALL projection for the job item).',
-            "- minimum write units = one write of every stored item: sum of ceil(item size / 1 KB), sizes from the marshalled items read back (DynamoDB size rules), the model's item included (the job's entry is written into it: a write costs the whole item, up to the 50 newest jobs of each account and region).",
-            "- minimum requests: BatchWriteItem calls of 25 children, the job record and its entry in the model's item (shared/db/model-store.ts).",
+            "- minimum write units = one write of every stored item: sum of ceil(item size / 1 KB), sizes from the marshalled items read back (DynamoDB size rules), the model's item included (the job's entry is written into it: a write costs the whole item, up to the 50 newest jobs of each account and region), and the model's answers and plan input items.",
+            "- minimum requests: BatchWriteItem calls of 25 children, the job record, its entry in the model's item (shared/db/model-store.ts), the model's answers to best= (shared/db/model-best.ts) and its plan input (shared/db/model-plan.ts).",
           ],
         },
       ],
@@ -269,7 +290,7 @@ export async function runIngest(part: string | undefined): Promise<void> {
           columns: ['recommendations', 'median ms', 'p90 ms', 'bare SDK calls median ms', '÷ bare'],
           rows,
           notes: [
-            "- bare: the same Describe, step pages, BatchWriteItem calls of the same items, one PutItem of the job, one of the model's item and one PutEvents, sent with plain SDK clients in the same process, alternating with the handler runs.",
+            "- bare: the same Describe, step pages, BatchWriteItem calls of the same items, one PutItem of the job, one of the model's item, one of its answers, one of its plan input and one PutEvents, sent with plain SDK clients in the same process, alternating with the handler runs.",
           ],
         },
       ],

@@ -1,6 +1,11 @@
 import * as z from 'zod/mini';
 import type { Recommendation } from '../../shared/model/types.js';
-import { BEST_FIRST, type Order } from '../../shared/model/metric-order.js';
+import {
+  BEST_ENTRY as BEST_ENTRY_OF_GOAL,
+  BEST_FIRST,
+  compareRankPoints,
+  type Order,
+} from '../../shared/model/metric-order.js';
 import type { BestMetric, SortField } from './schemas.js';
 
 /**
@@ -75,14 +80,8 @@ export const sortPoint = (rec: Rankable, field: SortField): SortPoint => ({
 });
 
 /** Known values in `order`, unknown ones last; ties by recommendationId, so the order is total. */
-export function compareSortPoints(a: SortPoint, b: SortPoint, order: Order): number {
-  if (a.value !== b.value) {
-    if (a.value === null) return 1;
-    if (b.value === null) return -1;
-    return order === 'asc' ? a.value - b.value : b.value - a.value;
-  }
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
-}
+export const compareSortPoints: (a: SortPoint, b: SortPoint, order: Order) => number =
+  compareRankPoints;
 
 export function rankRecommendations<T extends Rankable>(
   recommendations: readonly T[],
@@ -126,8 +125,4 @@ export function rankPage<T extends Rankable>(
 }
 
 /** The job-level `best` entry that already answers "best by this metric" without filters. */
-export const BEST_ENTRY = {
-  costPerInference: 'lowestCostPerInference',
-  modelLatency: 'lowestModelLatency',
-  maxInvocations: 'highestMaxInvocations',
-} as const satisfies Record<BestMetric, string>;
+export const BEST_ENTRY = BEST_ENTRY_OF_GOAL satisfies Record<BestMetric, string>;

@@ -19,8 +19,10 @@ export interface ModelBackfillReport {
  * Builds each model's item (shared/db/model-store.ts) from the job records and summaries of a
  * table written before ingest kept them: per account and region the MODEL_WINDOW newest jobs of
  * each model, written by the same order-safe update as ingest's, so an ingest running meanwhile
- * keeps its newer entries. A job without a readable summary keeps no rows (the routes read its
- * recommendations). Idempotent: run again, every entry is refused as already there.
+ * keeps its newer entries; each write brings the model's answers (shared/db/model-best.ts) up to
+ * date. A job without a readable summary keeps no rows (the routes read its recommendations).
+ * Over a table of schema v3, each map entry is replaced by the same entry as a string.
+ * Idempotent: run again, every entry is refused as already there.
  */
 export async function backfillModelItems(
   doc: DynamoDBDocumentClient,

@@ -30,8 +30,12 @@ import { backfillModelItems } from './backfill-model-items.js';
 
 /** The item that says which layout a table holds. */
 export const SCHEMA_KEY = { [layout.primary.pk]: 'META', [layout.primary.sk]: 'SCHEMA' };
-/** 2: jobs keyed by account and region; 3: each model's item of its newest jobs built. */
-export const SCHEMA_VERSION = 3;
+/**
+ * 2: jobs keyed by account and region; 3: each model's item of its newest jobs built; 4: those
+ * items' entries as strings and each model's answers to best= (shared/db/model-best.ts). The
+ * readers take a model item of version 3 as it is, so the step from 3 only rebuilds.
+ */
+export const SCHEMA_VERSION = 4;
 
 /** Says a table holds this layout (a table made by this version starts with it). */
 export const schemaItem = () => ({ ...SCHEMA_KEY, entity: 'schema', version: SCHEMA_VERSION });
@@ -270,7 +274,8 @@ export async function migrateJobKeys(
   }
 
   if (report.skipped.length === 0) {
-    // A table of before the models' items (version 2 or older): build them from its jobs.
+    // A table of before the models' items (version 2 or older), or of before their answers (3):
+    // build them from its jobs (an entry of version 3 is replaced by the same one as a string).
     report.modelEntriesWritten = (await backfillModelItems(doc, tableName)).entriesWritten;
     await doc.send(new PutCommand({ TableName: tableName, Item: schemaItem() }));
   }

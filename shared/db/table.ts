@@ -120,6 +120,10 @@ export const keyValues = {
   modelPk: (model: string) => `MODEL#${model}`,
   /** The item that keeps what the model routes need of a model's newest jobs (model-store.ts). */
   modelJobsSk: 'JOBS',
+  /** Per goal of `best=`, the model's winner over its newest jobs, kept with that item. */
+  modelBestSk: 'BEST',
+  /** What the model's plan plans from, kept with that item. */
+  modelPlanSk: 'PLAN',
   modelSk: (creationTime: string, job: JobKey) => `${creationTime}#${job.jobName}#${scopeOf(job)}`,
   detectorPk: 'DETECTOR',
   /** Each watched account and region has its own watermark and last-seen statuses. */
@@ -152,6 +156,8 @@ export function keyBuilders(tableLayout: TableLayout) {
     seen: (job: JobKey) => key(keyValues.detectorPk, keyValues.seenSk(job)),
     refreshMark: () => key(keyValues.detectorPk, keyValues.refreshMarkSk),
     modelJobs: (model: string) => key(keyValues.modelPk(model), keyValues.modelJobsSk),
+    modelBest: (model: string) => key(keyValues.modelPk(model), keyValues.modelBestSk),
+    modelPlan: (model: string) => key(keyValues.modelPk(model), keyValues.modelPlanSk),
     statusIndex: (status: string, lastModifiedTime: string, job: JobKey): Key => ({
       [byStatus.pk]: keyValues.statusPk(status),
       [byStatus.sk]: keyValues.statusSk(lastModifiedTime, job),

@@ -1,10 +1,12 @@
-import { BatchWriteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cloneJob } from '../../local/aws/sagemaker/sagemaker-simulator.js';
 import { jobArnOf, scopeOf, type AccountRegion } from '../../shared/accounts.js';
 import {
+  decodeModelEntry,
   MODEL_ROW_FIELDS,
   modelEntryAttribute,
+  writeModelEntry,
   type ModelEntry,
 } from '../../shared/db/model-store.js';
 import { LISTED_FIELDS } from '../../shared/db/items.js';
@@ -79,12 +81,13 @@ beforeAll(async () => {
       }),
     );
   }
-  // The model's item (shared/db/model-store.ts) gets the copy's entry too, as ingest would write
-  // it: the home entry under the other account and region, its costs per hour doubled alike.
+  // The model's item (shared/db/model-store.ts) gets the copy's entry too, written as ingest
+  // writes it: the home entry under the other account and region, its costs per hour doubled
+  // alike.
   const model = await doc.send(
     new GetCommand({ TableName: tableName, Key: keys.modelJobs(MODEL), ConsistentRead: true }),
   );
-  const homeEntry = model.Item![modelEntryAttribute({ ...HOME, jobName: NAME })] as ModelEntry;
+  const homeEntry = decodeModelEntry(model.Item![modelEntryAttribute({ ...HOME, jobName: NAME })])!;
   const costPerHour = MODEL_ROW_FIELDS.indexOf('costPerHour');
   const otherEntry: ModelEntry = {
     ...homeEntry,
@@ -98,15 +101,7 @@ beforeAll(async () => {
         ),
       ),
   };
-  await doc.send(
-    new UpdateCommand({
-      TableName: tableName,
-      Key: keys.modelJobs(MODEL),
-      UpdateExpression: 'SET #entry = :entry',
-      ExpressionAttributeNames: { '#entry': modelEntryAttribute({ ...OTHER, jobName: NAME }) },
-      ExpressionAttributeValues: { ':entry': otherEntry },
-    }),
-  );
+  expect(await writeModelEntry(doc, tableName, MODEL, otherEntry)).toBe('written');
 }, 60_000);
 
 type Body = Record<string, unknown>;

@@ -260,12 +260,26 @@ describe('GET /jobs/{jobName}/recommendations from the summary item (jobs stored
 
 describe('GET /models/{modelName}/recommendations with filters from the summaries', () => {
   it('reads the model’s item, the summary of the job kept there without rows, and the winner', async () => {
+    const cheapest = (await api.get(`/models/${MODEL}/recommendations?best=costPerInference`))
+      .recommendation as Recommendation;
+    // A filter the cheapest of all fails: the model's answers (read first) cannot say.
     const response = await api.request(
-      `/models/${MODEL}/recommendations?best=costPerInference&maxModelLatency=40`,
+      `/models/${MODEL}/recommendations?best=costPerInference&maxModelLatency=${cheapest.metrics.modelLatency! - 1}`,
     );
     expect(response.body).toMatchObject({ jobsConsidered: 3 });
+    expect((response.body as { recommendation: unknown }).recommendation).not.toBeNull();
     // The 1,000-recommendation job's rows pass what one entry keeps (MAX_JOB_ROWS_BYTES): its
     // summary is read (one BatchGetItem); the other jobs answer from their rows.
-    expect(readsOf(response)).toEqual({ requests: 3, itemsRead: 1 + 1 + 1, itemsReturned: 2 });
+    expect(readsOf(response)).toEqual({
+      requests: 4,
+      itemsRead: 1 + 1 + 1 + 1,
+      itemsReturned: 2,
+    });
+    // One it passes: the answers say, and nothing else is read.
+    const passing = await api.request(
+      `/models/${MODEL}/recommendations?best=costPerInference&maxModelLatency=${cheapest.metrics.modelLatency!}`,
+    );
+    expect((passing.body as { recommendation: Recommendation }).recommendation).toEqual(cheapest);
+    expect(readsOf(passing)).toEqual({ requests: 1, itemsRead: 1, itemsReturned: 2 });
   });
 });

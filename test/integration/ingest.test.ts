@@ -334,7 +334,7 @@ describe('ingest: duplicates and order', () => {
 });
 
 describe('ingest: DynamoDB work and faults', () => {
-  it('stores the 250-recommendation job with ceil(items/25) BatchWriteItem calls and three other writes', async () => {
+  it('stores the 250-recommendation job with ceil(items/25) BatchWriteItem calls, three other writes and the model’s answers and plan input', async () => {
     const template = sampleJob('large-sweep-250');
     world.simulator.addJob(
       cloneJob(template, { jobName: 'sweep-count', start: Date.parse('2026-09-01T00:00:00Z') }),
@@ -350,9 +350,15 @@ describe('ingest: DynamoDB work and faults', () => {
     expect(proxy.count('BatchWriteItem')).toBe(Math.ceil(items / 25));
     // The conditional job write, its entry in the model's item and the published mark.
     expect(proxy.count('UpdateItem')).toBe(3);
-    expect(proxy.operations.filter((op) => !['BatchWriteItem', 'UpdateItem'].includes(op))).toEqual(
-      [],
-    );
+    // The model's answers and plan input (shared/db/model-best.ts, model-plan.ts): a PutItem
+    // each, after reading the plan input before (and any newest run of another job it lacks).
+    expect(proxy.count('PutItem')).toBe(2);
+    expect(proxy.count('GetItem')).toBeGreaterThanOrEqual(1);
+    expect(
+      proxy.operations.filter(
+        (op) => !['BatchWriteItem', 'UpdateItem', 'PutItem', 'GetItem'].includes(op),
+      ),
+    ).toEqual([]);
   });
 
   it('completes the job through throttles on every second SageMaker call and half-unprocessed batches', async () => {

@@ -3,6 +3,7 @@ import { BatchWriteCommand, DeleteCommand, GetCommand, ScanCommand } from '@aws-
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cloneJob } from '../../local/aws/sagemaker/sagemaker-simulator.js';
 import { migrateJobKeys, SCHEMA_KEY, SCHEMA_VERSION } from '../../local/stack/migrate-keys.js';
+import { modelEntriesOf } from '../../shared/db/model-store.js';
 import { keys, keyValues, layout } from '../../shared/db/table.js';
 import { useApiWorld } from '../support/api.js';
 import { HOME, jobKey, sampleJob } from '../support/world.js';
@@ -60,8 +61,37 @@ async function scanAll(doc: DynamoDBDocumentClient, tableName: string): Promise<
   return items;
 }
 
-const sortedItems = (items: Item[]) =>
-  items.map((item) => JSON.stringify(Object.fromEntries(Object.entries(item).sort()))).sort();
+/** JSON with every object's keys sorted. */
+const canonical = (value: unknown): string =>
+  JSON.stringify(value, (_, inner: unknown) =>
+    inner && typeof inner === 'object' && !Array.isArray(inner)
+      ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : inner,
+  );
+
+/**
+ * An item as compared: a model's item by its entries (a string per job, whose JSON's key order
+ * is not a difference) and its answers by what they say; `version` counts the writes that built
+ * them, one per entry from the migration, one per recorded state change from ingest.
+ */
+function comparable(item: Item): Item {
+  if (item.entity === 'model') {
+    const { version: _version, ...rest } = item;
+    for (const [name, entry] of modelEntriesOf(item)) rest[name] = entry;
+    return rest;
+  }
+  if (item.entity === 'model-best') {
+    const { version: _version, ...rest } = item;
+    return { ...rest, answers: JSON.parse(String(item.answers)) as unknown };
+  }
+  if (item.entity === 'model-plan') {
+    const { version: _version, ...rest } = item;
+    return { ...rest, plan: JSON.parse(String(item.plan)) as unknown };
+  }
+  return item;
+}
+
+const sortedItems = (items: Item[]) => items.map((item) => canonical(comparable(item))).sort();
 
 const scope = `${HOME.accountId}#${HOME.region}#`;
 
@@ -152,7 +182,12 @@ describe('irwatch migrate: jobs keyed by name alone, keyed by account and region
     const { doc, tableName } = api.table;
     // The version before kept no models' items: the migration builds them as ingest does.
     const old = migrated
-      .filter((item) => item[layout.primary.pk] !== 'META' && item.entity !== 'model')
+      .filter(
+        (item) =>
+          item[layout.primary.pk] !== 'META' &&
+          item.entity !== 'model' &&
+          item.entity !== 'model-best',
+      )
       .map(previousLayout);
     const entries = migrated
       .filter((item) => item.entity === 'model')
@@ -259,5 +294,43 @@ describe('irwatch migrate: jobs keyed by name alone, keyed by account and region
       (item) => item[layout.primary.sk] === 'JOB',
     );
     expect(stale).toEqual([]);
+  });
+
+  it("rebuilds a table of schema v3: its models' entries as strings, their answers and plan input", async () => {
+    const { doc, tableName } = api.table;
+    // Version 3 kept each entry as a map, and no answers or plan input.
+    const v3 = migrated
+      .filter((item) => item.entity !== 'model-best' && item.entity !== 'model-plan')
+      .map((item): Item => {
+        if (item[layout.primary.pk] === 'META') return { ...item, version: 3 };
+        if (item.entity !== 'model') return item;
+        const { version: _version, ...rest } = item;
+        for (const [name, entry] of modelEntriesOf(item)) rest[name] = entry;
+        return rest;
+      });
+    await replaceAll(doc, tableName, v3);
+    // Without answers best= reads the model's item of version 3 as it is.
+    for (const target of TARGETS) {
+      expect({ target, body: (await api.request(target)).body }).toEqual({
+        target,
+        body: answers.get(target),
+      });
+    }
+
+    const report = await migrateJobKeys(doc, tableName);
+
+    expect(report.alreadyMigrated).toBe(false);
+    const after = await scanAll(doc, tableName);
+    const models = after.filter((item) => item.entity === 'model');
+    expect(models.length).toBeGreaterThan(0);
+    for (const model of models) {
+      const entries = Object.keys(model).filter((name) => name.startsWith('J#'));
+      expect(entries.every((name) => typeof model[name] === 'string')).toBe(true);
+    }
+    expect(sortedItems(after.filter((item) => item[layout.primary.pk] !== 'META'))).toEqual(
+      sortedItems(migrated.filter((item) => item[layout.primary.pk] !== 'META')),
+    );
+    const { Item } = await doc.send(new GetCommand({ TableName: tableName, Key: SCHEMA_KEY }));
+    expect(Item).toMatchObject({ version: SCHEMA_VERSION });
   });
 });

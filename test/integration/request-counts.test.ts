@@ -40,7 +40,7 @@ describe('ingest: requests per job', () => {
     [50, 51, 5, 1],
     [250, 256, 21, 3],
   ])(
-    '%i recommendations, %i steps and a summary item: %i BatchWriteItem calls, the job write, its model entry and its published mark, one PutEvents',
+    '%i recommendations, %i steps and a summary item: %i BatchWriteItem calls, the job write, its model entry, answers and plan input and its published mark, one PutEvents',
     async (count, steps, batchWrites, stepPages) => {
       const jobName = `count-${count}`;
       world.simulator.addJob(sweep(jobName, count));
@@ -53,14 +53,23 @@ describe('ingest: requests per job', () => {
       expect(result.outcome).toBe('recorded');
       // Recommendations, steps and the one summary item of up to 1,000 recommendations.
       expect(batchWrites).toBe(Math.ceil((count + steps + 1) / 25));
-      expect(proxy.operations).toEqual([
+      const operations = proxy.operations;
+      expect(operations.slice(0, batchWrites + 2)).toEqual([
         ...Array<string>(batchWrites).fill('BatchWriteItem'),
-        // The job record, its entry in the model's item (shared/db/model-store.ts), the mark
-        // that its Recorded event went out.
-        'UpdateItem',
+        // The job record, its entry in the model's item (shared/db/model-store.ts).
         'UpdateItem',
         'UpdateItem',
       ]);
+      // In parallel, the model's answers to best= (shared/db/model-best.ts: the job is its
+      // model's first, so the winners are its own recommendations, nothing to read) and its plan
+      // input (shared/db/model-plan.ts: the one before read for the newest runs it holds).
+      expect(operations.slice(batchWrites + 2, -1).sort()).toEqual([
+        'GetItem',
+        'PutItem',
+        'PutItem',
+      ]);
+      // The mark that its Recorded event went out.
+      expect(operations.slice(-1)).toEqual(['UpdateItem']);
       const sageMaker = world.simulator.calls.slice(sageMakerBefore).map((call) => call.operation);
       expect(sageMaker).toEqual([
         'DescribeInferenceRecommendationsJob',

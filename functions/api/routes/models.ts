@@ -1,3 +1,4 @@
+import { modelBestFrom, type ModelBest } from '../../../shared/db/model-best.js';
 import { jobKeyOf, keys } from '../../../shared/db/table.js';
 import type { BestEntry } from '../../../shared/events.js';
 import type { Recommendation } from '../../../shared/model/types.js';
@@ -67,25 +68,50 @@ interface Candidate {
 }
 
 /**
- * The model's item (model-jobs.ts) holds its newest jobs with their `best` and a row per
- * recommendation: without filters the jobs' own `best` entries answer, with filters the rows
- * do, so the route reads that item and the winner (2 items). A job kept without rows is
- * filtered from its summary item, and from its recommendations only when stored without one;
- * a model without the item reads its job records on GSI2 first.
+ * Without an account or region, the model's answers that ingest keeps (shared/db/model-best.ts)
+ * answer: that small item alone, with filters too when its winner passes them (the best of all,
+ * if it passes, is the best of those that pass). Otherwise the model's item (model-jobs.ts)
+ * holds its newest jobs with their `best` and a row per recommendation: the rows answer, then
+ * the winner is read. A job kept without rows is filtered from its summary item, and from its
+ * recommendations only when stored without one; a model without those items reads its job
+ * records on GSI2 first.
  */
 export const bestModelRecommendation: RouteHandler<'bestModelRecommendation'> = async (
   { path, query },
   context,
 ) => {
+  const filters = filtersOf(query);
+  const filtered = hasFilters(filters);
+  const everywhere = query.accountId === undefined && query.region === undefined;
+  const passes = (rec: Rankable) =>
+    rec.metrics[query.best] !== null && matchesFilters(rec, filters);
+  const answered = (kept: ModelBest) => {
+    const answer = kept.answers[query.best];
+    const recommendation = answer && recommendationView(answer.recommendation);
+    if (recommendation && filtered && !passes(recommendation)) return undefined;
+    return {
+      body: {
+        modelName: path.modelName,
+        best: query.best,
+        recommendation,
+        job: answer && jobSummaryView(answer.job),
+        jobsConsidered: kept.jobsConsidered,
+      },
+      itemsReturned: answer ? 2 : 0,
+    };
+  };
+  if (everywhere) {
+    // First: the model's item is some 100 KB, its answers a few.
+    const kept = modelBestFrom(await context.reader.get(keys.modelBest(path.modelName)));
+    const answer = kept && answered(kept);
+    if (answer) return answer;
+  }
   const modelJobs = await newestModelJobs(context.reader, path.modelName, query);
   const withRecommendations = modelJobs
     .map((modelJob) => ({ job: jobSummaryView(modelJob.item), rows: modelJob.rows }))
     .filter(({ job }) => job.recommendationCount > 0);
   const jobs = withRecommendations.map(({ job }) => job);
   const order = defaultOrder(query.best);
-  const filters = filtersOf(query);
-  const passes = (rec: Rankable) =>
-    rec.metrics[query.best] !== null && matchesFilters(rec, filters);
   const pointOf = (rec: Rankable): SortPoint => ({
     value: rec.metrics[query.best],
     id: rec.recommendationId,

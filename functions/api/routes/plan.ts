@@ -22,6 +22,7 @@ import type { jobPlanQuerySchema } from '../schemas.js';
 import { jobView, type JobView } from '../views.js';
 import type { JobKey } from '../../../shared/accounts.js';
 import type { SummaryEntry } from '../../../shared/db/items.js';
+import { modelPlanFrom, type ModelPlanInput } from '../../../shared/db/model-plan.js';
 import { keys } from '../../../shared/db/table.js';
 import { newestModelJobs } from '../model-jobs.js';
 import { batchGetAll, type TableReader } from '../reader.js';
@@ -267,41 +268,85 @@ async function newestRecommendations(
   return found;
 }
 
-/**
- * The model's configurations across its newest jobs: each configuration (instance type and
- * count, or serverless memory) once, planned with its newest run's measurements, with the spread
- * of its runs. Reads the model's item and the newest run of each configuration.
- */
-export const modelPlan: RouteHandler<'modelPlan'> = async ({ path, query }, context) => {
-  const objective = objectiveOf(query);
-  const modelJobs = await newestModelJobs(context.reader, path.modelName, query);
+/** The smallest and largest of a metric across a configuration's runs. */
+const span = (values: Array<number | null>) => {
+  const spread = spreadOf(values);
+  return spread && { min: spread.min, max: spread.max };
+};
+
+interface PlanInputs {
+  /** The model's newest jobs, newest first, as items. */
+  jobItems: Item[];
+  candidates: PlanCandidate[];
+}
+
+/** From what ingest keeps for the plan (shared/db/model-plan.ts): one item. */
+function keptPlanInputs(kept: ModelPlanInput): PlanInputs {
+  return {
+    jobItems: kept.jobs.map((job) => ({ ...job, entity: 'job' })),
+    candidates: kept.groups.map((group) => ({
+      recommendation: recommendationView(group.recommendation),
+      modelName: group.modelName,
+      runs: {
+        count: group.runs.length,
+        maxInvocations: span(group.runs.map(([maxInvocations]) => maxInvocations)),
+        modelLatency: span(group.runs.map(([, modelLatency]) => modelLatency)),
+      },
+    })),
+  };
+}
+
+/** From the model's item (or its job records), then the newest run of each configuration. */
+async function readPlanInputs(
+  reader: TableReader,
+  modelName: string,
+  query: { accountId?: string | undefined; region?: string | undefined },
+): Promise<PlanInputs> {
+  const modelJobs = await newestModelJobs(reader, modelName, query);
   // Newest creationTime first: the first run of a configuration met is its newest.
   const jobs = modelJobs
     .map((modelJob) => ({ job: jobView(modelJob.item), rows: modelJob.rows }))
     .filter(({ job }) => job.recommendationCount > 0);
-  const groups = [...(await configurationRuns(context.reader, jobs)).values()];
-  const newest = await newestRecommendations(context.reader, groups);
-  const span = (values: Array<number | null>) => {
-    const spread = spreadOf(values);
-    return spread && { min: spread.min, max: spread.max };
+  const groups = [...(await configurationRuns(reader, jobs)).values()];
+  const newest = await newestRecommendations(reader, groups);
+  return {
+    jobItems: modelJobs.map(({ item }) => item),
+    candidates: groups.map((runs): PlanCandidate => {
+      const first = runs[0]!;
+      return {
+        recommendation:
+          first.recommendation ?? newest.get(`${jobId(first.job)}#${first.recommendationId}`)!,
+        modelName: first.job.modelName,
+        runs: {
+          count: runs.length,
+          maxInvocations: span(runs.map((run) => run.maxInvocations)),
+          modelLatency: span(runs.map((run) => run.modelLatency)),
+        },
+      };
+    }),
   };
-  const candidates = groups.map((runs): PlanCandidate => {
-    const first = runs[0]!;
-    return {
-      recommendation:
-        first.recommendation ?? newest.get(`${jobId(first.job)}#${first.recommendationId}`)!,
-      modelName: first.job.modelName,
-      runs: {
-        count: runs.length,
-        maxInvocations: span(runs.map((run) => run.maxInvocations)),
-        modelLatency: span(runs.map((run) => run.modelLatency)),
-      },
-    };
-  });
-  const thresholds = [...new Set(jobs.flatMap(({ job }) => latencyThresholdsOf(job)))];
+}
+
+/**
+ * The model's configurations across its newest jobs: each configuration (instance type and
+ * count, or serverless memory) once, planned with its newest run's measurements, with the spread
+ * of its runs. Without an account or region, from what ingest keeps for it (one item); otherwise,
+ * or when that is not kept, from the model's item and the newest run of each configuration.
+ */
+export const modelPlan: RouteHandler<'modelPlan'> = async ({ path, query }, context) => {
+  const objective = objectiveOf(query);
+  const kept =
+    query.accountId === undefined && query.region === undefined
+      ? modelPlanFrom(await context.reader.get(keys.modelPlan(path.modelName)))
+      : undefined;
+  const { jobItems, candidates } = kept
+    ? keptPlanInputs(kept)
+    : await readPlanInputs(context.reader, path.modelName, query);
+  const jobs = jobItems.map((item) => jobView(item)).filter((job) => job.recommendationCount > 0);
+  const thresholds = [...new Set(jobs.flatMap((job) => latencyThresholdsOf(job)))];
   // Newest job first: an endpoint benchmarked by several jobs is planned as the newest saw it.
   const existing = new Map<string, ExistingEndpointInput>();
-  for (const input of modelJobs.flatMap(({ item }) => existingEndpointsOf(item))) {
+  for (const input of jobItems.flatMap((item) => existingEndpointsOf(item))) {
     if (!existing.has(input.endpointName)) existing.set(input.endpointName, input);
   }
   const plan = planCapacity(candidates, objective, {
@@ -315,14 +360,14 @@ export const modelPlan: RouteHandler<'modelPlan'> = async ({ path, query }, cont
           plan,
           objective,
           candidates.map((candidate) => candidate.recommendation),
-          jobs.map(({ job }) => job),
+          jobs,
           context,
         )
       : null;
   return {
     body: {
       modelName: path.modelName,
-      jobsConsidered: modelJobs.length,
+      jobsConsidered: jobItems.length,
       objective: objectiveView(objective, query.source),
       ...plan,
       sagemaker,
