@@ -376,7 +376,7 @@ export async function runMigrate(options: Options): Promise<number> {
       return 0;
     }
     console.log(
-      `migrate: ${tableName}: ${report.jobsMigrated} job(s) keyed by account and region, ${report.jobsAlreadyRecorded} already recorded anew, ${report.detectorItemsMigrated} detector item(s) moved; ${report.itemsWritten} items written, ${report.itemsDeleted} old items deleted; ${report.modelEntriesWritten} job(s) entered in their models' items`,
+      `migrate: ${tableName}: ${report.jobsMigrated} job(s) keyed by account and region, ${report.jobsAlreadyRecorded} already recorded anew, ${report.detectorItemsMigrated} detector item(s) moved; ${report.itemsWritten} items written, ${report.itemsDeleted} old items deleted; ${report.recommendationListsWritten} job(s) given their recommendation list, ${report.modelEntriesWritten} job(s) entered in their models' items`,
     );
     for (const line of report.skipped) console.log(`migrate: left as it was: ${line}`);
     return report.skipped.length > 0 ? 1 : 0;

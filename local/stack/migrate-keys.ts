@@ -10,6 +10,7 @@ import { batchWriteAll, type WriteRequest } from '../../shared/db/batch-write.js
 import { modelKeyOf } from '../../shared/db/items.js';
 import { keys, keyValues, layout } from '../../shared/db/table.js';
 import { backfillModelItems } from './backfill-model-items.js';
+import { backfillRecommendationLists } from './backfill-recommendation-lists.js';
 
 /**
  * The one-off migration of a table written before jobs were keyed by account and region.
@@ -32,8 +33,9 @@ import { backfillModelItems } from './backfill-model-items.js';
 export const SCHEMA_KEY = { [layout.primary.pk]: 'META', [layout.primary.sk]: 'SCHEMA' };
 /**
  * 2: jobs keyed by account and region; 3: each model's item of its newest jobs built; 4: those
- * items' entries as strings and each model's answers to best= (shared/db/model-best.ts). The
- * readers take a model item of version 3 as it is, so the step from 3 only rebuilds.
+ * items' entries as strings, each model's answers to best= (shared/db/model-best.ts), and each
+ * job's recommendation list (JOBRECS#). The readers take a model item of version 3 as it is and
+ * read a job without a list from its recommendation items, so the step from 3 only adds.
  */
 export const SCHEMA_VERSION = 4;
 
@@ -52,6 +54,8 @@ export interface MigrationReport {
   detectorItemsMigrated: number;
   /** Old items that could not be placed (no ARN and no account given), left untouched. */
   skipped: string[];
+  /** Jobs given the list the list route reads (local/stack/backfill-recommendation-lists.ts). */
+  recommendationListsWritten: number;
   /** Entries written into models' items (local/stack/backfill-model-items.ts). */
   modelEntriesWritten: number;
 }
@@ -145,6 +149,7 @@ export async function migrateJobKeys(
     itemsDeleted: 0,
     detectorItemsMigrated: 0,
     skipped: [],
+    recommendationListsWritten: 0,
     modelEntriesWritten: 0,
   };
   const { Item: schema } = await doc.send(
@@ -274,6 +279,11 @@ export async function migrateJobKeys(
   }
 
   if (report.skipped.length === 0) {
+    // A table of before the jobs' recommendation lists (version 3 or older): write them from
+    // the jobs' recommendation items.
+    report.recommendationListsWritten = (
+      await backfillRecommendationLists(doc, tableName)
+    ).listsWritten;
     // A table of before the models' items (version 2 or older), or of before their answers (3):
     // build them from its jobs (an entry of version 3 is replaced by the same one as a string).
     report.modelEntriesWritten = (await backfillModelItems(doc, tableName)).entriesWritten;

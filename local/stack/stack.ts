@@ -142,7 +142,7 @@ async function ensureTable(
     });
     if (!report.alreadyMigrated) {
       log(
-        `dynamodb: keyed ${report.jobsMigrated} job(s) by account and region (${report.itemsWritten} items written, ${report.itemsDeleted} old items deleted), ${report.modelEntriesWritten} job(s) entered in their models' items`,
+        `dynamodb: keyed ${report.jobsMigrated} job(s) by account and region (${report.itemsWritten} items written, ${report.itemsDeleted} old items deleted), ${report.recommendationListsWritten} job(s) given their recommendation list, ${report.modelEntriesWritten} job(s) entered in their models' items`,
       );
     }
   } catch (error) {

@@ -84,6 +84,14 @@ function comparable(item: Item): Item {
     const { version: _version, ...rest } = item;
     return { ...rest, answers: JSON.parse(String(item.answers)) as unknown };
   }
+  if (item.entity === 'recommendationList') {
+    // Ingest lists a job's recommendations in its description's order, the migration in its
+    // recommendation items' (by id): the same rows.
+    return {
+      ...item,
+      list: (JSON.parse(String(item.list)) as unknown[]).map((row) => JSON.stringify(row)).sort(),
+    };
+  }
   if (item.entity === 'model-plan') {
     const { version: _version, ...rest } = item;
     return { ...rest, plan: JSON.parse(String(item.plan)) as unknown };
@@ -116,6 +124,12 @@ function previousLayout(item: Item): Item {
   }
   return old;
 }
+
+/** The items of this version as the version before had them: no schema item, no lists. */
+const previousTable = (items: Item[]) =>
+  items
+    .filter((item) => item[layout.primary.pk] !== 'META' && item.entity !== 'recommendationList')
+    .map(previousLayout);
 
 /** Replaces the table's contents with `items`. */
 async function replaceAll(doc: DynamoDBDocumentClient, tableName: string, items: Item[]) {
@@ -180,15 +194,23 @@ beforeAll(async () => {
 describe('irwatch migrate: jobs keyed by name alone, keyed by account and region', () => {
   it('turns the old layout into what this version writes, item for item, and the API answers as before', async () => {
     const { doc, tableName } = api.table;
-    // The version before kept no models' items: the migration builds them as ingest does.
+    // The version before kept no models' items and no recommendation lists: the migration builds
+    // them as ingest does.
     const old = migrated
       .filter(
         (item) =>
           item[layout.primary.pk] !== 'META' &&
           item.entity !== 'model' &&
-          item.entity !== 'model-best',
+          item.entity !== 'model-best' &&
+          item.entity !== 'recommendationList',
       )
       .map(previousLayout);
+    const lists = new Set(
+      migrated
+        .filter((item) => item.entity === 'recommendationList')
+        .map((item) => String(item.jobName)),
+    );
+    expect(lists.size).toBeGreaterThan(0);
     const entries = migrated
       .filter((item) => item.entity === 'model')
       .reduce(
@@ -207,6 +229,7 @@ describe('irwatch migrate: jobs keyed by name alone, keyed by account and region
       jobsMigrated: 3,
       detectorItemsMigrated: 2,
       skipped: [],
+      recommendationListsWritten: lists.size,
       modelEntriesWritten: entries,
     });
     const after = await scanAll(doc, tableName);
@@ -249,7 +272,7 @@ describe('irwatch migrate: jobs keyed by name alone, keyed by account and region
 
   it('finishes a run that was cut off after writing the new items and before deleting the old', async () => {
     const { doc, tableName } = api.table;
-    const old = migrated.filter((item) => item[layout.primary.pk] !== 'META').map(previousLayout);
+    const old = previousTable(migrated);
     await replaceAll(doc, tableName, old);
     // Cut off at the first delete: the new items of the first job are written, none deleted.
     let cut = false;
@@ -280,7 +303,7 @@ describe('irwatch migrate: jobs keyed by name alone, keyed by account and region
     const newer = migrated.find(
       (item) => item[layout.primary.sk] === keyValues.jobSk(HOME) && item.jobName === 'llama-run',
     )!;
-    const old = migrated.filter((item) => item[layout.primary.pk] !== 'META').map(previousLayout);
+    const old = previousTable(migrated);
     await replaceAll(doc, tableName, [...old, { ...newer, version: 99 }]);
 
     const report = await migrateJobKeys(doc, tableName);
@@ -296,11 +319,16 @@ describe('irwatch migrate: jobs keyed by name alone, keyed by account and region
     expect(stale).toEqual([]);
   });
 
-  it("rebuilds a table of schema v3: its models' entries as strings, their answers and plan input", async () => {
+  it("rebuilds a table of schema v3: its models' entries as strings, their answers and plan input, its jobs' lists", async () => {
     const { doc, tableName } = api.table;
-    // Version 3 kept each entry as a map, and no answers or plan input.
+    // Version 3 kept each entry as a map, and no answers, plan input or recommendation lists.
     const v3 = migrated
-      .filter((item) => item.entity !== 'model-best' && item.entity !== 'model-plan')
+      .filter(
+        (item) =>
+          item.entity !== 'model-best' &&
+          item.entity !== 'model-plan' &&
+          item.entity !== 'recommendationList',
+      )
       .map((item): Item => {
         if (item[layout.primary.pk] === 'META') return { ...item, version: 3 };
         if (item.entity !== 'model') return item;
@@ -320,6 +348,10 @@ describe('irwatch migrate: jobs keyed by name alone, keyed by account and region
     const report = await migrateJobKeys(doc, tableName);
 
     expect(report.alreadyMigrated).toBe(false);
+    expect(report.recommendationListsWritten).toBe(
+      new Set(migrated.filter((item) => item.entity === 'recommendationList').map((i) => i.jobName))
+        .size,
+    );
     const after = await scanAll(doc, tableName);
     const models = after.filter((item) => item.entity === 'model');
     expect(models.length).toBeGreaterThan(0);
