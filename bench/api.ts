@@ -510,7 +510,6 @@ function routeCases(
         return (batch.Responses?.[TABLE_NAME]?.length ?? 0) + pages.reduce((a, b) => a + b, 0);
       },
     },
-    { name: 'GET /openapi.json', targets: ['/openapi.json'], bareLabel: 'reads nothing' },
   ];
 }
 

@@ -52,7 +52,7 @@ emitSection({
       notes: [
         `Budget: ${BUDGET_BYTES} bytes (100 KB) uncompressed for HTML + JS + CSS: ${total <= BUDGET_BYTES ? 'within' : 'OVER'} budget, ${BUDGET_BYTES - total} bytes to spare.`,
         'One request: the script and stylesheet are inlined, allowed by their hashes in the Content-Security-Policy.',
-        `Sent with Content-Encoding br: ${brotli} bytes (${DASHBOARD_PAGE_BROTLI.length} bytes of base64 in the api bundle); gzip to clients without br.`,
+        `Sent with Content-Encoding br: ${brotli} bytes (${DASHBOARD_PAGE_BROTLI.length} bytes of base64 in the web function's bundle); gzip to clients without br.`,
       ],
     },
   ],
