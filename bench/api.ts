@@ -167,6 +167,28 @@ interface RouteCase {
   bareLabel: string;
 }
 
+/** best=: the recommendation returned and its job, read in parallel by GetItem. */
+const bestBare: Pick<RouteCase, 'bare' | 'bareLabel'> = {
+  bareLabel: 'GetItem of the recommendation returned (and of its job when returned)',
+  bare: async (doc, body) => {
+    const rec = body.recommendation as Body | null | undefined;
+    if (!rec) return 0;
+    const job = jobKey(String(rec.jobName));
+    const reads = [
+      doc.send(
+        new GetCommand({
+          TableName: TABLE_NAME,
+          Key: keys.recommendation(job, String(rec.recommendationId)),
+        }),
+      ),
+      ...(body.job
+        ? [doc.send(new GetCommand({ TableName: TABLE_NAME, Key: keys.job(job) }))]
+        : []),
+    ];
+    return (await Promise.all(reads)).filter((r) => r.Item).length;
+  },
+};
+
 function routeCases(
   jobs: SeededJob[],
   latencyThreshold: number,
@@ -356,30 +378,7 @@ function routeCases(
     {
       name: 'GET /models/{modelName}/recommendations?best=costPerInference',
       targets: models.map((model) => `/models/${model}/recommendations?best=costPerInference`),
-      bareLabel: 'GetItem of the recommendation returned (and of its job when returned)',
-      bare: async (doc, body) => {
-        const rec = body.recommendation as Body | null | undefined;
-        if (!rec) return 0;
-        const reads = [
-          doc.send(
-            new GetCommand({
-              TableName: TABLE_NAME,
-              Key: keys.recommendation(jobKey(String(rec.jobName)), String(rec.recommendationId)),
-            }),
-          ),
-          ...(body.job
-            ? [
-                doc.send(
-                  new GetCommand({
-                    TableName: TABLE_NAME,
-                    Key: keys.job(jobKey(String(rec.jobName))),
-                  }),
-                ),
-              ]
-            : []),
-        ];
-        return (await Promise.all(reads)).filter((r) => r.Item).length;
-      },
+      ...bestBare,
     },
     {
       name: 'GET /models/{modelName}/recommendations?best=costPerInference&maxModelLatency=',
@@ -387,30 +386,7 @@ function routeCases(
         (model) =>
           `/models/${model}/recommendations?best=costPerInference&maxModelLatency=${latencyThreshold}`,
       ),
-      bareLabel: 'GetItem of the recommendation returned (and of its job when returned)',
-      bare: async (doc, body) => {
-        const rec = body.recommendation as Body | null | undefined;
-        if (!rec) return 0;
-        const reads = [
-          doc.send(
-            new GetCommand({
-              TableName: TABLE_NAME,
-              Key: keys.recommendation(jobKey(String(rec.jobName)), String(rec.recommendationId)),
-            }),
-          ),
-          ...(body.job
-            ? [
-                doc.send(
-                  new GetCommand({
-                    TableName: TABLE_NAME,
-                    Key: keys.job(jobKey(String(rec.jobName))),
-                  }),
-                ),
-              ]
-            : []),
-        ];
-        return (await Promise.all(reads)).filter((r) => r.Item).length;
-      },
+      ...bestBare,
     },
     {
       name: 'GET /models/{modelName}/recommendations?best=costPerInference&maxModelLatency= (answer fails)',
@@ -418,30 +394,7 @@ function routeCases(
         (model) =>
           `/models/${model}/recommendations?best=costPerInference&maxModelLatency=${missThreshold}`,
       ),
-      bareLabel: 'GetItem of the recommendation returned (and of its job when returned)',
-      bare: async (doc, body) => {
-        const rec = body.recommendation as Body | null | undefined;
-        if (!rec) return 0;
-        const reads = [
-          doc.send(
-            new GetCommand({
-              TableName: TABLE_NAME,
-              Key: keys.recommendation(jobKey(String(rec.jobName)), String(rec.recommendationId)),
-            }),
-          ),
-          ...(body.job
-            ? [
-                doc.send(
-                  new GetCommand({
-                    TableName: TABLE_NAME,
-                    Key: keys.job(jobKey(String(rec.jobName))),
-                  }),
-                ),
-              ]
-            : []),
-        ];
-        return (await Promise.all(reads)).filter((r) => r.Item).length;
-      },
+      ...bestBare,
     },
     {
       name: 'GET /jobs/{jobName}/plan (~20 recs, accountId=&region=)',

@@ -1,5 +1,4 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { JobKey } from '../accounts.js';
 import {
   BEST_ENTRY,
@@ -9,11 +8,10 @@ import {
   type BestGoal,
   type RankPoint,
 } from '../model/metric-order.js';
-import { estimateItemSize } from './item-size.js';
 import { fromItem } from './items.js';
 import {
-  MODEL_ITEM_BUDGET,
   MODEL_WINDOW,
+  putBesideModel,
   modelEntriesOf,
   newestFirst,
   type ModelEntry,
@@ -209,26 +207,8 @@ export async function putModelBest(
   version: number,
   best: ModelBest | undefined,
 ): Promise<boolean> {
-  const condition = {
-    ConditionExpression: 'attribute_not_exists(#version) OR #version < :version',
-    ExpressionAttributeNames: { '#version': 'version' },
-    ExpressionAttributeValues: { ':version': version },
-  };
-  try {
-    // Past what one item holds (DynamoDB's 400 KB): none, and the route reads as without it.
-    const whole = best && modelBestItem(model, best);
-    const kept = whole && estimateItemSize(whole) <= MODEL_ITEM_BUDGET ? whole : undefined;
-    // None: an item that holds none at this version (ingest's role puts, it never deletes).
-    await doc.send(
-      new PutCommand({
-        TableName: tableName,
-        Item: kept ?? { ...keys.modelBest(model), entity: 'model-best', version },
-        ...condition,
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
+  return putBesideModel(doc, tableName, version, best && modelBestItem(model, best), {
+    ...keys.modelBest(model),
+    entity: 'model-best',
+  });
 }

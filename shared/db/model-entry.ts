@@ -1,3 +1,5 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { scopeOf, type JobKey } from '../accounts.js';
 import { METRIC_NAMES, type Job, type Metrics, type Recommendation } from '../model/types.js';
 import { estimateItemSize } from './item-size.js';
@@ -237,3 +239,35 @@ export function modelEntriesOf(item: Record<string, unknown>): Map<string, Model
 /** The entries newest first (creationTime, then name): the first MODEL_WINDOW are "the newest". */
 export const newestFirst = (a: ModelEntry, b: ModelEntry) =>
   a.sortKey < b.sortKey ? 1 : a.sortKey > b.sortKey ? -1 : 0;
+
+/**
+ * Puts an item ingest keeps beside a model's item (its answers, its plan input) unless one of
+ * the same or a later version of the model's item is there. When `whole` is none, or past what
+ * one item holds (DynamoDB's 400 KB), `empty` goes instead: an item that holds nothing at this
+ * version (ingest's role puts, it never deletes), and the route reads as without it. False when
+ * a later one was there.
+ */
+export async function putBesideModel(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  version: number,
+  whole: Record<string, unknown> | undefined,
+  empty: Record<string, unknown>,
+): Promise<boolean> {
+  const kept = whole && estimateItemSize(whole) <= MODEL_ITEM_BUDGET ? whole : undefined;
+  try {
+    await doc.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: kept ?? { ...empty, version },
+        ConditionExpression: 'attribute_not_exists(#version) OR #version < :version',
+        ExpressionAttributeNames: { '#version': 'version' },
+        ExpressionAttributeValues: { ':version': version },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}

@@ -1,12 +1,10 @@
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { JobKey } from '../accounts.js';
 import { configurationLabel } from '../model/configuration-label.js';
-import { estimateItemSize } from './item-size.js';
 import { fromItem } from './items.js';
 import {
-  MODEL_ITEM_BUDGET,
   MODEL_WINDOW,
+  putBesideModel,
   modelEntriesOf,
   modelRowsOf,
   newestFirst,
@@ -182,26 +180,8 @@ export async function putModelPlan(
   version: number,
   plan: ModelPlanInput | undefined,
 ): Promise<boolean> {
-  const condition = {
-    ConditionExpression: 'attribute_not_exists(#version) OR #version < :version',
-    ExpressionAttributeNames: { '#version': 'version' },
-    ExpressionAttributeValues: { ':version': version },
-  };
-  try {
-    // Past what one item holds (DynamoDB's 400 KB): none, and the route reads as without it.
-    const whole = plan && modelPlanItem(model, plan);
-    const kept = whole && estimateItemSize(whole) <= MODEL_ITEM_BUDGET ? whole : undefined;
-    // None: an item that holds none at this version (ingest's role puts, it never deletes).
-    await doc.send(
-      new PutCommand({
-        TableName: tableName,
-        Item: kept ?? { ...keys.modelPlan(model), entity: 'model-plan', version },
-        ...condition,
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
+  return putBesideModel(doc, tableName, version, plan && modelPlanItem(model, plan), {
+    ...keys.modelPlan(model),
+    entity: 'model-plan',
+  });
 }
