@@ -290,6 +290,13 @@ describe("a model's item of its newest jobs", () => {
     ).toBe(false);
     // Nor can answers computed from an older state delete these (a winner not stored).
     expect(await putModelBest(table.doc, table.tableName, model, 0, undefined)).toBe(false);
+    // Nor answers of the same state (a duplicated ingest): the first put stays.
+    expect(
+      await putModelBest(table.doc, table.tableName, model, 1, {
+        ...written,
+        jobsConsidered: 9,
+      }),
+    ).toBe(false);
     expect(await answersOf(model)).toEqual(written);
     // A crash between the entry and its answers: the retry's entry is refused, the answers put.
     const second = job('repair-2', { model, created: 2, costScale: 0.5 });
