@@ -1,4 +1,5 @@
 import { describeTarget, type AccountRegion } from '../../shared/accounts.js';
+import { AwsRequestError } from '../../shared/aws-request.js';
 import { STATUS_RANK } from '../../shared/db/items.js';
 import type { StateChangeDetail } from '../../shared/events.js';
 import { JOB_STATUSES, type JobStatus } from '../../shared/job-status.js';
@@ -136,7 +137,14 @@ export class TargetReadError extends Error {
     readonly where: AccountRegion,
     override readonly cause: unknown,
   ) {
-    const reason = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+    // A signed request's error names its operation and AWS's code itself (STS.AssumeRole:
+    // AccessDenied: …); an SDK client's is named by its code.
+    const reason =
+      cause instanceof AwsRequestError
+        ? cause.message
+        : cause instanceof Error
+          ? `${cause.name}: ${cause.message}`
+          : String(cause);
     super(
       `Cannot read Inference Recommender jobs of account ${where.accountId} in ${where.region}: ${reason}`,
     );

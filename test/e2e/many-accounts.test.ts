@@ -208,7 +208,9 @@ describe('one irwatch, two accounts, two regions', { timeout: 120_000 }, () => {
         ]);
         expect(failed[0]).toMatchObject({
           error: expect.stringMatching(
-            new RegExp(`account ${MISSING} in ${HUB_REGION}: AccessDenied: .*sts:AssumeRole`),
+            new RegExp(
+              `account ${MISSING} in ${HUB_REGION}: STS\\.AssumeRole: AccessDenied: .*sts:AssumeRole`,
+            ),
           ),
         });
         expect(errors).toHaveBeenCalledTimes(cycle);
