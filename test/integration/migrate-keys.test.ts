@@ -86,10 +86,11 @@ function comparable(item: Item): Item {
   }
   if (item.entity === 'recommendationList') {
     // Ingest lists a job's recommendations in its description's order, the migration in its
-    // recommendation items' (by id): the same rows.
+    // recommendation items' (by id), whose maps DynamoDB keeps in no particular key order: the
+    // same rows.
     return {
       ...item,
-      list: (JSON.parse(String(item.list)) as unknown[]).map((row) => JSON.stringify(row)).sort(),
+      list: (JSON.parse(String(item.list)) as unknown[]).map((row) => canonical(row)).sort(),
     };
   }
   if (item.entity === 'model-plan') {
