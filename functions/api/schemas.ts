@@ -94,7 +94,7 @@ const createdAfter = z.optional(
       ),
       z.transform((value: string) => new Date(value).toISOString()),
     ),
-    z.iso.datetime(),
+    z.iso.datetime({ error: 'must be a date-time before the year 10000 in UTC' }),
   ),
 );
 
